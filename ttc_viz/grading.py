@@ -88,11 +88,12 @@ def _clean_sentence(s: str) -> str | None:
     return None
 
 
-_UNIT_WORDS = re.compile(r"\\(?:text|mbox|mathrm)\{[^{}]*\}|\^\s*\{?\\circ\}?|\\circ|°|\\%|%|\$|\\\$|degrees?\b", re.I)
+_TEXT_CMD = re.compile(r"\\(?:text|mbox|mathrm)\{([^{}]*)\}")
+_UNIT_WORDS = re.compile(r"\^\s*\{?\\circ\}?|\\circ|°|\\%|%|\$|\\\$|degrees?\b", re.I)
 
 
 def normalize(ans: str) -> str:
-    s = ans.strip()
+    s = _TEXT_CMD.sub(r"\1", ans.strip())
     s = _UNIT_WORDS.sub("", s)
     s = s.replace("\\left", "").replace("\\right", "").replace("\\!", "").replace("\\,", "")
     s = s.replace("dfrac", "frac").replace("tfrac", "frac")

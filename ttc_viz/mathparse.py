@@ -33,6 +33,7 @@ _TOKEN = re.compile(
 )
 _OPS_MUL = {"*", "/", "×", "÷", "·", "\\cdot", "\\times", "\\div"}
 _FRAC = {"\\frac", "\\dfrac", "\\tfrac"}
+_IMPLICIT = {"(", "\\sqrt", "\\pi", "\\frac", "\\dfrac", "\\tfrac"}
 _IGNORED_CMDS = {"\\left", "\\right", "\\!", "\\,", "\\;"}
 
 
@@ -84,8 +85,9 @@ class _Parser:
 
     def term(self):
         v = self.unary()
-        while self.peek() in _OPS_MUL:
-            op = self.take()
+        while self.peek() in _OPS_MUL or self.peek() in _IMPLICIT:
+            # "2\\sqrt{2}", "3(4)": implicit multiplication before a command or bracket
+            op = self.take() if self.peek() in _OPS_MUL else "*"
             rhs = self.unary()
             if op in ("/", "÷", "\\div"):
                 if rhs == 0:

@@ -176,6 +176,9 @@ class HFGenerator:
             out = self.model(input_ids=ids, attention_mask=mask, position_ids=positions,
                              use_cache=True, logits_to_keep=1, **{self._cache_kw: cache})
             logits = out.logits[:, -1, :].float()
+            empty = torch.tensor([not sfx for sfx in suffixes], device=dev)
+            if empty.any():  # a row with no steps yet continues from the head itself
+                logits = torch.where(empty[:, None], head_logits.expand(u, -1), logits)
             pos = lh + smask.sum(dim=1)
         # fan each prefix out to its rows
         index = torch.tensor([i for i, c in enumerate(counts) for _ in range(c)], device=dev)

@@ -1,0 +1,65 @@
+"""Test doubles for unit tests only: a scripted generator and a scripted verifier.
+
+The fake generator writes arithmetic steps whose correctness and length depend on the
+seed, so the symbolic checker has something to score and searches have real choices.
+"""
+from __future__ import annotations
+
+import random
+
+from ttc_viz.lm.base import Step
+
+
+class FakeGenerator:
+    name = "fake"
+
+    def __init__(self, steps_to_finish: int = 3, answers=("5", "6", "7")):
+        self.steps_to_finish = steps_to_finish
+        self.answers = answers
+        self.calls = []
+
+    def _step(self, prefix, rng) -> Step:
+        depth = len(prefix) + 1
+        if depth >= self.steps_to_finish:
+            return Step(f"The answer is {rng.choice(self.answers)}.", 6, 10 + depth, True)
+        a, b = rng.randint(1, 9), rng.randint(1, 9)
+        c = a + b if rng.random() < 0.6 else a + b + 1
+        return Step(f"{a} + {b} = {c}.", 8, 10 + depth, False)
+
+    def next_steps(self, problem, prefixes, n, *, temperature, seed):
+        self.calls.append(("next_steps", len(prefixes), n))
+        out = []
+        for i, p in enumerate(prefixes):
+            rng = random.Random(hash((problem, tuple(p), seed, i)) & 0xFFFFFFFF)
+            out.append([self._step(p, rng) for _ in range(n)])
+        return out
+
+    def rollout(self, problem, prefixes, k):
+        self.calls.append(("rollout", len(prefixes), k))
+        out = []
+        for p in prefixes:
+            rng = random.Random(hash((problem, tuple(p))) & 0xFFFFFFFF)
+            steps, cur = [], list(p)
+            for _ in range(k):
+                s = self._step(cur, rng)
+                steps.append(s)
+                cur.append(s.text)
+                if s.finished:
+                    break
+            out.append(steps)
+        return out
+
+    def solutions(self, problem, n, *, temperature, seed):
+        self.calls.append(("solutions", n))
+        rng = random.Random(seed)
+        sols = []
+        for _ in range(n):
+            cur, steps = [], []
+            while True:
+                s = self._step(cur, rng)
+                steps.append(s)
+                cur.append(s.text)
+                if s.finished:
+                    break
+            sols.append(steps)
+        return sols

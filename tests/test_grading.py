@@ -1,0 +1,108 @@
+import os
+import threading
+import time
+
+import pytest
+
+from ttc_viz.grading import answer_key, equivalent, extract_answer, grade, states_final_answer
+from ttc_viz.mathparse import parse_number
+
+
+@pytest.mark.parametrize("text,ans", [
+    ("so the total is \\boxed{42}.", "42"),
+    ("\\boxed{\\frac{1}{2}} and later \\boxed{3}", "3"),
+    ("The answer is 17.", "17"),
+    ("The answer is: 22", "22"),
+    ("The answer is 1,234 apples.", "1234"),
+    ("The answer is $\\frac{3}{4}$.", "\\frac{3}{4}"),
+    ("steps\n#### 600", "600"),
+    ("He had 5, then 8 apples", "8"),
+    ("no numbers here", None),
+    ("", None),
+])
+def test_extract(text, ans):
+    assert extract_answer(text) == ans
+
+
+@pytest.mark.parametrize("a,b", [
+    ("42", "42.0"), ("0.5", "1/2"), ("\\frac{1}{2}", "0.5"), ("\\dfrac{6}{4}", "1.5"),
+    ("1,000", "1000"), ("50\\%", "50"), ("90^\\circ", "90"), ("90 degrees", "90"),
+    ("$12$", "12"), ("x = 5", "5"), ("\\sqrt{8}", "2\\sqrt{2}"), ("2^{3}", "8"),
+    ("(1, 2)", "(1,2)"), ("42 apples", "42"), ("\\text{5 cm}", "5 cm"), ("-3", "−3"),
+])
+def test_equivalent(a, b):
+    assert equivalent(a, b)
+
+
+@pytest.mark.parametrize("a,b", [("42", "43"), ("1/2", "0.51"), ("(1, 2)", "(2, 1)"), ("5", None), ("", "")])
+def test_not_equivalent(a, b):
+    assert not equivalent(a, b)
+
+
+def test_grade_and_keys():
+    assert grade("The answer is 0.5", "1/2") is True
+    assert grade("The answer is 3", "4") is False
+    assert grade("The answer is 3", None) is None
+    assert answer_key("0.5") == answer_key("\\frac{1}{2}")
+
+
+def test_final_answer_detection():
+    assert states_final_answer("The answer is 7.")
+    assert states_final_answer("\\boxed{7}")
+    assert not states_final_answer("7 + 3 = 10.")
+    assert not states_final_answer("So, no answer is left off, nothing more to say here today")
+
+
+ADVERSARIAL = [
+    "__import__('os').system('touch /tmp/pwned_ttc')",
+    "eval('1+1')",
+    "lambda: 0",
+    "exec(\"open('/tmp/pwned_ttc','w')\")",
+    "1" * 10_000,
+    "9" * 5000 + "^" + "9" * 5000,
+    "9^9^9^9^9",
+    "2**99999999",
+    "(" * 5000 + "1" + ")" * 5000,
+    "{" * 3000 + "1" + "}" * 3000,
+    "\\frac{" * 2000 + "1" + "}{2}" * 2000,
+    "+".join(["1"] * 10_000),
+    "\\sqrt{" * 1000 + "2" + "}" * 1000,
+    "\\boxed{" + "{" * 10_000,
+]
+
+
+@pytest.mark.parametrize("s", ADVERSARIAL, ids=range(len(ADVERSARIAL)))
+def test_adversarial_inputs_never_execute_or_hang(s):
+    marker = "/tmp/pwned_ttc"
+    if os.path.exists(marker):
+        os.remove(marker)
+    t0 = time.perf_counter()
+    extract_answer(s)
+    equivalent(s, "2")
+    equivalent(s, s)
+    parse_number(s)
+    grade(s, "1")
+    assert time.perf_counter() - t0 < 2.0
+    assert not os.path.exists(marker)
+
+
+def test_grading_works_outside_the_main_thread():
+    # Streamlit runs scripts in worker threads, where SIGALRM-based timeouts fail.
+    out = {}
+
+    def work():
+        t0 = time.perf_counter()
+        out["v"] = (equivalent("\\frac{1}{2}", "0.5"), equivalent("9^9^9^9", "1"))
+        out["t"] = time.perf_counter() - t0
+
+    th = threading.Thread(target=work)
+    th.start()
+    th.join(5)
+    assert out["v"] == (True, False) and out["t"] < 2.0
+
+
+def test_parse_number_rejects_code_and_huge_powers():
+    assert parse_number("2^10") == 1024
+    assert parse_number("2^100000") is None
+    assert parse_number("os.system") is None
+    assert parse_number("1/0") is None

@@ -1,0 +1,124 @@
+"""Strategies on the scripted fake generator: structure of the trees they build."""
+import pytest
+
+from fakes import FakeGenerator
+from ttc_viz.problems import Problem
+from ttc_viz.search import REGISTRY, Hooks, SearchConfig, finalize, run
+from ttc_viz.tree import SearchTree
+from ttc_viz.verifiers import SymbolicVerifier
+
+P = Problem("Ana has 2 apples and gets 3 more. How many?", "5")
+
+
+def check_structure(tree):
+    tree.validate()
+    for n in tree.nodes[1:]:
+        assert tree.nodes[n.parent] is not None
+        assert n.score is None or 0 <= n.score <= 1
+
+
+def test_registry_has_all_strategies():
+    assert set(REGISTRY) >= {"best_of_n", "beam", "lookahead", "dvts"}
+
+
+def test_best_of_n_records_all_picks():
+    tree = run("best_of_n", P, FakeGenerator(), SymbolicVerifier(), SearchConfig(n=12, seed=3))
+    check_structure(tree)
+    assert len(tree.leaves("finished")) == 12
+    assert set(tree.picks) == {"naive", "weighted", "majority"}
+    assert tree.selected_answer == tree.picks["weighted"]
+    assert all(n.answer is not None and n.correct is not None for n in tree.leaves("finished"))
+    assert tree.cost.generations == 12 and tree.cost.tokens_generated > 0
+
+
+def test_beam_node_counts_follow_the_algorithm():
+    n, m = 8, 4
+    tree = run("beam", P, FakeGenerator(steps_to_finish=4), SymbolicVerifier(), SearchConfig(n=n, m=m, seed=1))
+    check_structure(tree)
+    r1 = [x for x in tree.nodes if x.iteration == 1]
+    assert len(r1) == n
+    assert sum(x.status in ("kept", "finished") for x in r1) == n // m
+    for r in range(2, tree.iterations + 1):
+        parents = [x for x in tree.nodes if x.iteration == r - 1 and x.status == "kept"]
+        made = [x for x in tree.nodes if x.iteration == r]
+        assert len(made) == m * len(parents)
+        for p in parents:
+            assert len(tree.children(p.id)) == m
+        assert sum(x.status in ("kept", "finished") for x in made) <= n // m
+    assert tree.counts()["pruned"] > 0
+
+
+def test_same_seed_same_tree_different_seed_differs():
+    a = run("beam", P, FakeGenerator(), SymbolicVerifier(), SearchConfig(n=8, m=2, seed=5))
+    b = run("beam", P, FakeGenerator(), SymbolicVerifier(), SearchConfig(n=8, m=2, seed=5))
+    c = run("beam", P, FakeGenerator(), SymbolicVerifier(), SearchConfig(n=8, m=2, seed=6))
+    assert a.to_dict()["nodes"] == b.to_dict()["nodes"]
+    assert a.to_dict()["nodes"] != c.to_dict()["nodes"]
+
+
+def test_lookahead_records_rollouts_and_ranks_by_them():
+    tree = run("lookahead", P, FakeGenerator(steps_to_finish=4), SymbolicVerifier(),
+               SearchConfig(n=4, m=2, k=2, seed=0))
+    check_structure(tree)
+    rollouts = tree.leaves("rollout")
+    assert rollouts
+    for r in rollouts:  # a rollout hangs off a candidate (or another rollout step)
+        assert tree.nodes[r.parent].status in ("kept", "pruned", "finished", "rollout")
+    # a candidate with a rollout is valued by the score at the rollout's end ("last")
+    for cand in tree.nodes[1:]:
+        if cand.status == "rollout":
+            continue
+        chain = [c for c in tree.children(cand.id) if c.status == "rollout"]
+        if chain:
+            end = chain[0]
+            while tree.children(end.id):
+                end = tree.children(end.id)[0]
+            assert cand.value == pytest.approx(end.score)
+
+
+def test_dvts_builds_independent_subtrees():
+    n, m = 8, 2
+    tree = run("dvts", P, FakeGenerator(steps_to_finish=4), SymbolicVerifier(), SearchConfig(n=n, m=m, seed=2))
+    check_structure(tree)
+    groups = {x.group for x in tree.nodes[1:]}
+    assert groups == set(range(n // m))
+    for x in tree.nodes[1:]:
+        if x.parent != 0:
+            assert x.group == tree.nodes[x.parent].group
+    for r in range(1, tree.iterations + 1):
+        for g in groups:
+            made = [x for x in tree.nodes if x.iteration == r and x.group == g]
+            assert sum(x.status in ("kept", "finished") for x in made) <= 1
+
+
+def test_max_rounds_and_stop_hook():
+    tree = run("beam", P, FakeGenerator(steps_to_finish=50), SymbolicVerifier(),
+               SearchConfig(n=4, m=2, max_rounds=3))
+    assert tree.iterations == 3 and tree.leaves("finished")
+    seen = []
+    tree = run("beam", P, FakeGenerator(steps_to_finish=50), SymbolicVerifier(), SearchConfig(n=4, m=2),
+               Hooks(on_round=lambda t, r: seen.append(r), should_stop=lambda: len(seen) >= 2))
+    assert seen == [1, 2] and tree.stopped and tree.iterations == 2
+
+
+@pytest.mark.parametrize("cfg,msg", [
+    (dict(n=0), "positive"), (dict(n=8, m=3), "divide"), (dict(n=4, m=8), "larger"),
+    (dict(n=5000), "too large"), (dict(temperature=-1), "temperature"),
+    (dict(aggregation="mean"), "aggregation"), (dict(voting="best"), "voting"),
+    (dict(max_rounds=0), "max rounds"),
+])
+def test_bad_config(cfg, msg):
+    with pytest.raises(ValueError, match=msg):
+        run("beam", P, FakeGenerator(), SymbolicVerifier(), SearchConfig(**cfg))
+
+
+def test_unknown_strategy():
+    with pytest.raises(ValueError, match="unknown strategy"):
+        run("mcts", P, FakeGenerator(), SymbolicVerifier(), SearchConfig())
+
+
+def test_what_if_repick_without_generating():
+    tree = run("best_of_n", P, FakeGenerator(), SymbolicVerifier(), SearchConfig(n=16, seed=9))
+    back = SearchTree.from_json(tree.to_json())
+    for rule in ("naive", "weighted", "majority"):
+        assert finalize(back, voting=rule).selected_answer == tree.picks[rule]

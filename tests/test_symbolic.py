@@ -1,0 +1,38 @@
+import pytest
+
+from ttc_viz.verifiers import SymbolicVerifier, VerifierError, load_verifier
+from ttc_viz.verifiers.symbolic import check_step
+
+
+@pytest.mark.parametrize("step,expected", [
+    ("17 + 25 = 42", (1, 0)),
+    ("So 3 * 4 = 12 apples.", (1, 0)),
+    ("48 / 6 = 9 left", (0, 1)),
+    ("5 + 3 = 8 = 2*4", (2, 0)),
+    ("He has 5 apples", (0, 0)),
+    ("$\\frac{1}{2} + 1 = 1.5$", (1, 0)),
+    ("3 x 4 = 12", (1, 0)),
+    ("12 - 5 = 7. Then 7 + 10 = 18.", (1, 1)),
+    ("5 = 5", (0, 0)),
+    ("__import__('os').system('x') = 3", (0, 0)),
+])
+def test_check_step(step, expected):
+    assert check_step(step) == expected
+
+
+def test_prefix_scores():
+    v = SymbolicVerifier()
+    scores = v.score("q", ["Start.", "2 + 2 = 4.", "4 * 2 = 9.", "The answer is 9."])
+    assert scores == [0.5, 0.9, 0.1, 0.1]  # one wrong step sinks every later prefix
+    batch = v.score_batch("q", [["1 + 1 = 2"], ["1 + 1 = 3"], []])
+    assert batch == [[0.9], [0.1], []]
+    assert all(0 <= s <= 1 for s in scores)
+
+
+def test_huge_step_is_bounded():
+    assert check_step("1 + " * 50_000 + "1 = 2") == check_step("1 + " * 50_000 + "1 = 2")
+
+
+def test_unknown_verifier():
+    with pytest.raises(VerifierError, match="unknown verifier"):
+        load_verifier("oracle")
