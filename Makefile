@@ -21,7 +21,7 @@ $(VENV)/.installed: pyproject.toml
 setup: $(VENV)/.installed
 
 run: setup
-	$(VENV)/bin/streamlit run app.py --server.headless true --server.port $(PORT) --browser.gatherUsageStats false
+	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
 
 demo: setup
 	$(VENV)/bin/ttc-viz solve --dataset synthetic --level 2 --index 0 --strategy beam --n 8 --m 4 --seed 1

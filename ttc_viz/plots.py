@@ -1,0 +1,197 @@
+"""Pure functions from search data to plotly figures (no UI code here).
+
+``tree_figure(tree, ...)`` draws a SearchTree top-down: depth downwards, solutions side by
+side. networkx gives the traversal; positions come from a tidy layered layout (leaves on
+consecutive columns, a parent centred over its children), which stays readable where a
+force layout turns into a hairball. Colour = verifier score (with a colour bar); pruned
+branches faded; lookahead rollouts as small diamonds on dotted edges; the selected
+answer's path drawn thick; finished leaves ringed green (right) or red (wrong) when the
+truth is known. Every marker carries its node id in ``customdata`` so a click can find it.
+
+For large trees (beam N = 64 runs to hundreds of nodes) ``show_pruned=False`` hides pruned
+leaves (each kept node then shows how many of its children were pruned in its hover), and
+the figure widens with the number of leaf columns so it scrolls rather than crams.
+"""
+from __future__ import annotations
+
+import textwrap
+
+import networkx as nx
+import plotly.graph_objects as go
+
+from .tree import SearchTree
+
+COLORSCALE = "RdYlGn"
+_STATUS_SYMBOL = {"root": "square", "kept": "circle", "pruned": "circle", "finished": "star",
+                  "rollout": "diamond"}
+
+
+def visible_nodes(tree: SearchTree, iteration: int | None = None, show_pruned: bool = True,
+                  show_rollouts: bool = True) -> list[int]:
+    """Ids to draw: what existed by ``iteration``, minus hidden kinds (and their subtrees)."""
+    keep = set()
+    for n in tree.nodes:
+        if iteration is not None and n.iteration > iteration:
+            continue
+        if n.status == "pruned" and not show_pruned:
+            continue
+        if n.status == "rollout" and not show_rollouts:
+            continue
+        if n.parent is not None and n.parent not in keep:
+            continue
+        keep.add(n.id)
+    return sorted(keep)
+
+
+def layout(tree: SearchTree, ids: list[int]) -> dict[int, tuple[float, float]]:
+    """Tidy layered positions: x = leaf column (parents centred), y = -depth."""
+    g = tree.to_networkx().subgraph(ids)
+    pos: dict[int, tuple[float, float]] = {}
+    next_col = [0.0]
+
+    def place(u: int) -> float:
+        kids = sorted(g.successors(u))
+        # rollouts after the real children, so the main tree reads first
+        kids.sort(key=lambda k: tree.nodes[k].status == "rollout")
+        if not kids:
+            x = next_col[0]
+            next_col[0] += 1.0
+        else:
+            xs = [place(k) for k in kids]
+            x = (xs[0] + xs[-1]) / 2
+        pos[u] = (x, -float(tree.nodes[u].depth))
+        return x
+
+    if 0 in g:  # recursion depth = tree depth: at most max_rounds + k levels
+        place(0)
+    return pos
+
+
+def _wrap(s: str, width: int = 60, max_lines: int = 8) -> str:
+    lines = textwrap.wrap(s.replace("\n", " "), width) or [""]
+    if len(lines) > max_lines:
+        lines = lines[:max_lines] + ["…"]
+    return "<br>".join(lines)
+
+
+def tree_figure(tree: SearchTree, iteration: int | None = None, show_pruned: bool = True,
+                show_rollouts: bool = True, selected: int | None = None,
+                height: int | None = None) -> go.Figure:
+    ids = visible_nodes(tree, iteration, show_pruned, show_rollouts)
+    pos = layout(tree, ids)
+    idset = set(ids)
+    on_path = set(tree.selected_path()) if iteration is None or iteration >= tree.iterations else set()
+    sel_path = {n.id for n in tree.path(selected)} if selected is not None and selected < len(tree.nodes) else set()
+    last_round = tree.iterations if iteration is None else iteration
+
+    fig = go.Figure()
+    # edges, one trace per style (plotly draws a None-separated polyline fast)
+    styles = {
+        "normal": dict(color="#9aa5b1", width=1.2, dash="solid"),
+        "pruned": dict(color="rgba(170,170,170,0.35)", width=1, dash="solid"),
+        "rollout": dict(color="#7b61ff", width=1, dash="dot"),
+        "chosen": dict(color="#1f4fd1", width=4, dash="solid"),
+        "clicked": dict(color="#ff8c00", width=3, dash="solid"),
+    }
+    segs: dict[str, tuple[list, list]] = {k: ([], []) for k in styles}
+    for i in ids:
+        n = tree.nodes[i]
+        if n.parent is None or n.parent not in idset:
+            continue
+        kind = ("rollout" if n.status == "rollout" else "chosen" if i in on_path
+                else "clicked" if i in sel_path else "pruned" if n.status == "pruned" else "normal")
+        (x0, y0), (x1, y1) = pos[n.parent], pos[i]
+        xs, ys = segs[kind]
+        xs += [x0, x1, None]
+        ys += [y0, y1, None]
+    for kind, (xs, ys) in segs.items():
+        if xs:
+            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=styles[kind], hoverinfo="skip",
+                                     showlegend=False))
+
+    # nodes: one trace for everything scored (one colour bar), one for the root
+    pruned_kids: dict[int, int] = {}
+    if not show_pruned:
+        for n in tree.nodes:
+            if n.status == "pruned" and n.parent is not None and (iteration is None or n.iteration <= iteration):
+                pruned_kids[n.parent] = pruned_kids.get(n.parent, 0) + 1
+    xs, ys, colors, symbols, sizes, opac, lines_c, lines_w, hover, custom = ([] for _ in range(10))
+    for i in ids:
+        n = tree.nodes[i]
+        if n.status == "root":
+            continue
+        x, y = pos[i]
+        status = n.status
+        xs.append(x)
+        ys.append(y)
+        colors.append(n.score if n.score is not None else 0.5)
+        symbols.append(_STATUS_SYMBOL[status])
+        sizes.append({"finished": 17, "rollout": 8, "pruned": 9}.get(status, 12))
+        opac.append(0.35 if status == "pruned" else 0.8 if status == "rollout" else 1.0)
+        ring_c, ring_w = "#333", 0.5
+        if n.correct is True and status in ("finished", "pruned"):
+            ring_c, ring_w = "#0a8f2e", 3
+        elif n.correct is False and status == "finished":
+            ring_c, ring_w = "#d1242f", 3
+        if i == selected:
+            ring_c, ring_w = "#ff8c00", 4
+        lines_c.append(ring_c)
+        lines_w.append(ring_w)
+        sc = "–" if n.score is None else f"{n.score:.3f}"
+        extra = ""
+        if n.value is not None and n.value != n.score:
+            extra += f"<br>ranked by: {n.value:.3f}"
+        if n.answer is not None:
+            verdict = {True: " ✓", False: " ✗", None: ""}[n.correct]
+            extra += f"<br>answer: {n.answer}{verdict}"
+        if pruned_kids.get(i):
+            extra += f"<br>(+{pruned_kids[i]} pruned children hidden)"
+        hover.append(f"<b>#{i}</b> · round {n.iteration} · {status} · score {sc}{extra}<br>{_wrap(n.text)}")
+        custom.append(i)
+    fig.add_trace(go.Scatter(
+        x=xs, y=ys, mode="markers", customdata=custom, hovertext=hover, hoverinfo="text",
+        marker=dict(color=colors, colorscale=COLORSCALE, cmin=0, cmax=1, symbol=symbols, size=sizes,
+                    opacity=opac, line=dict(color=lines_c, width=lines_w),
+                    colorbar=dict(title="PRM score", thickness=12, len=0.8)),
+        showlegend=False, name="steps"))
+    if 0 in pos:
+        fig.add_trace(go.Scatter(x=[pos[0][0]], y=[0], mode="markers+text", text=["problem"],
+                                 textposition="top center", customdata=[0],
+                                 hovertext=[f"<b>problem</b><br>{_wrap(tree.problem['text'])}"],
+                                 hoverinfo="text", marker=dict(symbol="square", size=16, color="#444"),
+                                 showlegend=False, name="root"))
+    cols = max(1.0, max((p[0] for p in pos.values()), default=0) + 1)
+    depth = max((tree.nodes[i].depth for i in ids), default=1)
+    fig.update_layout(
+        height=height or int(min(1400, 160 + 70 * max(depth, 2))),
+        width=int(max(700, min(6000, 26 * cols))) if cols > 40 else None,
+        margin=dict(l=10, r=10, t=30, b=10), plot_bgcolor="white", dragmode="pan",
+        hoverlabel=dict(align="left"), clickmode="event+select",
+        xaxis=dict(visible=False), yaxis=dict(visible=False, range=[-depth - 0.6, 0.8]),
+        title=dict(text=f"{tree.strategy} · N={tree.config.get('n')} · round "
+                        f"{last_round}/{tree.iterations}", font=dict(size=14)),
+    )
+    return fig
+
+
+def legend_markdown() -> str:
+    return ("● kept / expanded · ★ finished solution · faded ● pruned · ◆ lookahead rollout · "
+            "thick blue = path to the selected answer · green / red ring = right / wrong answer · "
+            "colour = verifier score (red 0 → green 1)")
+
+
+def score_fig_from_rows(rows: list[dict]) -> go.Figure:
+    """Bar chart of answers: summed weight per distinct answer, coloured right/wrong."""
+    fig = go.Figure(go.Bar(
+        x=[str(r["answer"]) for r in rows], y=[r["weight"] for r in rows],
+        marker_color=["#0a8f2e" if r.get("correct") else "#d1242f" if r.get("correct") is False else "#6c7a89"
+                      for r in rows],
+        text=[f"×{r['count']}" for r in rows], textposition="outside",
+        hovertext=[f"{r['answer']}: {r['count']} solutions, weight {r['weight']:.2f}" for r in rows],
+        hoverinfo="text"))
+    fig.update_layout(height=260, margin=dict(l=10, r=10, t=30, b=10), title="summed score per answer",
+                      yaxis_title="weight", xaxis_title="answer", xaxis_type="category")
+    return fig
+
+
+__all__ = ["tree_figure", "layout", "visible_nodes", "legend_markdown", "score_fig_from_rows", "nx"]

@@ -1,0 +1,76 @@
+"""Tables and derived views of a SearchTree, for the app and the CLI (pure functions).
+
+Everything here is computed from the recorded tree: nothing generates text.
+"""
+from __future__ import annotations
+
+import copy
+
+from .grading import answer_key, equivalent
+from .scoring import tally
+from .tree import SearchTree
+
+
+def answer_rows(tree: SearchTree) -> list[dict]:
+    """Each distinct final answer: count, summed weight, best weight, right/wrong, picked by."""
+    leaves = tree.leaves("finished")
+    rows = tally([n.answer for n in leaves], [n.value or 0.0 for n in leaves])
+    truth = tree.problem.get("answer")
+    for r in rows:
+        r["correct"] = equivalent(r["answer"], truth) if truth is not None else None
+        r["picked by"] = ", ".join(k for k, v in tree.picks.items() if answer_key(v) == r["key"])
+    return sorted(rows, key=lambda r: -r["weight"])
+
+
+def path_rows(tree: SearchTree, node_id: int) -> list[dict]:
+    return [{"step": n.depth, "round": n.iteration, "status": n.status,
+             "score": None if n.score is None else round(n.score, 3),
+             "ranked by": None if n.value is None else round(n.value, 3), "text": n.text}
+            for n in tree.path(node_id)[1:]]
+
+
+def round_rows(tree: SearchTree) -> list[dict]:
+    rows = []
+    for r in range(1, tree.iterations + 1):
+        made = [n for n in tree.nodes if n.iteration == r]
+        c = {s: sum(n.status == s for n in made) for s in ("kept", "pruned", "finished", "rollout")}
+        rows.append({"round": r, "candidates": len(made) - c["rollout"], **c})
+    return rows
+
+
+def rescore(tree: SearchTree, verifier) -> tuple[SearchTree, list[dict]]:
+    """The same tree scored by another verifier, re-picked, and the steps where the two
+    verifiers disagree (one says on track, > 0.5, the other off track, < 0.5)."""
+    from .search.base import finalize
+
+    other = copy.deepcopy(tree)
+    ids = [n.id for n in other.nodes[1:]]
+    scores = verifier.score_batch(other.problem["text"], [other.steps(i) for i in ids])
+    for i, sc in zip(ids, scores):
+        other.nodes[i].score = float(sc[-1]) if sc else None
+    other.verifier = getattr(verifier, "name", "verifier")
+    if other.strategy == "lookahead":  # a rollout's value is its end score: recompute
+        other.strategy = "lookahead-rescored"
+    finalize(other)
+    other.strategy = tree.strategy
+    diffs = []
+    for n in tree.nodes[1:]:
+        a, b = n.score, other.nodes[n.id].score
+        if a is not None and b is not None and (a - 0.5) * (b - 0.5) < 0:
+            diffs.append({"node": n.id, "round": n.iteration, "status": n.status,
+                          tree.verifier or "original": round(a, 3), other.verifier: round(b, 3),
+                          "text": n.text})
+    return other, diffs
+
+
+def figure_html(fig) -> str:
+    """A standalone interactive HTML page (plotly.js inlined: works offline, in slides)."""
+    return fig.to_html(include_plotlyjs=True, full_html=True)
+
+
+def figure_png(fig, width: int = 1400, height: int | None = None) -> bytes:
+    """PNG bytes via kaleido (needs a Chrome/Chromium on the machine)."""
+    try:
+        return fig.to_image(format="png", width=width, height=height or fig.layout.height or 700, scale=2)
+    except Exception as e:  # noqa: BLE001 - kaleido's failures vary by platform
+        raise RuntimeError(f"PNG export needs kaleido and a Chrome/Chromium browser: {e}".splitlines()[0]) from None
