@@ -1,0 +1,137 @@
+"""The app's pages with streamlit.testing.v1.AppTest (one test on the real model)."""
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from fakes import FakeGenerator
+from ttc_viz.problems import Problem
+from ttc_viz.search import SearchConfig, run
+from ttc_viz.verifiers import SymbolicVerifier
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+
+
+def app(page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=600)
+    at.run()
+    if page:
+        at.switch_page(str(ROOT / "ui" / page))
+        at.run()
+    return at
+
+
+def fake_tree(strategy="beam", **kw):
+    return run(strategy, Problem("Ana has 2 apples and gets 3 more. How many?", "5"), FakeGenerator(),
+               SymbolicVerifier(), SearchConfig(n=8, m=2, seed=1, **kw))
+
+
+def test_explore_opens_with_defaults():
+    at = app()
+    assert not at.exception
+    assert at.title[0].value == "Explore a search"
+    assert at.button(key="run").disabled is False
+    assert "Ana has 12 apples" in at.text_area(key="problem_text").value
+
+
+@pytest.mark.parametrize("settings,msg", [
+    ({"n": 16, "m": 5}, "does not divide"),
+    ({"n": 1000}, "more than this page runs"),
+    ({"n": 4, "m": 8}, "larger than N"),
+])
+def test_bad_settings_show_inline_messages(settings, msg):
+    at = app()
+    for k, v in settings.items():
+        at.sidebar.number_input(key=k).set_value(v)
+    at.run()
+    assert not at.exception
+    assert any(msg in w.value for w in at.warning)
+    assert at.button(key="run").disabled
+
+
+def test_empty_problem_is_refused_inline():
+    at = app()
+    at.text_area(key="problem_text").set_value("   ").run()
+    assert not at.exception
+    assert any("empty" in w.value for w in at.warning)
+    assert at.button(key="run").disabled
+
+
+def test_broken_upload_shows_a_message():
+    at = app()
+    at.radio(key="source").set_value("From a JSONL file").run()
+    assert not at.exception and at.button(key="run").disabled
+    from ui import common
+
+    with pytest.raises(Exception, match="not valid JSON"):
+        common._load_uploaded.__wrapped__(b"{broken", "bad.jsonl")
+
+
+def test_a_loaded_tree_replays_without_a_model():
+    tree = fake_tree()
+    at = app()
+    at.session_state["tree"] = tree
+    at.run()
+    assert not at.exception
+    assert any("Selected answer" in m.value for m in at.markdown)
+    assert len(at.get("plotly_chart")) >= 1
+    T = tree.iterations
+    at.button(key="main_prev").click().run()  # replay: one round back
+    assert at.slider(key="main_round").value == T - 1
+    at.button(key="main_next").click().run()
+    assert at.slider(key="main_round").value == T
+    at.radio(key="wi_vote").set_value("majority").run()  # what-if, no generation
+    assert any(f"`{tree.picks['majority']}`" in m.value for m in at.markdown)
+    at.button(key="wi_rescore").click().run()
+    assert any("Re-scored by" in m.value for m in at.markdown)
+
+
+def test_path_table_follows_the_chosen_node():
+    tree = fake_tree()
+    at = app()
+    at.session_state["tree"] = tree
+    at.run()
+    leaf = tree.leaves("finished")[0]
+    at.selectbox(key="main_nodepick").set_value(leaf.id).run()
+    assert list(at.dataframe[0].value["text"]) == tree.steps(leaf.id)
+
+
+def test_compare_page_shows_trees_side_by_side():
+    at = app("compare.py")
+    assert at.title[0].value == "Compare strategies on one problem"
+    at.session_state["cmp_trees"] = [fake_tree("best_of_n"), fake_tree("beam")]
+    at.run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 2
+    table = at.dataframe[0].value
+    assert list(table["strategy"]) == ["best_of_n", "beam"]
+
+
+def test_learn_page_explains_every_strategy():
+    at = app("learn.py")
+    assert not at.exception
+    text = " ".join(m.value for m in at.markdown)
+    for word in ("Best-of-N", "Beam search", "Lookahead", "DVTS", "aggregation", "Weighted"):
+        assert word.lower() in text.lower()
+    assert at.button(key="learn_run").disabled is False
+
+
+@pytest.mark.real
+def test_explore_runs_a_real_search_on_the_embedded_model():
+    at = app()
+    at.radio(key="source").set_value("Synthetic (levels 1-5)").run()
+    at.selectbox(key="level").set_value(1).run()
+    at.sidebar.number_input(key="n").set_value(4)
+    at.sidebar.number_input(key="m").set_value(2)
+    at.sidebar.number_input(key="max_rounds").set_value(3)
+    t0 = time.time()
+    at.button(key="run").click().run()  # the page waits on the job, then reruns
+    while "job" in at.session_state and time.time() - t0 < 300:
+        at.run()
+    assert not at.exception, at.exception
+    tree = at.session_state["tree"]
+    assert tree.strategy == "beam" and len(tree.nodes) > 1 and tree.problem["answer"] is not None
+    assert any("Selected answer" in m.value for m in at.markdown)
+    assert [m.label for m in at.metric][:2] == ["generations", "tokens generated"]

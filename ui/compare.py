@@ -1,0 +1,41 @@
+"""Compare: two or three strategies on the same problem and budget, side by side."""
+import streamlit as st
+
+from ui.common import (STRATEGIES, STRATEGY_LABEL, check_config, job_panel, problem_input,
+                       sidebar_settings, start_job, tree_figure)
+
+
+def page_compare() -> None:
+    st.title("Compare strategies on one problem")
+    model, verifier, cfg = sidebar_settings()
+    problem = problem_input("cmp_")
+    chosen = st.multiselect("Strategies (two or three)", STRATEGIES, default=["best_of_n", "beam"],
+                            max_selections=3, key="cmp_strats", format_func=lambda s: STRATEGY_LABEL.get(s, s))
+    errs = [f"{s}: {e}" for s in chosen if (e := check_config(s, cfg))]
+    for e in errs:
+        st.warning(e)
+    if len(chosen) < 2:
+        st.caption("Pick at least two strategies.")
+    if st.button("▶ Run all", type="primary", key="cmp_run",
+                 disabled="cmp_job" in st.session_state or problem is None or errs != [] or len(chosen) < 2):
+        start_job("cmp_job", [(s, problem, cfg) for s in chosen], model, verifier)
+        st.rerun()
+    job_panel("cmp_job", lambda trees: st.session_state.__setitem__("cmp_trees", trees))
+    trees = st.session_state.get("cmp_trees") or []
+    if trees:
+        cols = st.columns(len(trees))
+        for col, t in zip(cols, trees):
+            with col:
+                verdict = {True: "✅", False: "❌", None: ""}[t.correct]
+                st.markdown(f"### {STRATEGY_LABEL.get(t.strategy, t.strategy)}\npick `{t.selected_answer}` {verdict}")
+                st.plotly_chart(tree_figure(t, show_pruned=len(t.nodes) < 200, height=420),
+                                key=f"cmp_{t.strategy}", width="stretch")
+        st.dataframe([{"strategy": t.strategy, "pick": t.selected_answer,
+                       "right?": {True: "✓", False: "✗", None: "?"}[t.correct],
+                       "naive": t.picks.get("naive"), "weighted": t.picks.get("weighted"),
+                       "majority": t.picks.get("majority"), "generations": t.cost.generations,
+                       "tokens": t.cost.tokens_generated, "wall s": round(t.cost.wall_s, 1),
+                       "rounds": t.iterations} for t in trees], hide_index=True, width="stretch")
+
+
+page_compare()

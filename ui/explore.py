@@ -1,0 +1,46 @@
+"""Explore: type a problem, run one search, watch and step through its tree."""
+import streamlit as st
+
+from ui.common import (STRATEGIES, STRATEGY_LABEL, SearchTree, answers_panel, check_config,
+                       export_panel, job_panel, load_tree_box, problem_input, round_rows,
+                       sidebar_settings, start_job, tree_explorer, what_if)
+
+
+def page_explore() -> None:
+    st.title("Explore a search")
+    model, verifier, cfg = sidebar_settings()
+    strategy = st.sidebar.selectbox("Strategy", STRATEGIES, index=STRATEGIES.index("beam"), key="strategy",
+                                    format_func=lambda s: STRATEGY_LABEL.get(s, s))
+    problem = problem_input()
+    err = check_config(strategy, cfg)
+    if err:
+        st.warning(f"Settings: {err}")
+    running = "job" in st.session_state
+    if st.button("▶ Run search", type="primary", disabled=running or problem is None or err is not None,
+                 key="run"):
+        st.session_state.pop("main_node", None)
+        start_job("job", [(strategy, problem, cfg)], model, verifier)
+        st.rerun()
+
+    def done(trees):
+        st.session_state["tree"] = trees[0]
+        st.session_state["main_round"] = trees[0].iterations
+
+    job_panel("job", done)
+    tree: SearchTree | None = st.session_state.get("tree")
+    if tree is None:
+        st.caption("Run a search, or load a saved tree below.")
+    else:
+        st.markdown(f"**{tree.problem['text']}**" + (f"  \ntruth: `{tree.problem['answer']}`"
+                                                      if tree.problem.get("answer") else ""))
+        tree_explorer(tree)
+        with st.expander("Rounds", expanded=False):
+            st.dataframe(round_rows(tree), hide_index=True)
+        st.subheader("Answers")
+        answers_panel(tree)
+        what_if(tree)
+        export_panel(tree)
+    load_tree_box()
+
+
+page_explore()

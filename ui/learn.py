@@ -1,0 +1,60 @@
+"""Learn: each strategy explained for a classroom, next to a live example."""
+import streamlit as st
+
+from ui.common import (STRATEGY_LABEL, SearchConfig, job_panel, legend_markdown, start_job,
+                       synthetic, tree_figure)
+
+
+LEARN = {
+    "best_of_n": """**Best-of-N.** Ask the model for N complete solutions, independently. A verifier scores
+every one; the answer is chosen by a vote. *Naive*: the single best-scored solution wins. *Weighted*: add up
+the scores of all solutions that reach the same answer and take the biggest pile (the paper's choice).
+*Majority*: the most common answer, no verifier at all. Cost: N solutions.""",
+    "beam": """**Beam search with a process reward model (PRM).** Build the solution one step (one paragraph)
+at a time. Each round the model proposes N candidate next steps; the PRM scores each; only the best N/M survive
+and each survivor proposes M continuations. Bad starts are dropped early, so the budget goes to promising
+lines. The risk: the search chases what the PRM *likes*, which is not always what is *right*.""",
+    "lookahead": """**Lookahead search.** Beam search, but before judging a candidate step the model writes k
+more steps greedily and the PRM scores the end of that rollout. A better-informed choice, at about (k+1)× the cost.
+The rollout steps (◆) are used only for scoring.""",
+    "dvts": """**DVTS (diverse verifier tree search).** Split the budget into N/M independent small searches,
+each keeping only its best step per round. A single beam can collapse onto one idea; separate subtrees keep
+the search diverse.""",
+    "prm": """**Process reward model.** A verifier that scores every *prefix* of a solution: "is this still on
+track?". A solution's score comes from its step scores by *aggregation*: **last** (the score at the final step,
+which the paper found best), **min** (the weakest step), or **prod** (all steps must be good). This app ships an
+exact *symbolic* checker (it recomputes every `a op b = c` it finds), which catches slips but not wrong plans.""",
+}
+
+
+def page_learn() -> None:
+    st.title("Learn: how test-time compute is spent")
+    st.markdown("""A small model can think longer instead of being bigger. Snell et al. (2024) compared ways to
+spend a budget of *generations* at test time — sampling many answers and voting, or searching step by step
+with a verifier — and found that the best way depends on how hard the question is. Here you can see it happen
+on a real 135M-parameter model running on your CPU.""")
+    for key in ("best_of_n", "beam", "lookahead", "dvts", "prm"):
+        st.markdown(LEARN[key])
+    st.divider()
+    st.subheader("A live example")
+    st.caption("Runs best-of-N and beam search with N = 4 on a level-1 problem (about 10-30 s on 2 CPU cores).")
+    p = synthetic(1, 2)
+    st.info(f"**{p.text}**  \nanswer: {p.answer}")
+    if st.button("▶ Run the example", key="learn_run", disabled="learn_job" in st.session_state):
+        cfg = SearchConfig(n=4, m=2, seed=0, max_rounds=6)
+        start_job("learn_job", [("best_of_n", p, cfg), ("beam", p, cfg)], "embedded", "symbolic")
+        st.rerun()
+    job_panel("learn_job", lambda trees: st.session_state.__setitem__("learn_trees", trees))
+    trees = st.session_state.get("learn_trees") or []
+    if trees:
+        cols = st.columns(len(trees))
+        for col, t in zip(cols, trees):
+            with col:
+                verdict = {True: "✅", False: "❌", None: ""}[t.correct]
+                st.markdown(f"**{STRATEGY_LABEL[t.strategy]}** picks `{t.selected_answer}` {verdict} · "
+                            f"{t.cost.tokens_generated} tokens")
+                st.plotly_chart(tree_figure(t, height=380), key=f"learn_{t.strategy}", width="stretch")
+        st.caption(legend_markdown())
+
+
+page_learn()
