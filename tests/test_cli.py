@@ -51,4 +51,20 @@ def test_help_explains_strategies():
 
 def test_models_lists_the_embedded_model():
     r = cli("models")
-    assert r.returncode == 0 and "embedded" in r.stdout and "available" in r.stdout
+    assert r.returncode == 0 and "smollm2-135m-embedded" in r.stdout and " available" in r.stdout
+
+
+def test_presets_are_valid_and_listed(tmp_path):
+    from ttc_viz.presets import PresetError, available, load_presets
+
+    presets = load_presets()
+    names = [p["name"] for p in presets]
+    assert "smollm2-135m-embedded" in names
+    emb = next(p for p in presets if p["generator"] == "embedded")
+    assert available(emb)[0] is True
+    (tmp_path / "bad.json").write_text("{nope")
+    with pytest.raises(PresetError, match="not valid JSON"):
+        load_presets(tmp_path)
+    (tmp_path / "bad.json").write_text('{"name": "x"}')
+    with pytest.raises(PresetError, match="lacks"):
+        load_presets(tmp_path)

@@ -56,7 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--max-rounds", type=_positive_int, default=12, help="cap on search rounds (default 12)")
     s.add_argument("--seed", type=_positive_int, default=0, help="random seed (default 0)")
     s.add_argument("--model", default="embedded",
-                   help="'embedded' (SmolLM2-135M, offline) or a Hugging Face model id / local folder")
+                   help="'embedded' (SmolLM2-135M, offline), a preset name from 'ttc-viz models', "
+                        "or a Hugging Face model id / local folder")
     s.add_argument("--device", default="auto", help="auto | cpu | cuda (default auto)")
     s.add_argument("--batch-size", type=_positive_int, default=64, help="sequences decoded together (default 64)")
     s.add_argument("--trust-remote-code", action="store_true",
@@ -95,8 +96,12 @@ def cmd_solve(a) -> int:
     verifier = load_verifier(a.verifier)
     from .lm import load_generator
 
-    _say(a, f"loading model {a.model} ...")
-    gen = load_generator(a.model, device=a.device, trust_remote_code=a.trust_remote_code,
+    from .presets import find
+
+    preset = find(a.model)
+    spec = preset["generator"] if preset else a.model
+    _say(a, f"loading model {spec} ...")
+    gen = load_generator(spec, device=a.device, trust_remote_code=a.trust_remote_code,
                          config=HFConfig(batch_size=a.batch_size))
     bar = None
     if not a.quiet:
@@ -183,15 +188,14 @@ def summary(tree) -> str:
 
 
 def cmd_models(a) -> int:
-    from .lm.embedded import gguf_path
-    from .lm.base import GeneratorError
+    from .presets import available, load_presets
 
-    try:
-        path = gguf_path()
-        print(f"embedded   SmolLM2-135M-Instruct (offline, CPU)   available: {path}")
-    except GeneratorError as e:
-        print(f"embedded   SmolLM2-135M-Instruct   NOT available: {e}")
-    print("any Hugging Face causal LM: --model <hub id or local folder> (needs it downloaded or cached)")
+    for p in load_presets():
+        ok, where = available(p)
+        print(f"{p['name']:<30} {'available' if ok else 'not available':<14} generator={p['generator']} "
+              f"verifier={p['verifier']}")
+        print(f"{'':<30} {where}")
+    print("\nAny other Hugging Face causal LM: --model <hub id or local folder> (downloaded beforehand).")
     return 0
 
 
