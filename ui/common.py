@@ -21,6 +21,7 @@ from ttc_viz.scoring import AGGREGATIONS, VOTING_RULES
 from ttc_viz.search import STRATEGIES, SearchConfig, finalize
 from ttc_viz.tree import SearchTree, TreeFormatError
 from ttc_viz.verifiers import VERIFIERS, load_verifier
+from ttc_viz.verifiers.hf_prm import FORMATS as PRM_FORMATS
 from ttc_viz.views import (answer_rows, figure_html, figure_png, path_rows, rescore,
                            round_rows)
 
@@ -37,9 +38,9 @@ def get_generator(spec: str):
     return load_generator(spec)
 
 
-@st.cache_resource
-def get_verifier(name: str):
-    return load_verifier(name)
+@st.cache_resource(show_spinner="Loading the verifier…")
+def get_verifier(name: str, trust_remote_code: bool = False):
+    return load_verifier(name, trust_remote_code=trust_remote_code)
 
 
 # ------------------------------------------------------------------------- sidebar settings
@@ -53,8 +54,15 @@ def sidebar_settings(key: str = "") -> tuple[str, str, SearchConfig]:
         model = sb.text_input("Model id or local folder", key="hf_model",
                               help="Any causal LM with a chat template, e.g. Qwen/Qwen2.5-Math-1.5B-Instruct "
                                    "(must already be downloaded to this machine's cache)").strip() or "embedded"
-    verifier = sb.selectbox("Verifier (PRM)", VERIFIERS, key="verifier",
+    verifier = sb.selectbox("Verifier (PRM)", list(VERIFIERS) + ["Hugging Face PRM…"], key="verifier",
                             help="symbolic: checks every 'a op b = c' in a step exactly")
+    if verifier.startswith("Hugging"):
+        prm_id = sb.text_input("PRM id or local folder", key="prm_id",
+                               help="e.g. peiyi9979/math-shepherd-mistral-7b-prm (downloaded beforehand)").strip()
+        fmt = sb.selectbox("PRM format", PRM_FORMATS, key="prm_format")
+        sb.checkbox("Trust the model's own code", key="prm_trust",
+                    help="Only the Qwen PRM needs it; it runs Python code shipped with the model")
+        verifier = f"hf:{prm_id}:{fmt}" if prm_id else "symbolic"
     sb.header("Search")
     sb.number_input("Seed", min_value=0, max_value=2**31 - 2, value=0, key="seed")
     cfg = SearchConfig(
@@ -134,7 +142,12 @@ def start_job(key: str, runs, model: str, verifier: str) -> None:
     except Exception as e:  # noqa: BLE001 - a model that fails to load: say so, keep the page
         st.error(f"Could not load the model {model!r}: {e}")
         return
-    st.session_state[key] = SearchJob(runs, gen, get_verifier(verifier)).start()
+    try:
+        ver = get_verifier(verifier, bool(st.session_state.get("prm_trust")))
+    except Exception as e:  # noqa: BLE001 - a PRM that fails to load: say so, keep the page
+        st.error(f"Could not load the verifier {verifier!r}: {e}")
+        return
+    st.session_state[key] = SearchJob(runs, gen, ver).start()
 
 
 def job_panel(key: str, on_done) -> None:
@@ -244,7 +257,7 @@ def answers_panel(tree: SearchTree) -> None:
     m[4].metric("wall time", f"{c.wall_s:.1f} s")
 
 
-def what_if(tree: SearchTree) -> None:
+def what_if(tree: SearchTree, sidebar_verifier: str = "symbolic") -> None:
     st.subheader("What if…? (no new generation)")
     c1, c2 = st.columns(2)
     agg = c1.radio("Aggregation", AGGREGATIONS, index=AGGREGATIONS.index(tree.config.get("aggregation", "last")),
@@ -260,10 +273,12 @@ def what_if(tree: SearchTree) -> None:
     if tree.strategy != "best_of_n":
         st.caption("Beam-style trees keep the branches that were chosen under the original rule; "
                    "the re-pick votes over the same finished leaves.")
-    other = st.selectbox("Re-score the recorded steps with", VERIFIERS, key="wi_verifier")
+    choices = list(dict.fromkeys([sidebar_verifier, *VERIFIERS]))
+    other = st.selectbox("Re-score the recorded steps with", choices, key="wi_verifier",
+                         help="Pick a Hugging Face PRM in the sidebar to compare it with the symbolic checker")
     if st.button("Re-score", key="wi_rescore"):
         try:
-            re_tree, diffs = rescore(tree, get_verifier(other))
+            re_tree, diffs = rescore(tree, get_verifier(other, bool(st.session_state.get("prm_trust"))))
         except Exception as e:  # noqa: BLE001
             st.error(f"Re-scoring failed: {e}")
             return

@@ -38,7 +38,7 @@ def page_explore() -> None:
             st.dataframe(round_rows(tree), hide_index=True)
         st.subheader("Answers")
         answers_panel(tree)
-        what_if(tree)
+        what_if(tree, verifier)
         export_panel(tree)
     load_tree_box()
 

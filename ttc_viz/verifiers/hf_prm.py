@@ -1,0 +1,160 @@
+"""Real process reward models from Hugging Face, behind the Verifier protocol.
+
+Three input formats, each scoring every step prefix in one forward pass per solution:
+
+* ``math-shepherd`` (peiyi9979/math-shepherd-mistral-7b-prm): ``question + " " + steps``,
+  each step followed by the tag " ки"; at each tag the causal LM's logits for "+" and "-"
+  are soft-maxed and P("+") is the score.
+* ``rlhflow`` (RLHFlow/Llama3.1-8B-PRM-Deepseek-Data): a chat where each step is a user
+  turn (the first prefixed by the question) and the assistant answers "+"; the score is
+  softmax("+", "-") at the position that predicts each assistant answer.
+* ``qwen`` (Qwen/Qwen2.5-Math-PRM-7B): system prompt + question, then the steps joined by
+  ``<extra_0>`` (one also at the end) as the assistant turn; a 2-class head, softmax,
+  class 1 at each ``<extra_0>``. Its model code lives on the hub: it loads only when the
+  caller passes ``trust_remote_code=True`` (the CLI's ``--trust-remote-code``).
+
+A step that itself contains the format's separator text has it removed first, so every
+separator position belongs to exactly one step.
+"""
+from __future__ import annotations
+
+import threading
+from typing import Sequence
+
+from .base import BatchVerifier, VerifierError
+
+FORMATS = ("math-shepherd", "rlhflow", "qwen")
+QWEN_SYSTEM = "Please reason step by step, and put your final answer within \\boxed{}."
+
+
+def _single_token(tok, text: str, fmt: str) -> int:
+    ids = tok.encode(text, add_special_tokens=False)
+    if len(ids) != 1:
+        raise VerifierError(
+            f"the tokenizer of this PRM has no single token for {text!r} (it splits into {len(ids)}), "
+            f"which the {fmt!r} format needs; is this really a {fmt} PRM? Pick the format that matches "
+            f"the model (one of {', '.join(FORMATS)})")
+    return ids[0]
+
+
+class HFPRM(BatchVerifier):
+    def __init__(self, model, tokenizer, fmt: str, name: str = "hf-prm", batch_size: int = 8):
+        if fmt not in FORMATS:
+            raise VerifierError(f"unknown PRM format {fmt!r}; choose one of {', '.join(FORMATS)}")
+        self.model, self.tok, self.fmt, self.name = model, tokenizer, fmt, name
+        self.batch_size = batch_size
+        self._lock = threading.Lock()
+        self.device = next(model.parameters()).device
+        if fmt == "math-shepherd":
+            self.tag = "ки"
+            self.tag_id = _single_token(tokenizer, self.tag, fmt)
+            self.plus, self.minus = (_single_token(tokenizer, t, fmt) for t in ("+", "-"))
+        elif fmt == "rlhflow":
+            if not getattr(tokenizer, "chat_template", None):
+                raise VerifierError("the rlhflow format needs a tokenizer with a chat template")
+            self.plus, self.minus = (_single_token(tokenizer, t, fmt) for t in ("+", "-"))
+        else:
+            self.tag = "<extra_0>"
+            self.tag_id = _single_token(tokenizer, self.tag, fmt)
+
+    # -- building one input ---------------------------------------------------------------
+    def encode(self, problem: str, steps: Sequence[str]) -> tuple[list[int], list[int]]:
+        """Token ids and, per step, the position whose logits give that step's score."""
+        steps = [s.replace(getattr(self, "tag", "\0"), " ").strip() for s in steps]
+        if self.fmt == "math-shepherd":
+            text = problem + " " + "".join(f"{s} {self.tag}\n" for s in steps)
+            ids = self.tok.encode(text, add_special_tokens=True)
+            pos = [i for i, t in enumerate(ids) if t == self.tag_id]
+        elif self.fmt == "qwen":
+            msgs = [{"role": "system", "content": QWEN_SYSTEM}, {"role": "user", "content": problem},
+                    {"role": "assistant", "content": self.tag.join(steps) + self.tag}]
+            text = self.tok.apply_chat_template(msgs, tokenize=False, add_generation_prompt=False)
+            ids = self.tok.encode(text, add_special_tokens=False)
+            pos = [i for i, t in enumerate(ids) if t == self.tag_id]
+        else:
+            conv, pos = [], []
+            for k, s in enumerate(steps):
+                conv.append({"role": "user", "content": f"{problem} {s}" if k == 0 else s})
+                head = self._chat_ids(conv, add_generation_prompt=True)
+                pos.append(len(head) - 1)  # the logits here predict the assistant's "+"/"-"
+                conv.append({"role": "assistant", "content": "+"})
+            ids = self._chat_ids(conv, add_generation_prompt=False) if conv else []
+        if len(pos) != len(steps):
+            raise VerifierError(f"found {len(pos)} score positions for {len(steps)} steps; the input "
+                                f"does not look like the {self.fmt} format")
+        return ids, pos
+
+    def _chat_ids(self, conv, add_generation_prompt: bool) -> list[int]:
+        out = self.tok.apply_chat_template(conv, tokenize=True, add_generation_prompt=add_generation_prompt)
+        if isinstance(out, dict) or hasattr(out, "keys"):
+            out = out["input_ids"]
+        return list(out)
+
+    # -- scoring --------------------------------------------------------------------------
+    def score_batch(self, problem: str, solutions: Sequence[Sequence[str]]) -> list[list[float]]:
+        import torch
+
+        enc = [self.encode(problem, s) if s else ([], []) for s in solutions]
+        out: list[list[float]] = [[] for _ in solutions]
+        todo = [i for i, (ids, _) in enumerate(enc) if ids]
+        pad = self.tok.pad_token_id if self.tok.pad_token_id is not None else 0
+        with self._lock, torch.inference_mode():
+            for c in range(0, len(todo), self.batch_size):
+                rows = todo[c:c + self.batch_size]
+                width = max(len(enc[i][0]) for i in rows)
+                ids = torch.tensor([enc[i][0] + [pad] * (width - len(enc[i][0])) for i in rows], device=self.device)
+                mask = torch.tensor([[1] * len(enc[i][0]) + [0] * (width - len(enc[i][0])) for i in rows],
+                                    device=self.device)
+                try:
+                    res = self.model(input_ids=ids, attention_mask=mask)
+                except torch.OutOfMemoryError:
+                    raise VerifierError("out of memory while scoring; lower the PRM batch size") from None
+                logits = (res.logits if hasattr(res, "logits") else res[0]).float()
+                for r, i in enumerate(rows):
+                    at = logits[r, enc[i][1]]
+                    if self.fmt == "qwen":
+                        p = torch.softmax(at[:, :2], dim=-1)[:, 1]
+                    else:
+                        p = torch.softmax(at[:, [self.plus, self.minus]], dim=-1)[:, 0]
+                    out[i] = [float(x) for x in p.tolist()]
+        return out
+
+
+def load_hf_prm(model_id: str, fmt: str, *, device: str = "auto", trust_remote_code: bool = False,
+                batch_size: int = 8) -> HFPRM:
+    """Load a PRM (hub id or local folder) for one of FORMATS."""
+    import torch
+    from transformers import AutoConfig, AutoModel, AutoModelForCausalLM, AutoModelForTokenClassification, AutoTokenizer
+
+    from ..lm.hf import pick_device
+
+    if fmt not in FORMATS:
+        raise VerifierError(f"unknown PRM format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    try:
+        cfg = AutoConfig.from_pretrained(model_id, trust_remote_code=trust_remote_code)
+        tok = AutoTokenizer.from_pretrained(model_id, trust_remote_code=trust_remote_code)
+    except ValueError as e:
+        if "trust_remote_code" in str(e):
+            raise VerifierError(f"{model_id} ships its own model code; load it only if you trust it, "
+                                "with --trust-remote-code") from None
+        raise VerifierError(f"could not load PRM {model_id!r}: {str(e).splitlines()[0]}") from None
+    except OSError as e:
+        raise VerifierError(f"could not load PRM {model_id!r}: {str(e).splitlines()[0]}") from None
+    dev = pick_device(device)
+    dtype = torch.bfloat16 if dev.startswith("cuda") else torch.float32
+    archs = " ".join(cfg.architectures or [])
+    try:
+        if fmt == "qwen":
+            if "TokenClassification" in archs:
+                model = AutoModelForTokenClassification.from_pretrained(model_id, dtype=dtype)
+            elif not trust_remote_code:
+                raise VerifierError(f"{model_id} ({archs or 'custom head'}) needs its own model code; "
+                                    "rerun with --trust-remote-code if you trust it")
+            else:
+                model = AutoModel.from_pretrained(model_id, dtype=dtype, trust_remote_code=True)
+        else:
+            model = AutoModelForCausalLM.from_pretrained(model_id, dtype=dtype, trust_remote_code=trust_remote_code)
+    except (OSError, ValueError) as e:
+        raise VerifierError(f"could not load PRM weights {model_id!r}: {str(e).splitlines()[0]}") from None
+    model.to(dev).eval()
+    return HFPRM(model, tok, fmt, name=f"{model_id}:{fmt}", batch_size=batch_size)
