@@ -100,6 +100,17 @@ def test_type_run_see_the_tree(server, browser):
     time.sleep(3)
     points = d.find_elements(By.CSS_SELECTOR, ".js-plotly-plot .point")
     assert len(points) > 8
+    # click a node: the path box below the tree follows the click
+    def pick_text():
+        return [i.get_attribute("value") for i in d.find_elements(By.CSS_SELECTOR, "input[aria-label='Path to node']")]
+
+    before = pick_text()
+    target = d.find_elements(By.CSS_SELECTOR, ".js-plotly-plot .point")[1]  # a first-round step
+    from selenium.webdriver import ActionChains
+
+    ActionChains(d).move_to_element(target).click().perform()
+    changed = wait_for(lambda: pick_text() != before and pick_text(), 60)
+    assert changed, f"clicking a node did not select it: {before}"
     out = Path(os.environ.get("TTC_VIZ_SCREENSHOTS", ROOT / ".pytest_cache"))
     out.mkdir(parents=True, exist_ok=True)
     assert d.save_screenshot(str(out / "explore.png"))

@@ -217,14 +217,17 @@ def tree_explorer(tree: SearchTree, key: str = "main") -> None:
         cd = p.get("customdata") if isinstance(p, dict) else None
         if isinstance(cd, list):
             cd = cd[0] if cd else None
-        if isinstance(cd, (int, float)) and 0 <= int(cd) < len(tree.nodes) and int(cd) != selected:
+        if isinstance(cd, (int, float)) and 0 < int(cd) < len(tree.nodes) and int(cd) != selected:
             st.session_state[sel_key] = int(cd)
+            st.session_state[f"{key}_nodepick"] = int(cd)  # the path table follows the click
             st.rerun()
     ids = [n.id for n in tree.nodes[1:] if n.iteration <= t]
     if ids:
         default = selected if selected in ids else (tree.selected_path() or [ids[0]])[-1]
-        nid = st.selectbox("Path to node", ids, index=ids.index(default) if default in ids else 0,
-                           key=f"{key}_nodepick",
+        pick_key = f"{key}_nodepick"
+        if st.session_state.get(pick_key) not in ids:  # first view, or replaying an earlier round
+            st.session_state[pick_key] = default if default in ids else ids[0]
+        nid = st.selectbox("Path to node", ids, key=pick_key,
                            format_func=lambda i: f"#{i} · round {tree.nodes[i].iteration} · {tree.nodes[i].status} · "
                                                  f"{tree.nodes[i].text[:60]}")
         st.dataframe(path_rows(tree, nid), hide_index=True, width="stretch",
@@ -315,6 +318,8 @@ def load_tree_box() -> None:
             text = up.getvalue().decode("utf-8")
             st.session_state["tree"] = SearchTree.from_json(text)
             st.session_state.pop("main_node", None)
+            st.session_state.pop("main_nodepick", None)
+            st.session_state.pop("main_round", None)
             st.success(f"Loaded {up.name}.")
         except (TreeFormatError, UnicodeDecodeError) as e:
             st.error(f"That file is not a ttc-viz tree: {e}")

@@ -24,12 +24,16 @@ def page_explore() -> None:
 
     def done(trees):
         st.session_state["tree"] = trees[0]
+        st.session_state.pop("main_node", None)
+        st.session_state.pop("main_nodepick", None)
         st.session_state["main_round"] = trees[0].iterations
 
     job_panel("job", done)
+    with st.expander("Load a saved tree", expanded="tree" not in st.session_state):
+        load_tree_box()  # before the tree is drawn, so a loaded tree shows at once
     tree: SearchTree | None = st.session_state.get("tree")
     if tree is None:
-        st.caption("Run a search, or load a saved tree below.")
+        st.caption("Run a search, or load a saved tree.")
     else:
         st.markdown(f"**{tree.problem['text']}**" + (f"  \ntruth: `{tree.problem['answer']}`"
                                                       if tree.problem.get("answer") else ""))
@@ -40,7 +44,6 @@ def page_explore() -> None:
         answers_panel(tree)
         what_if(tree, verifier)
         export_panel(tree)
-    load_tree_box()
 
 
 page_explore()

@@ -1,0 +1,87 @@
+import plotly.graph_objects as go
+
+from fakes import FakeGenerator
+from ttc_viz.plots import layout, score_fig_from_rows, tree_figure, visible_nodes
+from ttc_viz.problems import Problem
+from ttc_viz.search import SearchConfig, run
+from ttc_viz.verifiers import SymbolicVerifier
+
+P = Problem("Ana has 2 apples and gets 3 more. How many?", "5")
+
+
+def tree(strategy="beam", **kw):
+    return run(strategy, P, FakeGenerator(steps_to_finish=4), SymbolicVerifier(), SearchConfig(seed=1, **kw))
+
+
+def node_trace(fig):
+    return next(t for t in fig.data if t.name == "steps")
+
+
+def test_every_visible_node_is_drawn_with_its_id_and_score():
+    t = tree(n=8, m=2)
+    fig = tree_figure(t)
+    tr = node_trace(fig)
+    assert sorted(tr.customdata) == [n.id for n in t.nodes[1:]]
+    assert tr.marker.colorbar.title.text == "PRM score"
+    for nid, c in zip(tr.customdata, tr.marker.color):
+        assert c == t.nodes[nid].score
+
+
+def test_pruned_are_faded_and_rollouts_distinct():
+    t = tree("lookahead", n=4, m=2, k=2)
+    tr = node_trace(tree_figure(t))
+    by_id = dict(zip(tr.customdata, zip(tr.marker.opacity, tr.marker.symbol)))
+    for n in t.nodes[1:]:
+        op, sym = by_id[n.id]
+        if n.status == "pruned":
+            assert op < 0.5
+        if n.status == "rollout":
+            assert sym == "diamond"
+    assert any(d.line.dash == "dot" for d in tree_figure(t).data if d.mode == "lines")
+
+
+def test_replay_shows_only_what_existed():
+    t = tree(n=8, m=2)
+    for r in range(1, t.iterations + 1):
+        ids = visible_nodes(t, iteration=r)
+        assert all(t.nodes[i].iteration <= r for i in ids)
+        assert len(ids) == len(t.at_iteration(r))
+
+
+def test_hiding_pruned_keeps_large_trees_readable():
+    t = run("beam", P, FakeGenerator(steps_to_finish=6), SymbolicVerifier(), SearchConfig(n=64, m=8, seed=0))
+    full = visible_nodes(t)
+    slim = visible_nodes(t, show_pruned=False)
+    assert len(slim) < len(full) / 3
+    hover = " ".join(node_trace(tree_figure(t, show_pruned=False)).hovertext)
+    assert "pruned children hidden" in hover
+    fig = tree_figure(t)
+    assert fig.layout.width is None or fig.layout.width <= 6000
+
+
+def test_layout_is_tidy():
+    t = tree(n=8, m=2)
+    pos = layout(t, [n.id for n in t.nodes])
+    for n in t.nodes[1:]:
+        assert pos[n.id][1] == -n.depth
+    # a parent sits between its leftmost and rightmost child
+    for n in t.nodes:
+        kids = [c.id for c in t.children(n.id)]
+        if kids:
+            xs = [pos[k][0] for k in kids]
+            assert min(xs) <= pos[n.id][0] <= max(xs)
+    # no two nodes share a spot
+    assert len(set(pos.values())) == len(pos)
+
+
+def test_selected_path_is_highlighted():
+    t = tree(n=8, m=2)
+    fig = tree_figure(t)
+    chosen = [d for d in fig.data if d.mode == "lines" and d.line.width == 4]
+    assert t.selected_path() and chosen
+
+
+def test_answer_bars():
+    fig = score_fig_from_rows([{"answer": "5", "count": 3, "weight": 2.1, "correct": True},
+                               {"answer": "6", "count": 1, "weight": 0.4, "correct": False}])
+    assert isinstance(fig, go.Figure) and list(fig.data[0].x) == ["5", "6"]

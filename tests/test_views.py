@@ -1,0 +1,63 @@
+import shutil
+
+import pytest
+
+from fakes import FakeGenerator
+from ttc_viz.plots import tree_figure
+from ttc_viz.problems import Problem
+from ttc_viz.search import SearchConfig, run
+from ttc_viz.verifiers import SymbolicVerifier
+from ttc_viz.views import answer_rows, figure_html, figure_png, path_rows, rescore, round_rows
+
+P = Problem("Ana has 2 apples and gets 3 more. How many?", "5")
+
+
+class Contrarian:
+    """A verifier that says the opposite of the symbolic one (to provoke disagreement)."""
+    name = "contrarian"
+
+    def score_batch(self, problem, sols):
+        return [[1 - s for s in row] for row in SymbolicVerifier().score_batch(problem, sols)]
+
+
+def tree():
+    return run("best_of_n", P, FakeGenerator(), SymbolicVerifier(), SearchConfig(n=12, seed=4))
+
+
+def test_answer_rows_cover_every_finished_leaf():
+    t = tree()
+    rows = answer_rows(t)
+    assert sum(r["count"] for r in rows) == len(t.leaves("finished"))
+    assert all(r["correct"] in (True, False) for r in rows)
+    picked = {r["answer"] for r in rows if r["picked by"]}
+    assert t.selected_answer in picked
+
+
+def test_path_and_round_rows():
+    t = tree()
+    leaf = t.leaves("finished")[0]
+    assert [r["text"] for r in path_rows(t, leaf.id)] == t.steps(leaf.id)
+    rr = round_rows(t)
+    assert rr[0]["candidates"] == len(t.nodes) - 1
+
+
+def test_rescore_finds_disagreements_and_leaves_the_original_alone():
+    t = tree()
+    before = t.to_dict()
+    other, diffs = rescore(t, Contrarian())
+    assert t.to_dict() == before
+    assert diffs and all(d["node"] < len(t.nodes) for d in diffs)
+    assert other.verifier == "contrarian"
+    same, none = rescore(t, SymbolicVerifier())
+    assert none == [] and same.selected_answer == t.selected_answer
+
+
+def test_html_export_is_standalone():
+    html = figure_html(tree_figure(tree()))
+    assert "<html>" in html[:200] and "plotly" in html and len(html) > 1_000_000  # plotly.js inlined
+
+
+@pytest.mark.skipif(not (shutil.which("chromium") or shutil.which("google-chrome")), reason="needs Chromium for kaleido")
+def test_png_export():
+    png = figure_png(tree_figure(tree()), width=600, height=400)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
