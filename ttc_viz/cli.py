@@ -200,6 +200,49 @@ def cmd_models(a) -> int:
     return 0
 
 
+def cmd_prm_data(a) -> int:
+    from .prm_data import MCConfig, check, generate
+
+    levels = _levels(a.levels)
+    cfg = MCConfig(levels=levels, problems_per_level=a.problems, samples=a.samples, rollouts=a.rollouts,
+                   temperature=a.temperature, seed=a.seed, start_index=a.start)
+    cfg.check()
+    from .lm import load_generator
+    from .lm.hf import HFConfig
+
+    _say(a, f"loading model {a.model} ...")
+    gen = load_generator(a.model, device=a.device, config=HFConfig(batch_size=a.batch_size))
+    bar = None
+    if not a.quiet:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(cfg.problems()), desc="MC labels", unit="problem", file=sys.stderr)
+
+    def progress(done, total, _elapsed):
+        if bar is not None:
+            bar.n = done
+            bar.refresh()
+
+    res = generate(gen, a.out, cfg, progress)
+    if bar is not None:
+        bar.close()
+    rep = check(a.out, cfg)
+    print(f"{res['labelled']} problems labelled, {res['skipped']} already there; "
+          f"{rep['records']} solutions, {rep['steps']} labelled steps in {a.out}/shards; "
+          f"duplicates: {len(rep['duplicates'])}, missing: {len(rep['missing'])}")
+    return 0
+
+
+def _levels(s: str) -> tuple:
+    try:
+        if "-" in s:
+            lo, hi = (int(x) for x in s.split("-", 1))
+            return tuple(range(lo, hi + 1))
+        return tuple(int(x) for x in s.split(","))
+    except ValueError:
+        raise ValueError(f"levels must look like 1-3 or 1,2,5; got {s!r}") from None
+
+
 def main(argv=None) -> int:
     from .lm.base import GeneratorError
     from .tree import TreeFormatError
@@ -208,12 +251,28 @@ def main(argv=None) -> int:
     parser = build_parser()
     sub = parser._subparsers._group_actions[0]
     sub.add_parser("models", help="list the models this install can use")
+    d = sub.add_parser("prm-data", help="Monte Carlo step labels for training a PRM (resumable)",
+                       description="Sample solutions to synthetic training problems and label every step "
+                                   "with the fraction of K rollouts from it that reach the right answer. "
+                                   "Writes one shard per problem; rerun the same command to resume.")
+    d.add_argument("--out", required=True, help="output folder (shards/ and config.json)")
+    d.add_argument("--levels", default="1-3", help="synthetic levels, e.g. 1-3 or 1,2,5 (default 1-3)")
+    d.add_argument("--problems", type=_positive_int, default=20, help="problems per level (default 20)")
+    d.add_argument("--start", type=_positive_int, default=0, help="first problem index per level (default 0)")
+    d.add_argument("--samples", type=_positive_int, default=4, help="solutions per problem (default 4)")
+    d.add_argument("--rollouts", type=_positive_int, default=8, help="K rollouts per step prefix (default 8)")
+    d.add_argument("--temperature", type=float, default=0.8)
+    d.add_argument("--seed", type=_positive_int, default=0)
+    d.add_argument("--model", default="embedded")
+    d.add_argument("--device", default="auto")
+    d.add_argument("--batch-size", type=_positive_int, default=64)
+    d.add_argument("--quiet", action="store_true")
     a = parser.parse_args(argv)
     if a.cmd is None:
         parser.print_help()
         return 2
     try:
-        return {"solve": cmd_solve, "models": cmd_models}[a.cmd](a)
+        return {"solve": cmd_solve, "models": cmd_models, "prm-data": cmd_prm_data}[a.cmd](a)
     except (ProblemError, ValueError, GeneratorError, VerifierError, TreeFormatError) as e:
         print(f"ttc-viz: error: {e}", file=sys.stderr)
         return 2

@@ -1,0 +1,170 @@
+"""Monte Carlo step labels for training a PRM without human labels (Math-Shepherd method).
+
+For each synthetic *training* problem: sample a few solutions with the generator; from
+every step prefix roll out K completions and label the step with the fraction of them that
+reach the right answer (a soft label: P(still on track)). The final step's label is the
+solution's own correctness (no rollout needed).
+
+Written to disk as it goes, one shard per problem (``shards/<problem id>.jsonl``, written
+to a temporary name and renamed, so a shard is either complete or absent). Rerunning with
+the same arguments skips finished shards: an interrupted run loses at most the problem in
+progress, and the data set ends with no duplicates and no gaps (``check``).
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .grading import extract_answer, grade
+from .problems import Problem, synthetic
+
+FORMAT = "ttc-viz-prm-data-v1"
+
+
+@dataclass
+class MCConfig:
+    levels: tuple = (1, 2, 3)
+    problems_per_level: int = 20
+    samples: int = 4          # solutions sampled per problem
+    rollouts: int = 8         # K completions per step prefix (the paper's spirit: 8-16)
+    temperature: float = 0.8
+    max_steps: int = 10       # a rollout that runs longer counts as wrong
+    seed: int = 0
+    start_index: int = 0      # first problem index per level (to extend a data set later)
+
+    def check(self) -> None:
+        if not self.levels or any(lv not in (1, 2, 3, 4, 5) for lv in self.levels):
+            raise ValueError(f"levels must be within 1-5, got {self.levels}")
+        for name in ("problems_per_level", "samples", "rollouts", "max_steps"):
+            v = getattr(self, name)
+            if not isinstance(v, int) or v < 1:
+                raise ValueError(f"{name} must be a positive integer, got {v!r}")
+        if self.rollouts > 64 or self.samples > 64:
+            raise ValueError("samples and rollouts are capped at 64 each")
+
+    def problems(self) -> list[Problem]:
+        # the "train" split: seeds disjoint from every evaluation set
+        return [synthetic(lv, i, split="train") for lv in self.levels
+                for i in range(self.start_index, self.start_index + self.problems_per_level)]
+
+
+def complete(generator, problem: str, prefixes: list[list[str]], k: int, *, temperature: float,
+             seed: int, max_steps: int) -> list[list[str]]:
+    """For each prefix, k sampled completions to the end; returns the full step lists,
+    prefix-major (k per prefix). All rollouts advance together, one step per round."""
+    runs = [list(p) for p in prefixes for _ in range(k)]
+    first = generator.next_steps(problem, prefixes, k, temperature=temperature, seed=seed)
+    active = []
+    for i, step in enumerate(s for row in first for s in row):
+        runs[i].append(step.text)
+        if not step.finished:
+            active.append(i)
+    r = 1
+    while active and r < max_steps:
+        r += 1
+        nxt = generator.next_steps(problem, [runs[i] for i in active], 1, temperature=temperature,
+                                   seed=seed * 7919 + r)
+        still = []
+        for i, row in zip(active, nxt):
+            runs[i].append(row[0].text)
+            if not row[0].finished:
+                still.append(i)
+        active = still
+    return runs
+
+
+def label_problem(generator, problem: Problem, cfg: MCConfig, seed: int) -> list[dict]:
+    """Sampled solutions of one problem with a soft MC label per step."""
+    sols = generator.solutions(problem.text, cfg.samples, temperature=cfg.temperature, seed=seed)
+    records = []
+    for s_idx, sol in enumerate(sols):
+        steps = [s.text for s in sol]
+        correct = bool(grade("\n\n".join(steps), problem.answer))
+        prefixes = [steps[:j] for j in range(1, len(steps))]  # all but the full solution
+        labels = []
+        if prefixes:
+            outs = complete(generator, problem.text, prefixes, cfg.rollouts, temperature=cfg.temperature,
+                            seed=seed * 31 + s_idx + 1, max_steps=cfg.max_steps)
+            for j in range(len(prefixes)):
+                runs = outs[j * cfg.rollouts:(j + 1) * cfg.rollouts]
+                hits = sum(bool(grade("\n\n".join(r), problem.answer)) for r in runs)
+                labels.append(hits / cfg.rollouts)
+        labels.append(1.0 if correct else 0.0)
+        records.append({"format": FORMAT, "problem_id": problem.id, "problem": problem.text,
+                        "answer": problem.answer, "level": problem.level, "sample": s_idx,
+                        "steps": steps, "labels": labels, "final_answer": extract_answer(steps[-1]),
+                        "correct": correct, "rollouts": cfg.rollouts, "seed": seed})
+    return records
+
+
+def _write_atomic(path: Path, lines: list[str]) -> None:
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("w", encoding="utf-8") as fh:
+        fh.write("".join(line + "\n" for line in lines))
+        fh.flush()
+        os.fsync(fh.fileno())
+    tmp.replace(path)
+
+
+def generate(generator, out_dir: str | Path, cfg: MCConfig, progress=None) -> dict:
+    """Label every problem of ``cfg`` into ``out_dir/shards``; skips shards already there."""
+    cfg.check()
+    out = Path(out_dir)
+    shards = out / "shards"
+    shards.mkdir(parents=True, exist_ok=True)
+    meta = {"format": FORMAT, "config": asdict(cfg), "generator": getattr(generator, "name", "?")}
+    meta_path = out / "config.json"
+    if meta_path.exists():
+        old = json.loads(meta_path.read_text())
+        keep = {k: v for k, v in old["config"].items() if k not in ("problems_per_level", "start_index")}
+        new = {k: v for k, v in meta["config"].items() if k not in ("problems_per_level", "start_index")}
+        if json.loads(json.dumps(keep)) != json.loads(json.dumps(new)):
+            raise ValueError(f"{out} holds data made with other settings ({old['config']}); "
+                             "use another --out folder or the same settings")
+    else:
+        meta_path.write_text(json.dumps(meta, indent=1))
+    todo = [p for p in cfg.problems() if not (shards / f"{p.id}.jsonl").exists()]
+    done_before = len(cfg.problems()) - len(todo)
+    t0 = time.perf_counter()
+    for n, p in enumerate(todo):
+        seed = (cfg.seed * 1_000_003 + hash_id(p.id)) % (2**31 - 1)
+        recs = label_problem(generator, p, cfg, seed)
+        _write_atomic(shards / f"{p.id}.jsonl", [json.dumps(r) for r in recs])
+        if progress:
+            progress(done_before + n + 1, len(cfg.problems()), time.perf_counter() - t0)
+    return {"problems": len(cfg.problems()), "skipped": done_before, "labelled": len(todo)}
+
+
+def hash_id(s: str) -> int:
+    """A stable (process-independent) hash for seeding."""
+    h = 0
+    for ch in s.encode():
+        h = (h * 131 + ch) % 2_147_483_629
+    return h
+
+
+def load(out_dir: str | Path) -> list[dict]:
+    recs = []
+    for f in sorted((Path(out_dir) / "shards").glob("*.jsonl")):
+        for line in f.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                recs.append(json.loads(line))
+    return recs
+
+
+def check(out_dir: str | Path, cfg: MCConfig) -> dict:
+    """No duplicates, no gaps: every expected problem has exactly ``samples`` records."""
+    recs = load(out_dir)
+    seen: dict[tuple, int] = {}
+    for r in recs:
+        key = (r["problem_id"], r["sample"])
+        seen[key] = seen.get(key, 0) + 1
+    dups = [k for k, v in seen.items() if v > 1]
+    want = {(p.id, s) for p in cfg.problems() for s in range(cfg.samples)}
+    missing = sorted(want - set(seen))
+    bad = [r for r in recs if len(r["labels"]) != len(r["steps"]) or not all(0 <= x <= 1 for x in r["labels"])]
+    return {"records": len(recs), "steps": sum(len(r["steps"]) for r in recs), "duplicates": dups,
+            "missing": missing, "malformed": len(bad)}
