@@ -39,27 +39,20 @@ class FakeGenerator:
         out = []
         for p in prefixes:
             rng = random.Random(hash((problem, tuple(p))) & 0xFFFFFFFF)
-            steps, cur = [], list(p)
-            for _ in range(k):
-                s = self._step(cur, rng)
-                steps.append(s)
-                cur.append(s.text)
-                if s.finished:
-                    break
-            out.append(steps)
+            out.append(self._until_finished(list(p), rng, k))
         return out
+
+    def _until_finished(self, cur, rng, limit):
+        steps = []
+        for _ in range(limit):
+            s = self._step(cur, rng)
+            steps.append(s)
+            cur.append(s.text)
+            if s.finished:
+                break
+        return steps
 
     def solutions(self, problem, n, *, temperature, seed):
         self.calls.append(("solutions", n))
         rng = random.Random(seed)
-        sols = []
-        for _ in range(n):
-            cur, steps = [], []
-            while True:
-                s = self._step(cur, rng)
-                steps.append(s)
-                cur.append(s.text)
-                if s.finished:
-                    break
-            sols.append(steps)
-        return sols
+        return [self._until_finished([], rng, 1000) for _ in range(n)]

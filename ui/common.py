@@ -234,6 +234,17 @@ def tree_explorer(tree: SearchTree, key: str = "main") -> None:
                      column_config={"text": st.column_config.TextColumn(width="large")})
 
 
+def trees_side_by_side(trees: list[SearchTree], key: str, height: int = 420) -> None:
+    """Two or three trees in columns, each with its pick and cost."""
+    for col, t in zip(st.columns(len(trees)), trees):
+        with col:
+            verdict = {True: "✅", False: "❌", None: ""}[t.correct]
+            st.markdown(f"**{STRATEGY_LABEL.get(t.strategy, t.strategy)}** picks `{t.selected_answer}` {verdict} · "
+                        f"{t.cost.tokens_generated} tokens · {t.cost.wall_s:.1f} s")
+            st.plotly_chart(tree_figure(t, show_pruned=len(t.nodes) < 200, height=height),
+                            key=f"{key}_{t.strategy}", width="stretch")
+
+
 def answers_panel(tree: SearchTree) -> None:
     rows = answer_rows(tree)
     c1, c2 = st.columns([3, 2])

@@ -2,7 +2,7 @@
 import streamlit as st
 
 from ui.common import (STRATEGIES, STRATEGY_LABEL, check_config, job_panel, problem_input,
-                       sidebar_settings, start_job, tree_figure)
+                       sidebar_settings, start_job, trees_side_by_side)
 
 
 def page_compare() -> None:
@@ -23,13 +23,7 @@ def page_compare() -> None:
     job_panel("cmp_job", lambda trees: st.session_state.__setitem__("cmp_trees", trees))
     trees = st.session_state.get("cmp_trees") or []
     if trees:
-        cols = st.columns(len(trees))
-        for col, t in zip(cols, trees):
-            with col:
-                verdict = {True: "✅", False: "❌", None: ""}[t.correct]
-                st.markdown(f"### {STRATEGY_LABEL.get(t.strategy, t.strategy)}\npick `{t.selected_answer}` {verdict}")
-                st.plotly_chart(tree_figure(t, show_pruned=len(t.nodes) < 200, height=420),
-                                key=f"cmp_{t.strategy}", width="stretch")
+        trees_side_by_side(trees, "cmp")
         st.dataframe([{"strategy": t.strategy, "pick": t.selected_answer,
                        "right?": {True: "✓", False: "✗", None: "?"}[t.correct],
                        "naive": t.picks.get("naive"), "weighted": t.picks.get("weighted"),

@@ -1,8 +1,8 @@
 """Learn: each strategy explained for a classroom, next to a live example."""
 import streamlit as st
 
-from ui.common import (STRATEGY_LABEL, SearchConfig, job_panel, legend_markdown, start_job,
-                       synthetic, tree_figure)
+from ui.common import (SearchConfig, job_panel, legend_markdown, start_job, synthetic,
+                       trees_side_by_side)
 
 
 LEARN = {
@@ -47,13 +47,7 @@ on a real 135M-parameter model running on your CPU.""")
     job_panel("learn_job", lambda trees: st.session_state.__setitem__("learn_trees", trees))
     trees = st.session_state.get("learn_trees") or []
     if trees:
-        cols = st.columns(len(trees))
-        for col, t in zip(cols, trees):
-            with col:
-                verdict = {True: "✅", False: "❌", None: ""}[t.correct]
-                st.markdown(f"**{STRATEGY_LABEL[t.strategy]}** picks `{t.selected_answer}` {verdict} · "
-                            f"{t.cost.tokens_generated} tokens")
-                st.plotly_chart(tree_figure(t, height=380), key=f"learn_{t.strategy}", width="stretch")
+        trees_side_by_side(trees, "learn", height=380)
         st.caption(legend_markdown())
 
 
