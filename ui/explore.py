@@ -1,6 +1,7 @@
 """Explore: type a problem, run one search, watch and step through its tree."""
 import streamlit as st
 
+from ttc_viz.examples import load_example
 from ui.common import (STRATEGIES, STRATEGY_LABEL, SearchTree, answers_panel, check_config,
                        export_panel, job_panel, load_tree_box, problem_input, round_rows,
                        sidebar_settings, start_job, tree_explorer, what_if)
@@ -33,8 +34,11 @@ def page_explore() -> None:
         load_tree_box()  # before the tree is drawn, so a loaded tree shows at once
     tree: SearchTree | None = st.session_state.get("tree")
     if tree is None:
-        st.caption("Run a search, or load a saved tree.")
-    else:
+        # a recorded search on the embedded model, so there is something to explore at once
+        tree = load_example("beam")
+        st.caption("A recorded example (beam search on the embedded model): press Run to search your own "
+                   "problem, or load a saved tree.")
+    if tree is not None:
         st.markdown(f"**{tree.problem['text']}**" + (f"  \ntruth: `{tree.problem['answer']}`"
                                                       if tree.problem.get("answer") else ""))
         tree_explorer(tree)

@@ -1,6 +1,7 @@
 """Learn: each strategy explained for a classroom, next to a live example."""
 import streamlit as st
 
+from ttc_viz.examples import load_example
 from ui.common import (SearchConfig, job_panel, legend_markdown, start_job, synthetic,
                        trees_side_by_side)
 
@@ -46,6 +47,10 @@ on a real 135M-parameter model running on your CPU.""")
         st.rerun()
     job_panel("learn_job", lambda trees: st.session_state.__setitem__("learn_trees", trees))
     trees = st.session_state.get("learn_trees") or []
+    if not trees:
+        st.caption("Recorded on the embedded model (a level-2 problem, N = 16): best-of-N samples whole "
+                   "solutions at once; beam search grows one step per round and prunes.")
+        trees = [load_example("best_of_n"), load_example("beam")]
     if trees:
         trees_side_by_side(trees, "learn", height=380)
         st.caption(legend_markdown())

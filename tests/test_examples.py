@@ -1,0 +1,44 @@
+"""The recorded example trees shipped with the app are real searches, consistent with
+the algorithms (they were made by the embedded model, not written by hand)."""
+import pytest
+
+from ttc_viz.examples import NAMES, load_example
+from ttc_viz.grading import extract_answer
+from ttc_viz.search import finalize
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_examples_load_and_are_consistent(name):
+    t = load_example(name)
+    t.validate()
+    assert t.generator.startswith("SmolLM2-135M-Instruct") and t.verifier == "symbolic"
+    assert t.cost.generations > 0 and t.cost.tokens_generated > 0 and t.cost.wall_s > 0
+    for leaf in t.leaves("finished"):
+        assert leaf.answer is not None
+    picks = dict(t.picks)
+    assert finalize(t).picks == picks  # the recorded picks follow from the recorded scores
+
+
+def test_beam_example_follows_the_algorithm():
+    t = load_example("beam")
+    n, m = t.config["n"], t.config["m"]
+    assert len([x for x in t.nodes if x.iteration == 1]) == n
+    for r in range(2, t.iterations + 1):
+        kept = [x for x in t.nodes if x.iteration == r - 1 and x.status == "kept"]
+        assert len([x for x in t.nodes if x.iteration == r]) == m * len(kept)
+
+
+def test_lookahead_example_has_rollouts():
+    assert load_example("lookahead").leaves("rollout")
+
+
+def test_unknown_example():
+    with pytest.raises(ValueError, match="no example"):
+        load_example("mcts")
+
+
+def test_steps_are_model_text():
+    t = load_example("best_of_n")
+    texts = [x.text for x in t.nodes[1:]]
+    assert len(set(texts)) > len(texts) // 3  # varied sampled text, not a template
+    assert any(extract_answer(x) for x in texts)
