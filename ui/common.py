@@ -238,7 +238,7 @@ def trees_side_by_side(trees: list[SearchTree], key: str, height: int = 420) -> 
     """Two or three trees in columns, each with its pick and cost."""
     for col, t in zip(st.columns(len(trees)), trees):
         with col:
-            verdict = {True: "✅", False: "❌", None: ""}[t.correct]
+            verdict = {True: "✓ right", False: "✗ wrong", None: ""}[t.correct]
             st.markdown(f"**{STRATEGY_LABEL.get(t.strategy, t.strategy)}** picks `{t.selected_answer}` {verdict} · "
                         f"{t.cost.tokens_generated} tokens · {t.cost.wall_s:.1f} s")
             st.plotly_chart(tree_figure(t, show_pruned=len(t.nodes) < 200, height=height),
@@ -249,7 +249,7 @@ def answers_panel(tree: SearchTree) -> None:
     rows = answer_rows(tree)
     c1, c2 = st.columns([3, 2])
     with c1:
-        verdict = {True: "✅ right", False: "❌ wrong", None: ""}[tree.correct]
+        verdict = {True: "✓ right", False: "✗ wrong", None: ""}[tree.correct]
         st.markdown(f"**Selected answer ({tree.config.get('voting')}):** `{tree.selected_answer}` {verdict}"
                     + ("  \n*stopped early: picked from the partial tree*" if tree.stopped else ""))
         if rows:
@@ -279,7 +279,7 @@ def what_if(tree: SearchTree, sidebar_verifier: str = "symbolic") -> None:
     rule = c2.radio("Voting rule", VOTING_RULES, index=VOTING_RULES.index(tree.config.get("voting", "weighted")),
                     horizontal=True, key="wi_vote")
     alt = finalize(SearchTree.from_dict(tree.to_dict()), aggregation=agg, voting=rule)
-    verdict = {True: "✅ right", False: "❌ wrong", None: ""}[alt.correct]
+    verdict = {True: "✓ right", False: "✗ wrong", None: ""}[alt.correct]
     changed = "" if equivalent(alt.selected_answer, tree.selected_answer) else " ← **the pick changes**"
     st.markdown(f"With **{agg}** aggregation and **{rule}** voting the pick is `{alt.selected_answer}` "
                 f"{verdict}{changed}.  All three rules: naive `{alt.picks.get('naive')}`, "
