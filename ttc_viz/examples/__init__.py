@@ -1,6 +1,6 @@
 """Recorded trees from the embedded model, so the app shows a real search before anyone
 presses Run (and a classroom without time to wait still sees one). Made by
-``ttc-viz solve --dataset synthetic --level 2 --index 1 --seed 1`` with each strategy
+``ttc-viz solve --dataset synthetic --level 2 --index 2 --seed 1`` with each strategy
 (beam N=16 M=4, best-of-N N=16, lookahead N=8 M=4 k=1), symbolic verifier."""
 from __future__ import annotations
 
