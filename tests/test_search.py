@@ -122,3 +122,18 @@ def test_what_if_repick_without_generating():
     back = SearchTree.from_json(tree.to_json())
     for rule in ("naive", "weighted", "majority"):
         assert finalize(back, voting=rule).selected_answer == tree.picks[rule]
+
+
+def test_lookahead_values_follow_the_aggregation_through_rollouts():
+    tree = run("lookahead", P, FakeGenerator(steps_to_finish=4), SymbolicVerifier(),
+               SearchConfig(n=4, m=2, k=2, seed=0))
+    finalize(tree, aggregation="min")
+    for cand in tree.nodes[1:]:
+        if cand.status == "rollout":
+            continue
+        scores = [n.score for n in tree.path(cand.id)[1:]]
+        chain = [c for c in tree.children(cand.id) if c.status == "rollout"]
+        while chain:
+            scores.append(chain[0].score)
+            chain = [c for c in tree.children(chain[0].id) if c.status == "rollout"]
+        assert cand.value == pytest.approx(min(scores))

@@ -49,10 +49,7 @@ def rescore(tree: SearchTree, verifier) -> tuple[SearchTree, list[dict]]:
     for i, sc in zip(ids, scores):
         other.nodes[i].score = float(sc[-1]) if sc else None
     other.verifier = getattr(verifier, "name", "verifier")
-    if other.strategy == "lookahead":  # a rollout's value is its end score: recompute
-        other.strategy = "lookahead-rescored"
     finalize(other)
-    other.strategy = tree.strategy
     diffs = []
     for n in tree.nodes[1:]:
         a, b = n.score, other.nodes[n.id].score

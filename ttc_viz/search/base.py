@@ -108,10 +108,17 @@ def finalize(tree: SearchTree, aggregation: str | None = None, voting: str | Non
         if n.answer is None:
             n.answer = extract_answer(n.text) or extract_answer("\n\n".join(tree.steps(n.id)))
         n.correct = grade(n.answer or "", truth) if n.answer is not None else (None if truth is None else False)
-    if tree.strategy != "lookahead":  # lookahead values come from rollouts; keep them
-        for n in tree.nodes[1:]:
-            if n.status != "rollout":
-                n.value = path_value(tree, n.id, agg)
+    # a candidate with a lookahead rollout is valued through the end of its rollout
+    rollout_child = {n.parent: n.id for n in tree.nodes[1:] if n.status == "rollout"}
+    for n in tree.nodes[1:]:
+        if n.status == "rollout":
+            continue
+        extra, cur = [], rollout_child.get(n.id)
+        while cur is not None:
+            if tree.nodes[cur].score is not None:
+                extra.append(tree.nodes[cur].score)
+            cur = rollout_child.get(cur)
+        n.value = path_value(tree, n.id, agg, extra)
     answers = [n.answer for n in leaves]
     weights = [path_value(tree, n.id, agg) for n in leaves]
     tree.picks = all_picks(answers, weights)
