@@ -102,6 +102,7 @@ def cmd_solve(a) -> int:
     preset = find(a.model)
     spec = preset["generator"] if preset else a.model
     _say(a, f"loading model {spec} ...")
+    _quiet_libraries(a)
     gen = load_generator(spec, device=a.device, trust_remote_code=a.trust_remote_code,
                          config=HFConfig(batch_size=a.batch_size))
     bar = None
@@ -136,6 +137,14 @@ def _check_writable(path: str) -> None:
         raise ValueError(f"cannot write {path}: folder {d} does not exist")
 
 
+def _quiet_libraries(a) -> None:
+    """--quiet also silences transformers' own loading bars."""
+    if getattr(a, "quiet", False):
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+
+
 def _say(a, msg: str) -> None:
     if not a.quiet:
         print(msg, file=sys.stderr)
@@ -154,7 +163,9 @@ def summary(tree) -> str:
     lines.append(f"nodes: {len(tree.nodes) - 1} steps = " +
                  ", ".join(f"{c[s]} {s}" for s in ("kept", "pruned", "finished", "rollout") if c[s]) +
                  f"; rounds: {tree.iterations}" + ("; stopped early" if tree.stopped else ""))
-    for r in range(1, tree.iterations + 1):
+    if tree.strategy == "best_of_n":
+        lines.append(f"  {len(tree.leaves('finished'))} whole samples, {len(tree.nodes) - 1} steps in all")
+    for r in range(1, tree.iterations + 1 if tree.strategy != "best_of_n" else 1):
         made = [n for n in tree.nodes if n.iteration == r and n.status != "rollout"]
         kept = sum(n.status == "kept" for n in made)
         fin = sum(n.status == "finished" for n in made)
@@ -211,6 +222,7 @@ def cmd_prm_data(a) -> int:
     from .lm.hf import HFConfig
 
     _say(a, f"loading model {a.model} ...")
+    _quiet_libraries(a)
     gen = load_generator(a.model, device=a.device, config=HFConfig(batch_size=a.batch_size))
     bar = None
     if not a.quiet:
