@@ -13,6 +13,7 @@ st.set_page_config(page_title="ttc-viz: test-time compute, visible", page_icon="
 pg = st.navigation([
     st.Page("ui/explore.py", title="Explore", icon=":material/account_tree:", default=True),
     st.Page("ui/compare.py", title="Compare", icon=":material/compare_arrows:"),
+    st.Page("ui/curves.py", title="Curves", icon=":material/show_chart:"),
     st.Page("ui/learn.py", title="Learn", icon=":material/school:"),
 ])
 pg.run()

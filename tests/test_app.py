@@ -135,3 +135,51 @@ def test_explore_runs_a_real_search_on_the_embedded_model():
     assert tree.strategy == "beam" and len(tree.nodes) > 1 and tree.problem["answer"] is not None
     assert any("Selected answer" in m.value for m in at.markdown)
     assert [m.label for m in at.metric][:2] == ["generations", "tokens generated"]
+
+
+@pytest.fixture(scope="module")
+def fake_sweep(tmp_path_factory):
+    from ttc_viz.sweep import SweepConfig, run_sweep
+
+    d = tmp_path_factory.mktemp("sweep")
+    run_sweep(FakeGenerator(), SymbolicVerifier(), SweepConfig(levels=(1, 2, 3, 4, 5), problems=2,
+                                                              strategies=("best_of_n", "beam"), budgets=(1, 2, 4, 8),
+                                                              ms=(2,), resamples=4), d)
+    return d
+
+
+def test_curves_page_draws_a_sweep_and_opens_a_cell_in_explore(fake_sweep):
+    at = app("curves.py")
+    at.text_input(key="cv_folder").set_value(str(fake_sweep)).run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Accuracy versus test-time budget"
+    assert [m.label for m in at.metric][:3] == ["problems", "cells", "efficiency multiple"]
+    assert at.metric[0].value == "10"
+    fig = at.get("plotly_chart")[0]
+    assert "compute-optimal" in fig.proto.spec
+    at.selectbox(key="cv_bin").set_value(3).run()
+    at.radio(key="cv_x").set_value("flops").run()
+    at.radio(key="cv_bins").set_value("predicted").run()
+    assert not at.exception
+    at.selectbox(key="cv_pt_config").set_value("beam M=2").run()
+    at.selectbox(key="cv_pt_budget").set_value(4).run()
+    assert at.dataframe[0].value.shape[0] == 2  # bin 3 holds 2 of the 10 problems
+    at.button(key="cv_open").click().run()
+    assert not at.exception
+    assert at.session_state["tree"].strategy == "beam"
+    assert at.title[0].value == "Explore a search"
+
+
+def test_curves_page_explains_a_missing_sweep(tmp_path):
+    at = app("curves.py")
+    at.text_input(key="cv_folder").set_value(str(tmp_path)).run()
+    assert not at.exception
+    assert "no sweep results" in at.error[0].value
+
+
+def test_learn_page_has_the_exchange_rate_calculator():
+    at = app("learn.py")
+    at.number_input(key="x_dinf").set_value(2000.0).run()  # R = 1
+    vals = {m.label: m.value for m in at.metric}
+    assert vals["R = inference / pretraining tokens"] == "1"
+    assert vals["test-time multiplier for the small model"] == "53×"

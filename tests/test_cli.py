@@ -68,3 +68,50 @@ def test_presets_are_valid_and_listed(tmp_path):
     (tmp_path / "bad.json").write_text('{"name": "x"}')
     with pytest.raises(PresetError, match="lacks"):
         load_presets(tmp_path)
+
+
+@pytest.mark.parametrize("args,msg", [
+    (["solve", "x", "--verifier", "prm:/no/such/adapter.safetensors"], "PRM adapter not found"),
+    (["solve", "x", "--verifier", "hf:some/prm:vibes"], "unknown PRM format"),
+    (["sweep", "--out", "/tmp/x-sweep-never", "--strategies", "beam,mcts"], "unknown strategies"),
+    (["sweep", "--out", "/tmp/x-sweep-never", "--budgets", "1,two"], "comma-separated whole numbers"),
+    (["sweep", "--out", "/tmp/x-sweep-never", "--budgets", "2", "--strategies", "beam"], "no cell fits"),
+    (["sweep", "--out", "/tmp/x-sweep-never", "--dataset", "/no/such.jsonl"], "not found"),
+    (["report", "/no/such/sweep"], "no sweep results"),
+    (["eval-prm", "--n", "0"], "N must"),
+    (["eval-prm", "--verifiers", "prm:/no/such.safetensors"], "PRM adapter not found"),
+    (["eval-prm", "--json", "/no/such/dir/e.json"], "does not exist"),
+    (["train-prm", "--batch-size", "0"], "batch size"),
+    (["train-prm", "--out", "/tmp/x-train-never", "--data", "/no/such/data"], "no MC-labelled data"),
+])
+def test_bad_input_for_the_other_commands(args, msg):
+    r = cli(*args)
+    assert r.returncode == 2, r.stderr
+    assert "Traceback" not in r.stderr
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip() and not ln.startswith("loading")]
+    assert len(lines) == 1 and msg in lines[0], r.stderr
+
+
+@pytest.mark.parametrize("cmd,words", [("sweep", ["--budgets", "--strategies", "resume", "example"]),
+                                       ("report", ["--bins", "oracle", "predicted"]),
+                                       ("eval-prm", ["AUROC", "--problems", "example"]),
+                                       ("train-prm", ["--synthetic-steps", "resume", "example"])])
+def test_help_for_every_command(cmd, words):
+    r = cli(cmd, "--help")
+    assert r.returncode == 0
+    for w in words:
+        assert w in r.stdout
+
+
+def test_report_on_a_small_sweep(tmp_path):
+    from fakes import FakeGenerator
+    from ttc_viz.sweep import SweepConfig, run_sweep
+    from ttc_viz.verifiers import SymbolicVerifier
+
+    run_sweep(FakeGenerator(), SymbolicVerifier(), SweepConfig(levels=(1, 2), problems=3, strategies=("best_of_n", "beam"),
+                                                              budgets=(1, 2, 4), ms=(2,), resamples=4), tmp_path)
+    r = cli("report", str(tmp_path), "--no-figures")
+    assert r.returncode == 0 and "efficiency multiple" in r.stdout and "best_of_n weighted" in r.stdout
+    r = cli("report", str(tmp_path), "--json", "--no-figures")
+    assert json.loads(r.stdout)["problems"] == 6
+    assert (tmp_path / "summary.json").exists()

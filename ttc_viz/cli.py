@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from .problems import ProblemError, load_jsonl, make_problem, pick, synthetic
 
@@ -49,8 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--n", type=_positive_int, default=8, help="budget N (default 8)")
     s.add_argument("--m", type=_positive_int, default=4, help="beam width M; must divide N (default 4)")
     s.add_argument("--k", type=_positive_int, default=1, help="lookahead depth k (default 1)")
-    s.add_argument("--verifier", default="symbolic",
-                   help="symbolic (default), or a real PRM as hf:<id or folder>:<math-shepherd|rlhflow|qwen>")
+    s.add_argument("--verifier", default=None,
+                   help="prm (the project's own PRM; the embedded preset's default), symbolic (exact arithmetic "
+                        "checker), prm:<adapter file>, or a real PRM as hf:<id or folder>:<math-shepherd|rlhflow|qwen>")
     s.add_argument("--agg", default="last", choices=AGGREGATIONS, help="step scores -> solution score (default last)")
     s.add_argument("--voting", default="weighted", choices=VOTING_RULES, help="final pick (default weighted)")
     s.add_argument("--temperature", type=float, default=0.8, help="sampling temperature (default 0.8)")
@@ -94,12 +96,13 @@ def cmd_solve(a) -> int:
     cfg.check(a.strategy)
     if a.out:
         _check_writable(a.out)
-    verifier = load_verifier(a.verifier, device=a.device, trust_remote_code=a.trust_remote_code)
     from .lm import load_generator
-
     from .presets import find
 
     preset = find(a.model)
+    spec_v = a.verifier or (preset or find("smollm2-135m-embedded") or {}).get("verifier", "symbolic")
+    _say(a, f"loading verifier {spec_v} ...")
+    verifier = load_verifier(spec_v, device=a.device, trust_remote_code=a.trust_remote_code)
     spec = preset["generator"] if preset else a.model
     _say(a, f"loading model {spec} ...")
     _quiet_libraries(a)
@@ -245,6 +248,192 @@ def cmd_prm_data(a) -> int:
     return 0
 
 
+def cmd_train_prm(a) -> int:
+    from .prm_data import MCConfig, check, generate, load
+    from .prm_train import TrainConfig, train
+    from .verifiers.learned import AdapterConfig
+
+    tcfg = TrainConfig(synthetic_steps=a.synthetic_steps, mc_steps=a.mc_steps, batch_size=a.batch_size,
+                       lr=a.lr, seed=a.seed, save_every=a.save_every, eval_every=a.eval_every, bf16=not a.fp32)
+    tcfg.check()
+    acfg = AdapterConfig(rank=a.rank, alpha=2 * a.rank, layers=a.layers)
+    if a.minutes is not None and a.minutes <= 0:
+        raise ValueError(f"--minutes must be positive, got {a.minutes}")
+    _quiet_libraries(a)
+    if a.problems:
+        # (a)+(b): sample and MC-label solutions first (resumes; finished shards are skipped)
+        mcfg = MCConfig(levels=_levels(a.levels), problems_per_level=a.problems, samples=a.samples,
+                        rollouts=a.rollouts, seed=a.seed)
+        mcfg.check()
+        from .lm import load_generator
+
+        _say(a, "loading the embedded model for MC labels ...")
+        gen = load_generator("embedded", device=a.device)
+        bar = None
+        if not a.quiet:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(mcfg.problems()), desc="MC labels", unit="problem", file=sys.stderr)
+        res = generate(gen, a.data, mcfg, (lambda d, t, _e: (setattr(bar, "n", d), bar.refresh())) if bar else None)
+        if bar is not None:
+            bar.close()
+        rep = check(a.data, mcfg)
+        print(f"MC data: {res['labelled']} problems labelled now, {res['skipped']} already there; "
+              f"{rep['records']} solutions; duplicates {len(rep['duplicates'])}, missing {len(rep['missing'])}")
+        del gen
+    records = load(a.data) if a.data and (Path(a.data) / "shards").is_dir() else []
+    if tcfg.mc_steps and not records:
+        raise ValueError(f"no MC-labelled data in {a.data}; make some with --problems N, or pass --mc-steps 0")
+    bar = None
+    if not a.quiet:
+        from tqdm import tqdm
+
+        bar = tqdm(total=tcfg.total, desc="training", unit="step", file=sys.stderr)
+
+    def progress(done, total, loss):
+        if bar is not None:
+            bar.n = done
+            bar.set_postfix(loss=f"{loss:.3f}", refresh=False)
+            bar.refresh()
+
+    log = (lambda m: (bar.write(m) if bar is not None else print(m, file=sys.stderr)))
+    res = train(a.out, tcfg, records, device=a.device, minutes=a.minutes, adapter=acfg, progress=progress, log=log)
+    if bar is not None:
+        bar.close()
+    if res["finished"]:
+        print(f"trained {res['step']} steps ({res['step'] * tcfg.batch_size} solutions) in {res['seconds'] / 60:.1f} min; "
+              f"validation step AUROC {res['valid_auroc']:.3f}; adapter written to {a.out}/adapter.safetensors")
+    else:
+        print(f"stopped at step {res['step']} of {tcfg.total} (checkpoint in {a.out}/checkpoint); "
+              "rerun the same command to continue")
+    return 0
+
+
+def cmd_eval_prm(a) -> int:
+    import json
+
+    from .prm_eval import EvalConfig, run_eval, summarize, table
+    from .verifiers import load_verifier
+
+    cfg = EvalConfig(levels=_levels(a.levels), problems=a.problems, n=a.n, mc_samples=a.mc_samples,
+                     rollouts=a.rollouts, seed=a.seed)
+    cfg.check()
+    if a.json:
+        _check_writable(a.json)
+    names = [v.strip() for v in a.verifiers.split(",") if v.strip()]
+    if not names:
+        raise ValueError("--verifiers needs at least one verifier, e.g. prm,symbolic")
+    _quiet_libraries(a)
+    verifiers = {v: load_verifier(v, device=a.device) for v in names}
+    from .lm import load_generator
+
+    _say(a, "loading the embedded model ...")
+    gen = load_generator("embedded", device=a.device)
+    bar = None
+    if not a.quiet:
+        from tqdm import tqdm
+
+        bar = tqdm(total=cfg.problems, desc="eval-prm", unit="problem", file=sys.stderr)
+
+    def progress(done, total, _e):
+        if bar is not None:
+            bar.n = done
+            bar.refresh()
+
+    recs = run_eval(gen, verifiers, cfg, records=a.records, progress=progress)
+    if bar is not None:
+        bar.close()
+    summ = summarize(recs, cfg)
+    print(table(summ))
+    if a.json:
+        Path(a.json).write_text(json.dumps(summ, indent=1))
+        print(f"written to {a.json}")
+    return 0
+
+
+def _ints(s: str, what: str) -> tuple:
+    try:
+        vals = tuple(int(x) for x in s.split(",") if x.strip())
+    except ValueError:
+        raise ValueError(f"{what} must be comma-separated whole numbers, e.g. 1,2,4,8; got {s!r}") from None
+    if not vals:
+        raise ValueError(f"{what} is empty")
+    return vals
+
+
+def cmd_sweep(a) -> int:
+    from .report import build, text_report, write_summary
+    from .sweep import SweepConfig, run_sweep
+    from .verifiers import load_verifier
+
+    cfg = SweepConfig(dataset=a.dataset, levels=_levels(a.levels), problems=a.problems,
+                      strategies=tuple(x.strip() for x in a.strategies.split(",") if x.strip()),
+                      budgets=_ints(a.budgets, "--budgets"), ms=_ints(a.m, "--m"), ks=_ints(a.k, "--k"),
+                      resamples=a.resamples, temperature=a.temperature, max_rounds=a.max_rounds, seed=a.seed)
+    cfg.check()
+    probs = cfg.problem_list()  # a bad data set fails here, before any model loads
+    total = sum(len(cfg.cells_for(p)) for p in probs)
+    _quiet_libraries(a)
+    from .lm import load_generator
+    from .lm.hf import HFConfig
+    from .presets import find
+
+    preset = find(a.model)
+    spec_v = a.verifier or (preset or find("smollm2-135m-embedded") or {}).get("verifier", "symbolic")
+    _say(a, f"loading verifier {spec_v} and model {a.model} ...")
+    verifier = load_verifier(spec_v, device=a.device, trust_remote_code=a.trust_remote_code)
+    gen = load_generator(preset["generator"] if preset else a.model, device=a.device,
+                         trust_remote_code=a.trust_remote_code, config=HFConfig(batch_size=a.batch_size))
+    bar = None
+    if not a.quiet:
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, desc="sweep", unit="cell", file=sys.stderr)
+
+    def progress(done, _total, _e):
+        if bar is not None:
+            bar.n = done
+            bar.refresh()
+
+    res = run_sweep(gen, verifier, cfg, a.out, verifier_spec=spec_v, progress=progress)
+    if bar is not None:
+        bar.close()
+    print(f"{res['cells']} cells: {res['skipped']} already done, {res['ran']} run now; results in {a.out}/cells")
+    write_summary(a.out)
+    print(text_report(build(a.out)))
+    return 0
+
+
+def cmd_report(a) -> int:
+    import json
+
+    from .report import build, json_report, text_report, write_summary
+
+    rep = build(a.dir, a.bins)
+    if a.json:
+        print(json.dumps(json_report(rep), indent=1))
+    else:
+        print(text_report(rep))
+    if not a.no_figures:
+        from .plots import curves_figure
+        from .views import figure_html, figure_png
+
+        figdir = Path(a.dir) / "figures"
+        figdir.mkdir(exist_ok=True)
+        fig = curves_figure(rep, "all")
+        (figdir / "accuracy.html").write_text(figure_html(fig), encoding="utf-8")
+        try:
+            (figdir / "accuracy.png").write_bytes(figure_png(fig, width=1000, height=520))
+            for b in [k for k in rep["curves"] if k != "all"]:
+                (figdir / f"accuracy-bin{b}.png").write_bytes(figure_png(curves_figure(rep, b), width=1000, height=520))
+        except Exception as e:  # noqa: BLE001 - PNG needs a Chrome/Chromium; HTML always works
+            print(f"(PNG figures skipped: {e})", file=sys.stderr)
+        print(f"figures written to {figdir}", file=sys.stderr)
+    if (Path(a.dir) / "cells").is_dir():
+        write_summary(a.dir)
+    return 0
+
+
 def _levels(s: str) -> tuple:
     try:
         if "-" in s:
@@ -279,12 +468,91 @@ def main(argv=None) -> int:
     d.add_argument("--device", default="auto")
     d.add_argument("--batch-size", type=_positive_int, default=64)
     d.add_argument("--quiet", action="store_true")
+    t = sub.add_parser("train-prm", help="train the project's own PRM (MC labels + synthetic step checks)",
+                       description="Train a LoRA adapter + head on the embedded SmolLM2 as a process reward model. "
+                                   "Stage 1: fresh synthetic solutions with exact step labels; stage 2: Monte Carlo "
+                                   "labels on the model's own samples mixed in. Checkpoints as it goes; rerun the same "
+                                   "command to resume.",
+                       epilog="example: ttc-viz train-prm --out models/smollm2-prm --data data/prm-mc-smollm2 "
+                              "--problems 0 --synthetic-steps 900 --mc-steps 100")
+    t.add_argument("--out", default="models/smollm2-prm", help="output folder (default models/smollm2-prm)")
+    t.add_argument("--data", default="data/prm-mc-smollm2", help="MC-labelled data folder (default data/prm-mc-smollm2)")
+    t.add_argument("--problems", type=_positive_int, default=0,
+                   help="first MC-label this many training problems per level into --data (resumes; default 0: "
+                        "use the data already there)")
+    t.add_argument("--levels", default="1-3", help="levels for new MC labels (default 1-3)")
+    t.add_argument("--samples", type=_positive_int, default=4, help="solutions per problem for MC labels (default 4)")
+    t.add_argument("--rollouts", type=_positive_int, default=8, help="K rollouts per step (default 8)")
+    t.add_argument("--synthetic-steps", type=_positive_int, default=900, help="stage-1 steps (default 900)")
+    t.add_argument("--mc-steps", type=_positive_int, default=100, help="stage-2 steps (default 100)")
+    t.add_argument("--batch-size", type=_positive_int, default=32, help="solutions per step (default 32)")
+    t.add_argument("--lr", type=float, default=3e-4, help="peak learning rate (default 3e-4)")
+    t.add_argument("--layers", type=_positive_int, default=12, help="top layers given LoRA (default 12 of 30)")
+    t.add_argument("--rank", type=_positive_int, default=16, help="LoRA rank (default 16)")
+    t.add_argument("--minutes", type=float, help="stop (checkpointed) after this many minutes")
+    t.add_argument("--save-every", type=_positive_int, default=50)
+    t.add_argument("--eval-every", type=_positive_int, default=100)
+    t.add_argument("--fp32", action="store_true", help="no bfloat16 autocast")
+    t.add_argument("--seed", type=_positive_int, default=0)
+    t.add_argument("--device", default="auto")
+    t.add_argument("--quiet", action="store_true")
+    e = sub.add_parser("eval-prm", help="step AUROC and best-of-n accuracy of verifiers on held-out problems",
+                       description="Sample N solutions per held-out synthetic problem (test split) with the embedded "
+                                   "model; score them with each verifier; report step-level AUROC against fresh Monte "
+                                   "Carlo labels and naive / PRM-weighted / majority best-of-n accuracy for n = 1..N, "
+                                   "per level.",
+                       epilog="example: ttc-viz eval-prm --problems 102 --n 16 --json eval.json --records eval-records")
+    e.add_argument("--problems", type=_positive_int, default=102, help="problems in all, spread over --levels (default 102)")
+    e.add_argument("--levels", default="1-3", help="synthetic levels (default 1-3)")
+    e.add_argument("--n", type=_positive_int, default=16, help="samples per problem, N (default 16)")
+    e.add_argument("--mc-samples", type=_positive_int, default=2,
+                   help="solutions per problem whose steps get MC labels for the AUROC (default 2)")
+    e.add_argument("--rollouts", type=_positive_int, default=4, help="K rollouts per step for MC labels (default 4)")
+    e.add_argument("--verifiers", default="prm,symbolic", help="comma-separated verifiers (default prm,symbolic)")
+    e.add_argument("--seed", type=_positive_int, default=0)
+    e.add_argument("--json", help="write the summary (tables and curves) as JSON here")
+    e.add_argument("--records", help="keep per-problem samples, scores and labels in this folder; reruns resume")
+    e.add_argument("--device", default="auto")
+    e.add_argument("--quiet", action="store_true")
+    w = sub.add_parser("sweep", help="accuracy versus budget: every problem x strategy x budget (resumable)",
+                       description="Run every (problem, strategy, budget, M, k) cell and store every tree, one file "
+                                   "per cell, as it finishes; rerun the same command to resume. Best-of-N draws one "
+                                   "pool of the largest budget per problem and scores smaller budgets by subsampling.",
+                       epilog="example: ttc-viz sweep --levels 1-5 --problems 4 --strategies best_of_n,beam,lookahead "
+                              "--budgets 1,2,4,8,16,32,64 --out sweeps/mine\nthen: ttc-viz report sweeps/mine",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    w.add_argument("--out", required=True, help="sweep folder (cells/, sweep.json, summary.json)")
+    w.add_argument("--dataset", default="synthetic", help="'synthetic' (test split) or a MATH/GSM8K .jsonl file")
+    w.add_argument("--levels", default="1-5", help="synthetic levels (default 1-5)")
+    w.add_argument("--problems", type=_positive_int, default=4, help="problems per level, or from the file (default 4)")
+    w.add_argument("--strategies", default="best_of_n,beam,lookahead", help="comma-separated (default best_of_n,beam,lookahead)")
+    w.add_argument("--budgets", default="1,2,4,8,16,32,64", help="generation budgets (default 1,2,4,...,64)")
+    w.add_argument("--m", default="4", help="beam width(s) M, comma-separated (default 4)")
+    w.add_argument("--k", default="1", help="lookahead depth(s) k, comma-separated (default 1)")
+    w.add_argument("--resamples", type=_positive_int, default=16, help="best-of-n subsets per budget (default 16)")
+    w.add_argument("--temperature", type=float, default=0.8)
+    w.add_argument("--max-rounds", type=_positive_int, default=12)
+    w.add_argument("--seed", type=_positive_int, default=0)
+    w.add_argument("--verifier", default=None, help="as for solve (default: the preset's, prm for the embedded model)")
+    w.add_argument("--model", default="embedded")
+    w.add_argument("--device", default="auto")
+    w.add_argument("--batch-size", type=_positive_int, default=64)
+    w.add_argument("--trust-remote-code", action="store_true")
+    w.add_argument("--quiet", action="store_true")
+    r = sub.add_parser("report", help="tables, the compute-optimal curve and figures from a sweep folder")
+    r.add_argument("dir", help="a sweep folder")
+    r.add_argument("--bins", default="oracle", choices=("oracle", "predicted"),
+                   help="difficulty bins: oracle (pass@1, needs answers) or predicted (mean PRM score) (default oracle)")
+    r.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    r.add_argument("--no-figures", action="store_true", help="do not write figures/ (PNG + HTML)")
     a = parser.parse_args(argv)
     if a.cmd is None:
         parser.print_help()
         return 2
     try:
-        return {"solve": cmd_solve, "models": cmd_models, "prm-data": cmd_prm_data}[a.cmd](a)
+        return {"solve": cmd_solve, "models": cmd_models, "prm-data": cmd_prm_data,
+                "train-prm": cmd_train_prm, "eval-prm": cmd_eval_prm, "sweep": cmd_sweep,
+                "report": cmd_report}[a.cmd](a)
     except (ProblemError, ValueError, GeneratorError, VerifierError, TreeFormatError) as e:
         print(f"ttc-viz: error: {e}", file=sys.stderr)
         return 2

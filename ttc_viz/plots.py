@@ -14,6 +14,7 @@ the figure widens with the number of leaf columns so it scrolls rather than cram
 """
 from __future__ import annotations
 
+import math
 import textwrap
 
 import networkx as nx
@@ -195,3 +196,57 @@ def score_fig_from_rows(rows: list[dict]) -> go.Figure:
 
 
 __all__ = ["tree_figure", "layout", "visible_nodes", "legend_markdown", "score_fig_from_rows", "nx"]
+
+
+# ----------------------------------------------------------------------------------------
+# Accuracy versus budget (a sweep's report)
+
+X_AXES = {"generations": "budget (generations, log2)", "tokens": "tokens per problem (log)",
+          "flops": "FLOPs per problem (log)"}
+_FAMILY_COLOR = {"best_of_n": "#636efa", "beam": "#ef553b", "lookahead": "#00a67e", "dvts": "#ab63fa"}
+_RULE_DASH = {"weighted": "solid", "majority": "dot", "naive": "dash"}
+
+
+def curves_figure(rep: dict, bin_id="all", x: str = "generations", configs: list[str] | None = None) -> go.Figure:
+    """One line per strategy configuration (error band: ±1 standard error across problems)
+    plus the compute-optimal line; ``customdata`` = (config, budget) so a click finds the cell."""
+    if x not in X_AXES:
+        raise ValueError(f"x axis must be one of {', '.join(X_AXES)}, got {x!r}")
+    curve = rep["curves"].get(bin_id, {})
+    fig = go.Figure()
+    for name in sorted(curve):
+        if configs is not None and name not in configs:
+            continue
+        pts = curve[name]
+        bs = sorted(pts)
+        xs = [pts[b][x] for b in bs]
+        ys = [100 * pts[b]["acc"] for b in bs]
+        se = [100 * pts[b]["se"] for b in bs]
+        fam = name.split()[0]
+        color = _FAMILY_COLOR.get(fam, "#888")
+        rule = name.split()[1] if fam == "best_of_n" else "weighted"
+        if len(bs) > 1:
+            fig.add_trace(go.Scatter(x=xs + xs[::-1], y=[a + s for a, s in zip(ys, se)] +
+                                     [a - s for a, s in zip(ys, se)][::-1], fill="toself", line={"width": 0},
+                                     fillcolor=color, opacity=0.12, hoverinfo="skip", showlegend=False))
+        fig.add_trace(go.Scatter(
+            x=xs, y=ys, mode="lines+markers", name=name, line={"color": color, "dash": _RULE_DASH.get(rule, "solid")},
+            customdata=[[name, b] for b in bs],
+            hovertemplate=f"<b>{name}</b><br>budget %{{customdata[1]}}<br>accuracy %{{y:.1f}}%"
+                          f"<br>{x} %{{x:.3s}}<extra></extra>"))
+    co = rep["compute_optimal"].get(bin_id, {})
+    if co:
+        bs = sorted(co)
+        fig.add_trace(go.Scatter(
+            x=[co[b][x] for b in bs], y=[100 * co[b]["acc"] for b in bs], mode="lines+markers",
+            name="compute-optimal", line={"color": "black", "width": 3}, marker={"symbol": "star", "size": 10},
+            customdata=[["compute-optimal", b, ", ".join(co[b].get("choices", []))] for b in bs],
+            hovertemplate="<b>compute-optimal</b><br>budget %{customdata[1]}<br>accuracy %{y:.1f}%"
+                          "<br>%{customdata[2]}<extra></extra>"))
+    title = "all problems" if bin_id == "all" else f"difficulty bin {bin_id} ({rep['bin_kind']}; 1 = easiest)"
+    fig.update_layout(title=f"Accuracy versus test-time budget - {title}", yaxis_title="accuracy (%)",
+                      xaxis_title=X_AXES[x], height=480, margin={"l": 50, "r": 20, "t": 50, "b": 50},
+                      legend={"orientation": "v"})
+    fig.update_xaxes(type="log", **({"dtick": math.log10(2)} if x == "generations" else {}))
+    fig.update_yaxes(rangemode="tozero")
+    return fig

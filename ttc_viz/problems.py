@@ -71,8 +71,8 @@ def _rng(level: int, index: int, split: str) -> random.Random:
     return random.Random(_SPLIT_SEED[split] * 1_000_000 + level * 100_003 + index)
 
 
-def _op_sentence(rng: random.Random, name: str, item: str, total: int, level: int) -> tuple[str, int]:
-    """One more operation on the running total: (sentence, new total). Never negative."""
+def _op_sentence(rng: random.Random, name: str, item: str, total: int, level: int) -> tuple[str, int, tuple]:
+    """One more operation on the running total: (sentence, new total, (op, operand)). Never negative."""
     lo, hi = _RANGE[level]
     ops = ["add", "sub"] + (["mul"] if level >= 3 else []) + (["div"] if level >= 4 else [])
     op = rng.choice(ops)
@@ -80,21 +80,21 @@ def _op_sentence(rng: random.Random, name: str, item: str, total: int, level: in
         op = "add"
     if op == "add":
         x = rng.randint(lo, hi)
-        return f"{name} gets {x} more {item}.", total + x
+        return f"{name} gets {x} more {item}.", total + x, ("+", x)
     if op == "sub":
         x = rng.randint(1, min(total - 1, hi))
-        return f"{name} gives away {x} {item}.", total - x
+        return f"{name} gives away {x} {item}.", total - x, ("-", x)
     if op == "mul":
         x = rng.randint(2, 3 if level < 4 else 5)
         word = {2: "doubles", 3: "triples"}.get(x, f"grows {x} times")
-        return f"Then the number of {item} {name} has {word}.", total * x
+        return f"Then the number of {item} {name} has {word}.", total * x, ("*", x)
     # div: choose a divisor that divides the total, else fall back to add
     divisors = [d for d in range(2, 7) if total % d == 0]
     if not divisors:
         x = rng.randint(lo, hi)
-        return f"{name} gets {x} more {item}.", total + x
+        return f"{name} gets {x} more {item}.", total + x, ("+", x)
     d = rng.choice(divisors)
-    return f"{name} splits the {item} equally into {d} boxes and keeps one box.", total // d
+    return f"{name} splits the {item} equally into {d} boxes and keeps one box.", total // d, ("/", d)
 
 
 def synthetic(level: int, index: int, split: str = "test") -> Problem:
@@ -107,21 +107,26 @@ def synthetic(level: int, index: int, split: str = "test") -> Problem:
         a, b = rng.randint(lo, hi), rng.randint(lo, hi)
         if rng.random() < 0.5:
             text = f"{name} has {a} {item} and gets {b} more. How many {item} does {name} have now?"
-            ans = a + b
+            ans, start, ops = a + b, a, [("+", b)]
         else:
             a, b = max(a, b) + 1, min(a, b)
             text = f"{name} has {a} {item} and gives away {b}. How many {item} does {name} have left?"
-            ans = a - b
+            ans, start, ops = a - b, a, [("-", b)]
     else:
-        total = rng.randint(lo, hi)
+        total = start = rng.randint(lo, hi)
         parts = [f"{name} has {total} {item}."]
+        ops = []
         for _ in range(n_ops):
-            sentence, total = _op_sentence(rng, name, item, total, level)
+            sentence, total, op = _op_sentence(rng, name, item, total, level)
             parts.append(sentence)
+            ops.append(op)
         parts.append(f"How many {item} does {name} have now?")
         text, ans = " ".join(parts), total
+    # meta: the calculation behind the text (who, what, start, [(op, operand), ...]), so
+    # reference and deliberately wrong solutions can be written for PRM training.
+    meta = {"name": name, "item": item, "start": start, "ops": [list(o) for o in ops]}
     return Problem(text=text, answer=str(ans), level=level, source=f"synthetic-{split}",
-                   id=f"synthetic-{split}-L{level}-{index}")
+                   id=f"synthetic-{split}-L{level}-{index}", meta=meta)
 
 
 def synthetic_set(levels=LEVELS, per_level: int = 20, split: str = "test", start: int = 0) -> list[Problem]:

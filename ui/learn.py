@@ -1,6 +1,7 @@
 """Learn: each strategy explained for a classroom, next to a live example."""
 import streamlit as st
 
+from ttc_viz.costs import exchange
 from ttc_viz.examples import load_example
 from ui.common import (SearchConfig, job_panel, legend_markdown, start_job, synthetic,
                        trees_side_by_side)
@@ -23,8 +24,10 @@ each keeping only its best step per round. A single beam can collapse onto one i
 the search diverse.""",
     "prm": """**Process reward model.** A verifier that scores every *prefix* of a solution: "is this still on
 track?". A solution's score comes from its step scores by *aggregation*: **last** (the score at the final step,
-which the paper found best), **min** (the weakest step), or **prod** (all steps must be good). This app ships an
-exact *symbolic* checker (it recomputes every `a op b = c` it finds), which catches slips but not wrong plans.""",
+which the paper found best), **min** (the weakest step), or **prod** (all steps must be good). This app ships
+two: its own **learned PRM** (`prm`, a small adapter trained on the embedded model with Monte Carlo labels and
+synthetic step checks; see models/smollm2-prm/README.md), and an exact **symbolic** checker (it recomputes every
+`a op b = c` it finds), which catches slips but not wrong plans.""",
 }
 
 
@@ -54,6 +57,34 @@ on a real 135M-parameter model running on your CPU.""")
     if trees:
         trees_side_by_side(trees, "learn", height=380)
         st.caption(legend_markdown())
+    st.divider()
+    exchange_calculator()
+
+
+def exchange_calculator() -> None:
+    st.subheader("Bigger model or more thinking? The FLOPs exchange rate")
+    st.markdown("""Pretraining a model of P parameters on D tokens costs about **6·P·D** FLOPs; answering costs
+about **2·P** FLOPs per token. Let R = (tokens generated at inference) / (pretraining tokens). The paper found that
+when R is small (few queries) extra test-time compute on a small model can beat a model about 14× bigger on easy
+and medium questions, while on hard questions, or when R is large, pretraining wins.""")
+    c1, c2 = st.columns(2)
+    p_small = c1.number_input("Small model, parameters (millions)", 1.0, 1e7, 135.0, key="x_ps") * 1e6
+    ratio = c2.number_input("Big model is this many times bigger", 1.5, 1000.0, 14.0, key="x_ratio")
+    d_pre = c1.number_input("Pretraining tokens (billions)", 0.001, 1e5, 2000.0, key="x_dpre") * 1e9
+    d_inf = c2.number_input("Tokens generated at inference, all queries (billions)", 0.0001, 1e6, 20.0,
+                            key="x_dinf") * 1e9
+    try:
+        x = exchange(p_small, p_small * ratio, d_pre, d_inf)
+    except ValueError as e:
+        st.error(str(e))
+        return
+    m = st.columns(3)
+    m[0].metric("R = inference / pretraining tokens", f"{x['R']:.3g}")
+    m[1].metric("big model: pretraining + inference", f"{x['big_total']:.3g} FLOPs")
+    m[2].metric("test-time multiplier for the small model", f"{x['multiplier']:.3g}×")
+    st.caption(f"With the same total FLOPs, the small model could spend about {x['multiplier']:.3g} times its "
+               "plain inference compute on each answer (e.g. best-of-N with that N, or a search of that budget). "
+               "Small R leaves a large test-time budget; large R (many queries) shrinks it towards the size ratio.")
 
 
 page_learn()

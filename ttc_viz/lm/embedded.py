@@ -79,8 +79,9 @@ def _convert(target: Path) -> None:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def load_embedded(device: str = "auto", dtype: str = "auto", config: HFConfig | None = None) -> HFGenerator:
-    """The embedded SmolLM2 as a Generator; converts and caches on first use."""
+def load_embedded_model(device: str = "auto", dtype: str = "auto"):
+    """(model, tokenizer, device) of the embedded SmolLM2; converts and caches on first use.
+    Used by the generator and by the project's own PRM (which adds an adapter to a copy)."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -101,4 +102,10 @@ def load_embedded(device: str = "auto", dtype: str = "auto", config: HFConfig | 
         except Exception:  # noqa: BLE001
             raise GeneratorError(f"could not load the embedded model from {target}: {e}") from None
     model.to(dev).eval()
+    return model, tok, dev
+
+
+def load_embedded(device: str = "auto", dtype: str = "auto", config: HFConfig | None = None) -> HFGenerator:
+    """The embedded SmolLM2 as a Generator; converts and caches on first use."""
+    model, tok, _ = load_embedded_model(device, dtype)
     return HFGenerator(model, tok, name=NAME, config=config)

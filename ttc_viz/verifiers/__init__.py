@@ -1,6 +1,8 @@
 """Verifiers (process reward models) behind one protocol.
 
-``load_verifier(spec)``: ``"symbolic"`` (the exact arithmetic checker), or
+``load_verifier(spec)``: ``"prm"`` (the project's own PRM for the embedded model: a LoRA
+adapter in models/smollm2-prm, see learned.py), ``"prm:<adapter file>"`` (another adapter
+made by ``ttc-viz train-prm``), ``"symbolic"`` (the exact arithmetic checker), or
 ``"hf:<model id or folder>:<format>"`` for a real PRM (formats: math-shepherd, rlhflow,
 qwen; see hf_prm.py). Heavy imports happen only when a model is loaded.
 """
@@ -9,12 +11,19 @@ from __future__ import annotations
 from .base import BatchVerifier, Verifier, VerifierError
 from .symbolic import SymbolicVerifier
 
-VERIFIERS = ("symbolic",)
+VERIFIERS = ("prm", "symbolic")
 
 
 def load_verifier(spec: str = "symbolic", *, device: str = "auto", trust_remote_code: bool = False) -> Verifier:
     if spec == "symbolic":
         return SymbolicVerifier()
+    if spec == "prm" or spec.startswith("prm:"):
+        from .learned import DEFAULT_ADAPTER, load_learned_prm
+
+        path = spec[4:] if spec.startswith("prm:") else DEFAULT_ADAPTER
+        if not str(path).strip():
+            raise VerifierError("write another adapter as prm:<path to adapter.safetensors>")
+        return load_learned_prm(path, device=device)
     if spec.startswith("hf:"):
         from .hf_prm import FORMATS, load_hf_prm
 
@@ -26,8 +35,8 @@ def load_verifier(spec: str = "symbolic", *, device: str = "auto", trust_remote_
         if fmt not in FORMATS:
             raise VerifierError(f"unknown PRM format {fmt!r}; choose one of {', '.join(FORMATS)}")
         return load_hf_prm(model_id, fmt, device=device, trust_remote_code=trust_remote_code)
-    raise VerifierError(f"unknown verifier {spec!r}; choose one of {', '.join(VERIFIERS)} "
-                        "or hf:<model id or folder>:<format>")
+    raise VerifierError(f"unknown verifier {spec!r}; choose one of {', '.join(VERIFIERS)}, "
+                        "prm:<adapter file> or hf:<model id or folder>:<format>")
 
 
 __all__ = ["BatchVerifier", "Verifier", "VerifierError", "SymbolicVerifier", "VERIFIERS", "load_verifier"]

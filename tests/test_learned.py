@@ -1,0 +1,100 @@
+"""The project's own PRM: adapter file handling (no model needed) and scoring on the real base model."""
+import json
+
+import pytest
+
+from ttc_viz.verifiers import VerifierError, load_verifier
+from ttc_viz.verifiers.learned import DEFAULT_ADAPTER, FORMAT, encode, read_adapter
+
+FIX = "train-prm"
+
+
+def test_missing_adapter_names_the_fix(tmp_path):
+    with pytest.raises(VerifierError, match="not found.*" + FIX):
+        read_adapter(tmp_path / "nope.safetensors")
+    with pytest.raises(VerifierError, match="not found"):
+        load_verifier(f"prm:{tmp_path / 'nope.safetensors'}")
+
+
+def test_corrupt_adapter_names_the_fix(tmp_path):
+    bad = tmp_path / "adapter.safetensors"
+    bad.write_bytes(b"\x00\x01garbage" * 100)
+    with pytest.raises(VerifierError, match="damaged or not a safetensors file.*" + FIX):
+        read_adapter(bad)
+    with pytest.raises(VerifierError, match="folder"):
+        read_adapter(tmp_path)
+
+
+def test_foreign_safetensors_is_refused(tmp_path):
+    import torch
+    from safetensors.torch import save_file
+
+    f = tmp_path / "other.safetensors"
+    save_file({"w": torch.zeros(2)}, str(f), metadata={"format": "pt"})
+    with pytest.raises(VerifierError, match="not a ttc-viz PRM adapter"):
+        read_adapter(f)
+    save_file({"w": torch.zeros(2)}, str(f), metadata={"format": FORMAT, "base": "llama-70b"})
+    with pytest.raises(VerifierError, match="trained for base model"):
+        read_adapter(f)
+
+
+def test_unknown_verifier_lists_the_choices():
+    with pytest.raises(VerifierError, match="prm, symbolic"):
+        load_verifier("oracle")
+
+
+class _Tok:
+    """Characters as tokens (enough to check positions)."""
+
+    def encode(self, text, add_special_tokens=False):
+        return [ord(c) for c in text]
+
+
+def test_encode_reads_each_step_at_its_closing_newline():
+    ids, ends = encode(_Tok(), "Q?", ["a = 1", "b\n\nc"])
+    text = "".join(chr(i) for i in ids)
+    assert text == "Problem: Q?\nSolution: a = 1\n b c\n"
+    assert [text[e] for e in ends] == ["\n", "\n"] and ends[0] < ends[1] == len(ids) - 1
+
+
+def test_long_inputs_keep_the_steps():
+    ids, ends = encode(_Tok(), "x" * 5000, ["step one", "step two"], max_tokens=100)
+    assert len(ids) == 100 and ends[-1] == 99 and 0 < ends[0] < 99
+
+
+@pytest.mark.real
+def test_a_fresh_adapter_round_trips_and_scores_consistently(tmp_path):
+    from ttc_viz.verifiers.learned import AdapterConfig, build_net, load_learned_prm, save_adapter
+
+    net, _, _ = build_net("cpu", AdapterConfig(rank=4, layers=2))
+    f = save_adapter(net, tmp_path / "a.safetensors", {"note": "test"})
+    tensors, cfg, info = read_adapter(f)
+    assert cfg.rank == 4 and cfg.layers == 2 and info == {"note": "test"}
+    assert f.stat().st_size < 5_000_000
+    prm = load_learned_prm(f, device="cpu")
+    sols = [["Ana has 2 apples and gets 3 more: 2 + 3 = 5.", "The answer is 5."], ["2 + 3 = 6."], []]
+    batched = prm.score_batch("Ana has 2 apples and gets 3 more. How many?", sols)
+    single = [prm.score("Ana has 2 apples and gets 3 more. How many?", s) for s in sols]
+    assert [len(s) for s in batched] == [2, 1, 0]
+    for b, s in zip(batched, single):
+        assert b == pytest.approx(s, abs=1e-4)
+    assert all(0.0 <= x <= 1.0 for s in batched for x in s)
+    # a damaged tensor set is caught when the weights are loaded
+    from safetensors.torch import save_file
+
+    bad = tmp_path / "b.safetensors"
+    meta = {"format": FORMAT, "base": "smollm2-135m-instruct", "config": json.dumps({"rank": 4, "layers": 2})}
+    save_file({k: v for k, v in list(tensors.items())[:3]}, str(bad), metadata=meta)
+    with pytest.raises(VerifierError, match="do not match"):
+        load_learned_prm(bad, device="cpu")
+
+
+@pytest.mark.real
+def test_the_shipped_prm_is_the_default_and_small():
+    from ttc_viz.presets import find
+
+    assert DEFAULT_ADAPTER.exists(), "models/smollm2-prm/adapter.safetensors is shipped with the project"
+    assert DEFAULT_ADAPTER.stat().st_size < 50_000_000
+    assert find("smollm2-135m-embedded")["verifier"] == "prm"
+    _, cfg, info = read_adapter(DEFAULT_ADAPTER)
+    assert info["steps"] > 0 and info["examples"] > 0

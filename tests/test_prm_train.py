@@ -1,0 +1,74 @@
+import random
+
+import pytest
+
+from ttc_viz.grading import grade
+from ttc_viz.prm_train import (TrainConfig, _lr_at, auroc, batch_for, synthetic_batch, validation_set,
+                               write_solution)
+from ttc_viz.problems import synthetic
+from ttc_viz.verifiers.symbolic import check_step
+
+
+def test_clean_solutions_are_right_and_labelled_one():
+    rng = random.Random(0)
+    for lv in range(1, 6):
+        for i in range(20):
+            p = synthetic(lv, 1000 + i, split="train")
+            steps, labels = write_solution(p, rng, spoil=False)
+            assert labels == [1.0] * len(steps)
+            assert grade(steps[-1], p.answer)
+            assert all(check_step(s)[1] == 0 for s in steps)  # no wrong arithmetic
+
+
+def test_spoiled_solutions_turn_to_zero_at_the_mistake_and_stay_there():
+    rng = random.Random(1)
+    seen_zero = 0
+    for i in range(200):
+        p = synthetic(1 + i % 5, 2000 + i, split="train")
+        steps, labels = write_solution(p, rng, spoil=True)
+        assert len(steps) == len(labels)
+        if 0.0 in labels:
+            first = labels.index(0.0)
+            assert all(x == 0.0 for x in labels[first:])
+            assert not grade(steps[-1], p.answer)  # the final answer is wrong after a mistake
+            seen_zero += 1
+        else:
+            assert grade(steps[-1], p.answer)  # a "mistake" that happens to give the same number
+    assert seen_zero > 180
+
+
+def test_batches_are_pure_functions_of_seed_and_step_and_never_use_eval_problems():
+    assert synthetic_batch(0, 5, 8) == synthetic_batch(0, 5, 8)
+    assert synthetic_batch(0, 5, 8) != synthetic_batch(0, 6, 8)
+    train = {b["problem"] for s in range(20) for b in synthetic_batch(0, s, 16)}
+    test = {synthetic(lv, i).text for lv in range(1, 6) for i in range(1000)}
+    assert not train & test
+    valid = {b["problem"] for b in validation_set(128)}
+    assert not valid & train
+
+
+def test_stage_two_mixes_in_mc_records():
+    cfg = TrainConfig(synthetic_steps=2, mc_steps=2, batch_size=8, mc_fraction=0.5)
+    mc = [{"problem": "q", "steps": ["a"], "labels": [0.25]}]
+    assert all(b["problem"] != "q" for b in batch_for(cfg, 1, mc))
+    assert sum(b["problem"] == "q" for b in batch_for(cfg, 2, mc)) == 4
+
+
+def test_learning_rate_warms_up_then_decays():
+    cfg = TrainConfig(synthetic_steps=100, mc_steps=0, warmup=10, lr=1e-3)
+    assert _lr_at(cfg, 0) < _lr_at(cfg, 9) == pytest.approx(1e-3)
+    assert _lr_at(cfg, 99) == pytest.approx(1e-4, rel=0.05)
+
+
+def test_auroc_by_hand():
+    assert auroc([1, 1, 0, 0], [0.9, 0.8, 0.2, 0.1]) == 1.0
+    assert auroc([1, 0], [0.1, 0.9]) == 0.0
+    assert auroc([1, 0], [0.5, 0.5]) == 0.5
+    assert auroc([1, 1], [0.1, 0.2]) is None
+
+
+@pytest.mark.parametrize("kw,msg", [({"batch_size": 0}, "batch size"), ({"lr": 2.0}, "learning rate"),
+                                    ({"mc_fraction": 1.5}, "mc_fraction")])
+def test_bad_config(kw, msg):
+    with pytest.raises(ValueError, match=msg):
+        TrainConfig(**kw).check()

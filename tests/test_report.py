@@ -1,0 +1,78 @@
+import json
+
+import pytest
+
+from fakes import FakeGenerator
+from ttc_viz.report import bins, build, compute_optimal, curves, efficiency, json_report, text_report, write_summary
+from ttc_viz.sweep import SweepConfig, run_sweep
+from ttc_viz.verifiers import SymbolicVerifier
+
+
+def row(pid, config, budget, acc, tokens=10.0):
+    return {"problem_id": pid, "config": config, "budget": budget, "acc": acc, "generations": budget,
+            "tokens": tokens, "flops": 2 * tokens, "strategy": config.split()[0], "level": 1}
+
+
+def test_quantile_bins_put_the_easiest_first():
+    diff = {f"p{i}": {"oracle": i / 10, "predicted": 1 - i / 10} for i in range(10)}
+    b = bins(diff, "oracle")
+    assert b["p9"] == b["p8"] == 1 and b["p0"] == b["p1"] == 5
+    assert [list(b.values()).count(k) for k in range(1, 6)] == [2] * 5
+    assert bins(diff, "predicted")["p0"] == 1
+    with pytest.raises(ValueError, match="bin kind"):
+        bins(diff, "vibes")
+
+
+def test_compute_optimal_chooses_on_the_other_fold():
+    # in one bin, "beam" is better on p0/p2 (fold A) and "bon" on p1/p3 (fold B):
+    # fold A's choice comes from fold B and vice versa, so the selector scores 0 here.
+    rows = []
+    for pid, beam, bon in (("p0", 1, 0), ("p1", 0, 1), ("p2", 1, 0), ("p3", 0, 1)):
+        rows += [row(pid, "beam M=4", 4, beam), row(pid, "best_of_n weighted", 4, bon)]
+    co = compute_optimal(rows, {p: 1 for p in ("p0", "p1", "p2", "p3")})
+    assert co[1][4]["acc"] == 0.0 and sorted(co[1][4]["choices"]) == ["beam M=4", "best_of_n weighted"]
+    # when one strategy is better everywhere, it is chosen on both folds
+    rows = [row(p, "beam M=4", 4, 1) for p in ("p0", "p1")] + [row(p, "best_of_n weighted", 4, 0) for p in ("p0", "p1")]
+    co = compute_optimal(rows, {"p0": 1, "p1": 1})
+    assert co[1][4]["acc"] == 1.0 and co["all"][4]["acc"] == 1.0
+
+
+def test_efficiency_multiple():
+    curve = {"best_of_n weighted": {1: {"acc": 0.2}, 16: {"acc": 0.5}}}
+    co = {1: {"acc": 0.3}, 4: {"acc": 0.55}, 16: {"acc": 0.6}}
+    assert efficiency(curve, co) == {"target": 0.5, "largest": 16, "budget": 4, "multiple": 4.0}
+    assert efficiency(curve, {1: {"acc": 0.1}})["multiple"] is None
+    assert efficiency({}, co)["target"] is None
+
+
+def test_curves_average_with_standard_error():
+    rows = [row("p0", "beam M=4", 4, 1.0), row("p1", "beam M=4", 4, 0.0)]
+    c = curves(rows)["beam M=4"][4]
+    assert c["acc"] == 0.5 and c["n"] == 2 and c["se"] == pytest.approx(0.5)
+
+
+def test_build_report_and_compact_summary(tmp_path):
+    cfg = SweepConfig(levels=(1, 2, 3, 4, 5), problems=2, strategies=("best_of_n", "beam"), budgets=(1, 2, 4, 8),
+                      ms=(2,), resamples=4)
+    run_sweep(FakeGenerator(), SymbolicVerifier(), cfg, tmp_path)
+    rep = build(tmp_path)
+    assert len(rep["problems"]) == 10 and set(rep["bin_of"].values()) == {1, 2, 3, 4, 5}
+    text = text_report(rep)
+    assert "compute-optimal" in text and "efficiency multiple" in text and "bin 5" in text
+    json.dumps(json_report(rep))  # serialisable
+    write_summary(tmp_path)
+    import shutil
+
+    shutil.rmtree(tmp_path / "cells")
+    rep2 = build(tmp_path)  # from summary.json alone
+    assert rep2["curves"]["all"] == json.loads(json.dumps(rep["curves"]["all"]), object_hook=_int_keys)
+    assert build(tmp_path, "predicted")["bin_kind"] == "predicted"
+
+
+def _int_keys(d):
+    return {int(k) if k.isdigit() else k: v for k, v in d.items()}
+
+
+def test_missing_sweep_is_a_clear_error(tmp_path):
+    with pytest.raises(ValueError, match="no sweep results"):
+        build(tmp_path)

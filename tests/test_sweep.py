@@ -1,0 +1,134 @@
+import json
+
+import pytest
+
+from fakes import FakeGenerator
+from ttc_viz.problems import Problem
+from ttc_viz.sweep import SweepConfig, load_cells, load_tree, rows_from_cells, run_sweep
+from ttc_viz.verifiers import SymbolicVerifier
+
+
+def small(**kw):
+    base = dict(levels=(1, 2), problems=2, strategies=("best_of_n", "beam", "lookahead", "dvts"),
+                budgets=(1, 2, 4, 8, 16), ms=(2, 4), ks=(1,), resamples=8, seed=3)
+    base.update(kw)
+    return SweepConfig(**base)
+
+
+def test_cells_follow_the_budget_rules():
+    cells = small().cells_for(Problem("q", "1", id="p"))
+    bon = [c for c in cells if c["strategy"] == "best_of_n"]
+    assert len(bon) == 1 and bon[0]["n"] == 16  # one pool of the largest budget
+    for c in cells:
+        if c["strategy"] in ("beam", "dvts"):
+            assert c["n"] == c["budget"] and c["n"] % c["m"] == 0
+        if c["strategy"] == "lookahead":
+            assert c["n"] * (c["k"] + 1) == c["budget"]  # rollouts are paid for
+        if c["strategy"] == "dvts":
+            assert c["n"] // c["m"] >= 2
+    assert len({c["id"] for c in cells}) == len(cells)
+
+
+def test_rows_cover_every_budget_from_one_pool(tmp_path):
+    run_sweep(FakeGenerator(), SymbolicVerifier(), small(strategies=("best_of_n",)), tmp_path)
+    meta, cells = load_cells(tmp_path)
+    assert len(cells) == 4
+    rows = rows_from_cells(meta, cells)
+    assert sorted({r["budget"] for r in rows}) == [1, 2, 4, 8, 16]
+    assert {r["rule"] for r in rows} == {"naive", "weighted", "majority"}
+    pool = cells[0]["summary"]["pool"]
+    assert len(pool) == 16
+    one = [r for r in rows if r["cell"] == cells[0]["cell"]["id"] and r["budget"] == 1 and r["rule"] == "naive"][0]
+    assert one["tokens"] == pytest.approx(cells[0]["summary"]["tokens"] / 16)
+
+
+def test_killed_sweep_resumes_to_the_same_results(tmp_path):
+    cfg = small()
+    full = tmp_path / "full"
+    run_sweep(FakeGenerator(), SymbolicVerifier(), cfg, full)
+
+    class Dies(FakeGenerator):
+        left = 6
+
+        def next_steps(self, *a, **kw):
+            Dies.left -= 1
+            if Dies.left < 0:
+                raise KeyboardInterrupt
+            return super().next_steps(*a, **kw)
+
+    part = tmp_path / "part"
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(Dies(), SymbolicVerifier(), cfg, part)
+    done = len(list((part / "cells").glob("*.json")))
+    assert 0 < done < len(list((full / "cells").glob("*.json")))
+    assert not list((part / "cells").glob("*.tmp"))
+    res = run_sweep(FakeGenerator(), SymbolicVerifier(), cfg, part)
+    assert res["skipped"] == done and res["ran"] == res["cells"] - done
+
+    def strip(folder):
+        out = {}
+        for f in sorted((folder / "cells").glob("*.json")):
+            rec = json.loads(f.read_text())
+            rec["summary"].pop("wall_s")
+            rec["tree"]["cost"].pop("wall_s")
+            out[f.name] = rec
+        return out
+
+    assert strip(part) == strip(full)
+
+
+def test_same_folder_other_settings_is_refused(tmp_path):
+    run_sweep(FakeGenerator(), SymbolicVerifier(), small(strategies=("best_of_n",), problems=1), tmp_path)
+    with pytest.raises(ValueError, match="other settings"):
+        run_sweep(FakeGenerator(), SymbolicVerifier(), small(strategies=("best_of_n",), problems=1, seed=9), tmp_path)
+    # more problems or budgets with the same settings extend the sweep
+    res = run_sweep(FakeGenerator(), SymbolicVerifier(), small(strategies=("best_of_n",), problems=2), tmp_path)
+    assert res["skipped"] == 2 and res["ran"] == 2
+
+
+def test_trees_are_kept_and_cost_is_counted(tmp_path):
+    run_sweep(FakeGenerator(), SymbolicVerifier(), small(strategies=("beam",), budgets=(4,), ms=(2,), problems=1), tmp_path)
+    meta, cells = load_cells(tmp_path)
+    tree = load_tree(tmp_path, cells[0]["cell"]["id"])
+    assert tree.strategy == "beam" and len(tree.nodes) > 1
+    s = cells[0]["summary"]
+    assert s["generations"] == tree.cost.generations and s["tokens"] > 0
+    assert s["flops"] == 0  # fakes have no parameters; the symbolic checker costs nothing
+    with pytest.raises(ValueError, match="no file"):
+        load_tree(tmp_path, "nope")
+
+
+@pytest.mark.parametrize("kw,msg", [
+    ({"strategies": ("mcts",)}, "unknown strategies"),
+    ({"budgets": (0, 4)}, "budgets"),
+    ({"budgets": (2,), "strategies": ("beam",), "ms": (4,)}, "no cell fits"),
+    ({"ks": (0,)}, "lookahead depths"),
+    ({"levels": (9,)}, "levels"),
+])
+def test_bad_config(kw, msg):
+    with pytest.raises(ValueError, match=msg):
+        small(**kw).check()
+
+
+def test_damaged_cell_is_reported(tmp_path):
+    run_sweep(FakeGenerator(), SymbolicVerifier(), small(strategies=("best_of_n",), problems=1), tmp_path)
+    f = next((tmp_path / "cells").glob("*.json"))
+    f.write_text("{not json")
+    with pytest.raises(ValueError, match="damaged; delete it and rerun"):
+        load_cells(tmp_path)
+
+
+@pytest.mark.real
+def test_real_model_sweep(embedded, tmp_path):
+    from ttc_viz.report import build, text_report
+
+    cfg = SweepConfig(levels=(1,), problems=1, strategies=("best_of_n", "beam"), budgets=(1, 2, 4), ms=(2,),
+                      max_rounds=3, resamples=4)
+    res = run_sweep(embedded, SymbolicVerifier(), cfg, tmp_path)
+    assert res == {"cells": 3, "skipped": 0, "ran": 3}
+    meta, cells = load_cells(tmp_path)
+    assert meta["params"]["generator"] > 100_000_000
+    assert all(c["summary"]["flops"] > 0 and c["summary"]["tokens"] > 0 for c in cells)
+    rep = build(tmp_path)
+    assert "beam M=2" in rep["curves"]["all"] and 4 in rep["curves"]["all"]["beam M=2"]
+    assert "compute-optimal" in text_report(rep)

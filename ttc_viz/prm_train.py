@@ -1,0 +1,316 @@
+"""Training the project's own PRM (``ttc-viz train-prm``).
+
+Two kinds of training data, both without human labels:
+
+1. **Synthetic step-verification solutions** (free, exact, unlimited): for a synthetic
+   *training* problem, write a step-by-step solution in the generator's style from the
+   problem's own calculation (``Problem.meta``), and spoil about half of them at one step —
+   an arithmetic slip, a wrong number copied, or the wrong operation. Every step before the
+   mistake is labelled 1, the mistake and everything after it 0. A fresh batch is drawn for
+   every training step from a seed that depends only on (seed, step), so the data never
+   repeats and a resumed run sees exactly what an uninterrupted one would.
+2. **Monte Carlo labels** on the embedded model's own samples (``prm_data``, the
+   Math-Shepherd method): soft labels, the fraction of K rollouts from a step that reach
+   the right answer.
+
+Stage 1 trains on (1) alone; stage 2 mixes (2) into each batch. Loss: binary cross-entropy
+with logits against the (soft) labels at every step boundary. A checkpoint (adapter +
+optimizer + step) is written atomically every ``save_every`` steps and at the time limit, so
+an interrupted run resumes where it stopped.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import math
+import random
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .problems import Problem, synthetic
+
+TRAIN_INDEX_START = 1000       # train-split problems for synthetic data; MC data uses indices < 1000
+VALID_INDEX_START = 900_000    # a disjoint block of train-split problems for the validation AUROC
+
+
+# ---------------------------------------------------------------------------------------
+# Synthetic step-verification solutions
+
+_SYM = {"+": "+", "-": "-", "*": "*", "/": "/"}
+
+
+def _apply(a: int, op: str, x: int) -> int:
+    return {"+": a + x, "-": a - x, "*": a * x, "/": a // x if x else a}[op]
+
+
+def _step_text(rng: random.Random, p: Problem, a: int, op: str, x: int, c: int, first: bool) -> str:
+    name, item = p.meta["name"], p.meta["item"]
+    sym = rng.choice(["*", "×", "x"]) if op == "*" else _SYM[op]
+    eq = f"{a} {sym} {x} = {c}"
+    verb = {"+": f"gets {x} more", "-": f"gives away {x}", "*": f"has {x} times as many",
+            "/": f"keeps one of {x} equal boxes"}[op]
+    forms = [f"{eq}.", f"{name} {verb}: {eq}.", f"{name} {verb} {item}, so {eq}.",
+             f"Then {name} {verb}: {eq} {item}."]
+    if first:
+        forms += [f"{name} has {a} {item} and {verb}: {eq}.", f"{name} starts with {a} {item}: {eq}."]
+    return rng.choice(forms)
+
+
+def _slip(rng: random.Random, c: int) -> int:
+    if rng.random() < 0.25 and abs(c) >= 10:  # swap two digits
+        s = list(str(abs(c)))
+        i = rng.randrange(len(s) - 1)
+        s[i], s[i + 1] = s[i + 1], s[i]
+        w = int("".join(s)) * (1 if c >= 0 else -1)
+        if w != c:
+            return w
+    return c + rng.choice([-10, -3, -2, -1, 1, 2, 3, 10, 100, -100])
+
+
+def write_solution(p: Problem, rng: random.Random, spoil: bool) -> tuple[list[str], list[float]]:
+    """A step-by-step solution of a synthetic problem and exact per-step labels."""
+    a = p.meta["start"]
+    ops = [tuple(o) for o in p.meta["ops"]]
+    bad_at = rng.randrange(len(ops) + 1) if spoil else -1  # len(ops): a wrong final answer
+    steps, labels, ok = [], [], True
+    if rng.random() < 0.2:
+        steps.append(f"{p.meta['name']} starts with {a} {p.meta['item']}.")
+        labels.append(1.0)
+    for j, (op, x) in enumerate(ops):
+        c = _apply(a, op, x)
+        shown_a, shown_op, shown_x = a, op, x
+        if j == bad_at:
+            kind = rng.random()
+            if kind < 0.55:
+                c = _slip(rng, c)                          # arithmetic slip
+            elif kind < 0.8:
+                shown_x = max(1, x + rng.choice([-3, -2, -1, 1, 2, 5]))   # wrong number copied
+                c = _apply(shown_a, shown_op, shown_x)
+            else:
+                shown_op = {"+": "-", "-": "+", "*": "+", "/": "*"}[op]    # wrong operation
+                c = _apply(shown_a, shown_op, shown_x)
+            ok = ok and c == _apply(a, op, x)
+        steps.append(_step_text(rng, p, shown_a, shown_op, shown_x, c, first=(j == 0)))
+        labels.append(1.0 if ok else 0.0)
+        a = c
+    final = a
+    if bad_at == len(ops):
+        final = _slip(rng, a)
+        ok = False
+    steps.append(rng.choice([f"The answer is {final}.", f"So {p.meta['name']} has {final} {p.meta['item']}. "
+                             f"The answer is {final}."]))
+    labels.append(1.0 if ok and str(final) == p.answer else 0.0)
+    return steps, labels
+
+
+EVAL_RESERVE = 1000  # test-split indices per level that evaluations draw from
+
+
+@functools.lru_cache(maxsize=1)
+def reserved_texts() -> frozenset:
+    """Texts of the test problems evaluations use. Level-1 problems come from a small space,
+    so a train-split seed can produce the same text; such problems are never trained on."""
+    return frozenset(synthetic(lv, i, split="test").text for lv in (1, 2, 3, 4, 5) for i in range(EVAL_RESERVE))
+
+
+def synthetic_batch(seed: int, step: int, size: int, levels=(1, 2, 3, 4, 5),
+                    start: int = TRAIN_INDEX_START) -> list[dict]:
+    """``size`` fresh labelled solutions, a pure function of (seed, step). One level per
+    batch when training (similar lengths: less padding); mixed for validation sets."""
+    rng = random.Random(seed * 1_000_003 + step)
+    out = []
+    one = rng.choice(levels) if start < VALID_INDEX_START else None
+    reserved = reserved_texts()
+    for _ in range(size):
+        lv = one or rng.choice(levels)
+        p = synthetic(lv, start + rng.randrange(800_000 if start < VALID_INDEX_START else 50_000), split="train")
+        while p.text in reserved:
+            p = synthetic(lv, start + rng.randrange(800_000 if start < VALID_INDEX_START else 50_000), split="train")
+        steps, labels = write_solution(p, rng, spoil=rng.random() < 0.5)
+        out.append({"problem": p.text, "steps": steps, "labels": labels})
+    return out
+
+
+def validation_set(n: int = 256, seed: int = 12345) -> list[dict]:
+    return synthetic_batch(seed, 0, n, start=VALID_INDEX_START)
+
+
+# ---------------------------------------------------------------------------------------
+# Metrics
+
+def auroc(labels: list[int], scores: list[float]) -> float | None:
+    """Area under the ROC curve (ties counted half); None if only one class is present."""
+    pos = [s for s, y in zip(scores, labels) if y]
+    neg = [s for s, y in zip(scores, labels) if not y]
+    if not pos or not neg:
+        return None
+    order = sorted((s, i) for i, s in enumerate(scores))
+    ranks = [0.0] * len(scores)
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and order[j + 1][0] == order[i][0]:
+            j += 1
+        for k in range(i, j + 1):
+            ranks[order[k][1]] = (i + j) / 2 + 1
+        i = j + 1
+    rpos = sum(r for r, y in zip(ranks, labels) if y)
+    return (rpos - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg))
+
+
+def step_auroc(verifier, examples: list[dict], threshold: float = 0.5) -> float | None:
+    """AUROC of a verifier's step scores against (binarised) step labels."""
+    ys, ss = [], []
+    by_problem: dict[str, list[dict]] = {}
+    for ex in examples:
+        by_problem.setdefault(ex["problem"], []).append(ex)
+    for prob, exs in by_problem.items():
+        scores = verifier.score_batch(prob, [e["steps"] for e in exs])
+        for e, sc in zip(exs, scores):
+            ys += [int(y >= threshold) for y in e["labels"]]
+            ss += sc
+    return auroc(ys, ss)
+
+
+# ---------------------------------------------------------------------------------------
+# Training
+
+@dataclass
+class TrainConfig:
+    synthetic_steps: int = 600     # stage 1: synthetic solutions only
+    mc_steps: int = 100            # stage 2: MC-labelled samples mixed in
+    batch_size: int = 32
+    mc_fraction: float = 0.5       # share of each stage-2 batch taken from the MC data
+    lr: float = 3e-4
+    warmup: int = 30
+    seed: int = 0
+    save_every: int = 50
+    eval_every: int = 100
+    bf16: bool = True              # autocast matmuls to bfloat16 (CPU with AVX512-BF16, or GPU)
+
+    def check(self) -> None:
+        for k in ("synthetic_steps", "mc_steps", "save_every", "eval_every"):
+            if getattr(self, k) < 0 or not isinstance(getattr(self, k), int):
+                raise ValueError(f"{k} must be a whole number 0 or more, got {getattr(self, k)!r}")
+        if self.batch_size < 1 or self.batch_size > 1024:
+            raise ValueError(f"batch size must be 1-1024, got {self.batch_size}")
+        if not 0 <= self.mc_fraction <= 1:
+            raise ValueError(f"mc_fraction must be within 0-1, got {self.mc_fraction}")
+        if not 0 < self.lr < 1:
+            raise ValueError(f"learning rate must be within (0, 1), got {self.lr}")
+
+    @property
+    def total(self) -> int:
+        return self.synthetic_steps + self.mc_steps
+
+
+def _lr_at(cfg: TrainConfig, step: int) -> float:
+    if step < cfg.warmup:
+        return cfg.lr * (step + 1) / cfg.warmup
+    frac = (step - cfg.warmup) / max(1, cfg.total - cfg.warmup)
+    return cfg.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, frac))))
+
+
+def batch_for(cfg: TrainConfig, step: int, mc: list[dict]) -> list[dict]:
+    if step < cfg.synthetic_steps or not mc:
+        return synthetic_batch(cfg.seed, step, cfg.batch_size)
+    rng = random.Random(cfg.seed * 7_919 + step)
+    k = round(cfg.batch_size * cfg.mc_fraction)
+    return [rng.choice(mc) for _ in range(k)] + synthetic_batch(cfg.seed, step, cfg.batch_size - k)
+
+
+def train(out_dir: str | Path, cfg: TrainConfig, mc_records: list[dict], *, device: str = "auto",
+          minutes: float | None = None, adapter=None, progress=None, log=print) -> dict:
+    """Train (or resume) into ``out_dir``: ``adapter.safetensors`` + ``training.json``.
+    Returns the training summary. ``minutes`` stops early (checkpointed) when reached."""
+    import torch
+
+    from .verifiers.learned import AdapterConfig, LearnedPRM, batch_tensors, build_net, encode, save_adapter
+
+    cfg.check()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    ckpt_dir = out / "checkpoint"
+    net, tok, dev = build_net(device, adapter or AdapterConfig())
+    params = [p for p in net.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=0.0)
+    pad = tok.pad_token_id if tok.pad_token_id is not None else 0
+    state = {"step": 0, "seconds": 0.0, "history": [], "config": asdict(cfg)}
+    if (ckpt_dir / "state.json").exists():
+        old = json.loads((ckpt_dir / "state.json").read_text())
+        same = {k: v for k, v in old["config"].items() if k not in ("synthetic_steps", "mc_steps", "save_every", "eval_every")}
+        if same != {k: v for k, v in asdict(cfg).items() if k not in ("synthetic_steps", "mc_steps", "save_every", "eval_every")}:
+            raise ValueError(f"{ckpt_dir} holds a run with other settings ({old['config']}); use another --out "
+                             "or the same settings")
+        from .verifiers.learned import read_adapter
+
+        tensors, _, _ = read_adapter(ckpt_dir / "adapter.safetensors")
+        net.load_adapter_state(tensors)
+        opt.load_state_dict(torch.load(ckpt_dir / "optimizer.pt", weights_only=True))
+        state.update({k: old[k] for k in ("step", "seconds", "history")})
+        log(f"resuming at step {state['step']} of {cfg.total}")
+    mc = [{"problem": r["problem"], "steps": r["steps"], "labels": r["labels"]} for r in mc_records
+          if r["problem"] not in reserved_texts()]
+    valid = validation_set()
+    use_bf16 = cfg.bf16 and (str(dev).startswith("cuda") or torch.backends.cpu.get_cpu_capability() in ("AVX512", "AMX"))
+
+    def evaluate() -> float | None:
+        net.eval()
+        v = step_auroc(LearnedPRM(net, tok, dev, batch_size=32), valid)
+        net.train()
+        return v
+
+    def save(final: bool = False) -> None:
+        info = {"steps": state["step"], "examples": state["step"] * cfg.batch_size, "seconds": round(state["seconds"], 1),
+                "mc_records": len(mc), "config": asdict(cfg)}
+        tmp = out / "checkpoint.tmp"
+        tmp.mkdir(exist_ok=True)
+        save_adapter(net, tmp / "adapter.safetensors", info)
+        torch.save(opt.state_dict(), tmp / "optimizer.pt")
+        (tmp / "state.json").write_text(json.dumps(state))
+        if ckpt_dir.exists():
+            import shutil
+
+            shutil.rmtree(ckpt_dir)
+        tmp.rename(ckpt_dir)
+        if final:
+            save_adapter(net, out / "adapter.safetensors", info)
+            (out / "training.json").write_text(json.dumps({**info, "history": state["history"]}, indent=1))
+
+    net.train()
+    t_start = time.perf_counter()
+    base_seconds = state["seconds"]
+    while state["step"] < cfg.total:
+        step = state["step"]
+        for g in opt.param_groups:
+            g["lr"] = _lr_at(cfg, step)
+        batch = batch_for(cfg, step, mc)
+        enc = [encode(tok, b["problem"], b["steps"]) for b in batch]
+        y = torch.tensor([v for b in batch for v in b["labels"]], dtype=torch.float32, device=dev)
+        with torch.autocast("cuda" if str(dev).startswith("cuda") else "cpu", dtype=torch.bfloat16, enabled=use_bf16):
+            logits = net(*batch_tensors(enc, pad, dev))
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(logits.float(), y)
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        state["step"] += 1
+        state["seconds"] = base_seconds + time.perf_counter() - t_start
+        rec = {"step": state["step"], "loss": round(loss.item(), 4), "seconds": round(state["seconds"], 1)}
+        if cfg.eval_every and state["step"] % cfg.eval_every == 0:
+            rec["valid_auroc"] = evaluate()
+            log(f"step {state['step']}: loss {rec['loss']:.3f}, validation AUROC {rec['valid_auroc']:.3f}")
+        state["history"].append(rec)
+        if progress:
+            progress(state["step"], cfg.total, loss.item())
+        out_of_time = minutes is not None and (time.perf_counter() - t_start) / 60 >= minutes
+        if state["step"] % cfg.save_every == 0 or out_of_time:
+            save()
+        if out_of_time:
+            log(f"time limit reached at step {state['step']} of {cfg.total}; rerun the same command to continue")
+            return {"finished": False, **state}
+    final_auroc = evaluate()
+    state["history"].append({"step": state["step"], "valid_auroc": final_auroc, "seconds": round(state["seconds"], 1)})
+    save(final=True)
+    return {"finished": True, "valid_auroc": final_auroc, **state}

@@ -1,0 +1,224 @@
+"""What a sweep shows (``ttc-viz report``): curves, difficulty bins, the compute-optimal selector.
+
+* ``curves(rows, problems)``: per strategy configuration and budget, mean accuracy over the
+  problems, with its standard error across problems, and mean cost (generations, tokens,
+  FLOPs).
+* ``bins(difficulty, kind)``: 5 quantile bins of problem difficulty; ``oracle`` uses pass@1
+  over the best-of-N pool (needs ground truth), ``predicted`` the mean PRM final-answer
+  score over the same pool (needs none). Bin 1 is the easiest.
+* ``compute_optimal(rows, bins)``: for each bin and budget, the configuration with the best
+  accuracy chosen by 2-fold cross-validation inside the bin (choose on one half of the
+  bin's problems, score on the other, then swap), so the selector is never scored on the
+  problems it chose on. The "all problems" curve combines the per-bin choices.
+* ``efficiency(...)``: the budget at which compute-optimal first matches best-of-N's
+  (weighted) accuracy at the largest budget, as a ratio of budgets.
+
+``build(sweep_dir)`` reads a sweep (its cells, or the compact ``summary.json`` written by
+``write_summary`` when the cells are not there) and returns everything above as one dict.
+"""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from .sweep import difficulty, load_cells, rows_from_cells
+
+BIN_KINDS = ("oracle", "predicted")
+N_BINS = 5
+SUMMARY = "summary.json"
+REFERENCE = "best_of_n weighted"
+
+
+def bins(diff: dict, kind: str = "oracle", n_bins: int = N_BINS) -> dict:
+    """problem id -> bin (1 = easiest). Quantile bins: equal counts, ties kept in order of id."""
+    if kind not in BIN_KINDS:
+        raise ValueError(f"bin kind must be one of {', '.join(BIN_KINDS)}, got {kind!r}")
+    ids = sorted(diff, key=lambda p: (-diff[p][kind], p))
+    out = {}
+    for j, pid in enumerate(ids):
+        out[pid] = min(n_bins, 1 + j * n_bins // max(1, len(ids)))
+    return out
+
+
+def curves(rows: list[dict], problems: set | None = None) -> dict:
+    """{config: {budget: {acc, se, n, generations, tokens, flops}}} over ``problems``."""
+    acc: dict = {}
+    for r in rows:
+        if problems is not None and r["problem_id"] not in problems:
+            continue
+        acc.setdefault(r["config"], {}).setdefault(r["budget"], []).append(r)
+    out = {}
+    for cfg, per_b in acc.items():
+        out[cfg] = {}
+        for b, rs in sorted(per_b.items()):
+            xs = [r["acc"] for r in rs]
+            mean = sum(xs) / len(xs)
+            var = sum((x - mean) ** 2 for x in xs) / max(1, len(xs) - 1)
+            out[cfg][b] = {"acc": mean, "se": math.sqrt(var / len(xs)) if len(xs) > 1 else 0.0, "n": len(xs),
+                           "generations": sum(r["generations"] for r in rs) / len(rs),
+                           "tokens": sum(r["tokens"] for r in rs) / len(rs),
+                           "flops": sum(r["flops"] for r in rs) / len(rs)}
+    return out
+
+
+def _table(rows: list[dict]) -> dict:
+    """(problem, config, budget) -> row."""
+    return {(r["problem_id"], r["config"], r["budget"]): r for r in rows}
+
+
+def compute_optimal(rows: list[dict], bin_of: dict) -> dict:
+    """{bin: {budget: {"acc", "choices": [config per fold], "n", cost...}}} plus bin "all"."""
+    tab = _table(rows)
+    budgets = sorted({r["budget"] for r in rows})
+    configs = sorted({r["config"] for r in rows})
+    by_bin: dict[int, list[str]] = {}
+    for pid, b in bin_of.items():
+        by_bin.setdefault(b, []).append(pid)
+    out: dict = {}
+    total: dict = {}
+    for b_id, pids in sorted(by_bin.items()):
+        pids = sorted(pids)
+        folds = [pids[0::2], pids[1::2]]
+        out[b_id] = {}
+        for budget in budgets:
+            cands = [c for c in configs if all((p, c, budget) in tab for p in pids)]
+            if not cands:
+                continue
+            hits, choices, cost = [], [], {"generations": 0.0, "tokens": 0.0, "flops": 0.0}
+            for f in (0, 1):
+                train, test = folds[1 - f], folds[f]
+                if not test:
+                    continue
+                ref = train or test  # a bin with one problem: nothing to hold out
+                best = max(cands, key=lambda c: (sum(tab[(p, c, budget)]["acc"] for p in ref), -_cost_rank(c)))
+                choices.append(best)
+                for p in test:
+                    row = tab[(p, best, budget)]
+                    hits.append(row["acc"])
+                    for k in cost:
+                        cost[k] += row[k]
+            n = len(hits)
+            out[b_id][budget] = {"acc": sum(hits) / n, "choices": choices, "n": n,
+                                 **{k: v / n for k, v in cost.items()}}
+            t = total.setdefault(budget, {"hits": 0.0, "n": 0, "bins": 0, **{k: 0.0 for k in cost}})
+            t["hits"] += sum(hits)
+            t["n"] += n
+            t["bins"] += 1
+            for k in cost:
+                t[k] += cost[k]
+    n_bins = len(by_bin)
+    out["all"] = {b: {"acc": t["hits"] / t["n"], "n": t["n"], "generations": t["generations"] / t["n"],
+                      "tokens": t["tokens"] / t["n"], "flops": t["flops"] / t["n"]}
+                  for b, t in sorted(total.items()) if t["bins"] == n_bins}
+    return out
+
+
+def _cost_rank(config: str) -> int:
+    """Tie-break towards the cheaper family (best-of-N, then beam, DVTS, lookahead)."""
+    for i, fam in enumerate(("best_of_n", "beam", "dvts", "lookahead")):
+        if config.startswith(fam):
+            return i
+    return 9
+
+
+def efficiency(curve_all: dict, co_all: dict) -> dict:
+    """Budget at which compute-optimal first matches best-of-N weighted at its largest budget."""
+    ref = curve_all.get(REFERENCE)
+    if not ref or not co_all:
+        return {"target": None, "budget": None, "largest": None, "multiple": None}
+    largest = max(ref)
+    target = ref[largest]["acc"]
+    if target <= 0:  # matching 0% says nothing
+        return {"target": target, "budget": None, "largest": largest, "multiple": None}
+    hit = next((b for b in sorted(co_all) if co_all[b]["acc"] >= target - 1e-9), None)
+    return {"target": target, "largest": largest, "budget": hit,
+            "multiple": (largest / hit) if hit else None}
+
+
+def build(sweep_dir: str | Path, bin_kind: str = "oracle") -> dict:
+    """Everything the report and the app's curves page show, from one sweep folder."""
+    d = Path(sweep_dir)
+    if (d / "cells").is_dir() and any((d / "cells").glob("*.json")):
+        meta, cells = load_cells(d)
+        rows, diff = rows_from_cells(meta, cells), difficulty(cells)
+        n_cells = len(cells)
+    elif (d / SUMMARY).exists():
+        try:
+            s = json.loads((d / SUMMARY).read_text())
+        except json.JSONDecodeError as e:
+            raise ValueError(f"{d / SUMMARY} is damaged ({e})") from None
+        meta, rows, diff, n_cells = s["meta"], s["rows"], s["difficulty"], s["cells"]
+    else:
+        raise ValueError(f"{d} holds no sweep results (no cells/ and no {SUMMARY}); run `ttc-viz sweep --out {d}`")
+    if not rows:
+        raise ValueError(f"{d} has no finished cells yet")
+    problems = sorted({r["problem_id"] for r in rows})
+    bin_of = bins(diff, bin_kind) if diff else {p: 1 for p in problems}
+    per_bin = {b: {p for p, x in bin_of.items() if x == b} for b in sorted(set(bin_of.values()))}
+    co = compute_optimal(rows, bin_of)
+    curve_all = curves(rows)
+    return {"meta": meta, "rows": rows, "difficulty": diff, "cells": n_cells, "problems": problems,
+            "bin_kind": bin_kind, "bin_of": bin_of,
+            "curves": {"all": curve_all, **{b: curves(rows, ps) for b, ps in per_bin.items()}},
+            "compute_optimal": co, "efficiency": efficiency(curve_all, co.get("all", {}))}
+
+
+def write_summary(sweep_dir: str | Path) -> Path:
+    """A compact copy of the results (no trees) that ``build`` can read without the cells."""
+    d = Path(sweep_dir)
+    meta, cells = load_cells(d)
+    out = {"meta": meta, "rows": rows_from_cells(meta, cells), "difficulty": difficulty(cells), "cells": len(cells)}
+    p = d / SUMMARY
+    p.write_text(json.dumps(out, separators=(",", ":")))
+    return p
+
+
+def text_report(rep: dict) -> str:
+    meta, cfg = rep["meta"], rep["meta"]["config"]
+    budgets = sorted({r["budget"] for r in rep["rows"]})
+    lines = [f"sweep: {len(rep['problems'])} problems, {rep['cells']} cells; generator {meta.get('generator')}, "
+             f"verifier {meta.get('verifier')}; dataset {cfg['dataset']}"]
+
+    def block(title: str, curve: dict, co: dict | None):
+        lines.append("")
+        lines.append(title)
+        lines.append(f"  {'strategy':<24}" + "".join(f"{b:>7}" for b in budgets))
+        for name in sorted(curve):
+            lines.append(f"  {name:<24}" + "".join(
+                f"{curve[name][b]['acc']:>7.1%}" if b in curve[name] else f"{'':>7}" for b in budgets))
+        if co is not None:
+            lines.append(f"  {'compute-optimal':<24}" + "".join(
+                f"{co[b]['acc']:>7.1%}" if b in co else f"{'':>7}" for b in budgets))
+
+    block("accuracy by strategy and budget, all problems (budget = generations):",
+          rep["curves"]["all"], rep["compute_optimal"].get("all"))
+    for b in sorted(k for k in rep["curves"] if k != "all"):
+        members = [p for p, x in rep["bin_of"].items() if x == b]
+        stat = [rep["difficulty"][p][rep["bin_kind"]] for p in members if p in rep["difficulty"]]
+        rng = f", {rep['bin_kind']} {min(stat):.2f}-{max(stat):.2f}" if stat else ""
+        block(f"bin {b} ({len(members)} problems{rng}; 1 = easiest):", rep["curves"][b],
+              rep["compute_optimal"].get(b))
+    e = rep["efficiency"]
+    lines.append("")
+    if e["target"] is None:
+        lines.append("efficiency multiple: n/a (the sweep has no best-of-N cells)")
+    elif e["target"] <= 0:
+        lines.append("efficiency multiple: n/a (best-of-N weighted gets nothing right at its largest budget)")
+    elif e["multiple"] is None:
+        lines.append(f"efficiency multiple: not reached - compute-optimal ({rep['bin_kind']} bins) never matches "
+                     f"best-of-N weighted at budget {e['largest']} ({e['target']:.1%})")
+    else:
+        lines.append(f"efficiency multiple: {e['multiple']:.1f}x - compute-optimal ({rep['bin_kind']} bins) matches "
+                     f"best-of-N weighted at budget {e['largest']} ({e['target']:.1%}) with budget {e['budget']}")
+    return "\n".join(lines)
+
+
+def json_report(rep: dict) -> dict:
+    """The report without per-problem rows, with string keys (JSON)."""
+    def keys(d):
+        return {str(k): (keys(v) if isinstance(v, dict) else v) for k, v in d.items()}
+
+    return {"meta": rep["meta"], "problems": len(rep["problems"]), "cells": rep["cells"], "bin_kind": rep["bin_kind"],
+            "bins": rep["bin_of"], "curves": keys(rep["curves"]), "compute_optimal": keys(rep["compute_optimal"]),
+            "efficiency": rep["efficiency"]}

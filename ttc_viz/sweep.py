@@ -1,0 +1,289 @@
+"""Accuracy versus budget: run every (problem, strategy, budget, hyper-parameter) cell.
+
+``run_sweep(generator, verifier, cfg, out_dir)`` writes one file per cell,
+``cells/<cell id>.json`` = {"cell", "summary", "tree"}, atomically (temporary name, then
+rename) as soon as the cell finishes; a rerun skips cells already on disk, so a killed
+sweep resumes and ends with exactly what an uninterrupted one would (every cell's seed
+depends only on the sweep seed and the cell).
+
+Budgets count generations the paper's way: best-of-N and beam/DVTS at budget N; lookahead
+with depth k at budget N·(k+1) (each candidate also pays for its k-step rollout), so a
+lookahead cell at budget b runs N = b/(k+1). Best-of-N draws **one pool of the largest
+budget per problem**; every smaller budget is scored by subsampling that pool
+(``pools.pool_accuracy``), with each voting rule as a hyper-parameter.
+
+Cost per cell: generations, tokens (generated + prompt), PRM tokens read, and FLOPs =
+2·P_gen·tokens + 2·P_prm·PRM tokens (P = parameter count; the symbolic checker costs 0).
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .costs import inference_flops
+from .grading import grade
+from .pools import pass_at_1, pool_accuracy
+from .prm_data import hash_id
+from .problems import LEVELS, Problem, load_jsonl, synthetic
+from .scoring import VOTING_RULES, aggregate
+from .search.base import REGISTRY, SearchConfig, run
+
+FORMAT = "ttc-viz-sweep-v1"
+SHIPPED_SWEEP = Path(__file__).resolve().parent.parent / "data" / "sweep-smollm2"
+STRATEGIES = ("best_of_n", "beam", "lookahead", "dvts")
+MAX_BUDGET = 1024
+
+
+@dataclass
+class SweepConfig:
+    dataset: str = "synthetic"
+    levels: tuple = LEVELS
+    problems: int = 4                 # per level (synthetic), or the first P of a file
+    strategies: tuple = ("best_of_n", "beam", "lookahead")
+    budgets: tuple = (1, 2, 4, 8, 16, 32, 64)
+    ms: tuple = (4,)                  # beam widths (beam, lookahead, DVTS)
+    ks: tuple = (1,)                  # lookahead depths
+    resamples: int = 16               # best-of-n subsets per budget below the pool size
+    temperature: float = 0.8
+    max_rounds: int = 12
+    seed: int = 0
+
+    def check(self) -> None:
+        bad = [s for s in self.strategies if s not in STRATEGIES]
+        if not self.strategies or bad:
+            raise ValueError(f"unknown strategies {', '.join(bad) or '(none)'}; choose from {', '.join(STRATEGIES)}")
+        if not self.budgets or any(not isinstance(b, int) or b < 1 or b > MAX_BUDGET for b in self.budgets):
+            raise ValueError(f"budgets must be whole numbers 1-{MAX_BUDGET}, got {list(self.budgets)}")
+        if any(not isinstance(m, int) or m < 1 for m in self.ms) or not self.ms:
+            raise ValueError(f"beam widths M must be positive whole numbers, got {list(self.ms)}")
+        if any(not isinstance(k, int) or not 1 <= k <= 8 for k in self.ks) or not self.ks:
+            raise ValueError(f"lookahead depths k must be 1-8, got {list(self.ks)}")
+        if not 1 <= self.problems <= 100_000:
+            raise ValueError(f"problems must be 1-100000, got {self.problems}")
+        if not 1 <= self.resamples <= 1000:
+            raise ValueError(f"resamples must be 1-1000, got {self.resamples}")
+        if self.dataset == "synthetic" and any(lv not in LEVELS for lv in self.levels):
+            raise ValueError(f"levels must be within 1-5, got {list(self.levels)}")
+        if not self.cells_for(Problem("x", "1", id="x")):
+            raise ValueError("no cell fits these budgets: beam-style strategies need a budget that M divides")
+
+    def problem_list(self) -> list[Problem]:
+        if self.dataset == "synthetic":
+            return [synthetic(lv, i, split="test") for lv in self.levels for i in range(self.problems)]
+        probs = load_jsonl(self.dataset, limit=self.problems)
+        return [p for p in probs if p.answer is not None]
+
+    def cells_for(self, p: Problem) -> list[dict]:
+        cells = []
+        for s in self.strategies:
+            if s == "best_of_n":
+                cells.append(_cell(p, s, max(self.budgets), max(self.budgets), 4, 0))
+                continue
+            for b in sorted(set(self.budgets)):
+                for m in self.ms:
+                    for k in (self.ks if s == "lookahead" else (0,)):
+                        n = b // (k + 1)
+                        if n * (k + 1) != b or n < m or n % m:
+                            continue
+                        if s == "dvts" and n // m < 2:
+                            continue  # a single subtree is beam search
+                        cells.append(_cell(p, s, b, n, m, k))
+        return cells
+
+
+def _cell(p: Problem, strategy: str, budget: int, n: int, m: int, k: int) -> dict:
+    cid = f"{p.id}--{strategy}-b{budget}" + ("" if strategy == "best_of_n" else f"-m{m}") + \
+          (f"-k{k}" if strategy == "lookahead" else "")
+    return {"id": cid, "problem_id": p.id, "level": p.level, "strategy": strategy, "budget": budget,
+            "n": n, "m": m, "k": k}
+
+
+def label(row: dict) -> str:
+    """A strategy configuration's name, e.g. ``beam M=4`` or ``best_of_n weighted``."""
+    s = row["strategy"]
+    if s == "best_of_n":
+        return f"best_of_n {row['rule']}"
+    if s == "lookahead":
+        return f"lookahead M={row['m']} k={row['k']}"
+    return f"{s} M={row['m']}"
+
+
+class CountingVerifier:
+    """Wraps a verifier to count the tokens it reads (for the FLOPs of PRM scoring)."""
+
+    def __init__(self, inner):
+        self.inner, self.tokens = inner, 0
+        self.name = getattr(inner, "name", "verifier")
+
+    def score_batch(self, problem, solutions):
+        enc = getattr(self.inner, "encode", None)
+        if enc is not None:
+            self.tokens += sum(len(enc(problem, s)[0]) for s in solutions if s)
+        return self.inner.score_batch(problem, solutions)
+
+    def score(self, problem, steps):
+        return self.score_batch(problem, [list(steps)])[0]
+
+
+def param_count(obj) -> int:
+    """Parameters of the model behind a generator or verifier (0 if there is none)."""
+    for attr in ("model", "net"):
+        m = getattr(obj, attr, None)
+        if m is not None and hasattr(m, "parameters"):
+            return int(sum(p.numel() for p in m.parameters()))
+    return 0
+
+
+def cell_seed(seed: int, cell: dict) -> int:
+    return (seed * 1_000_003 + hash_id(cell["id"])) % (2**31 - 2)
+
+
+def run_cell(generator, verifier, p: Problem, cell: dict, cfg: SweepConfig, p_gen: int, p_prm: int) -> dict:
+    counting = CountingVerifier(verifier)
+    scfg = SearchConfig(n=cell["n"], m=min(cell["m"], cell["n"]), k=cell["k"], temperature=cfg.temperature,
+                        aggregation="last", voting="weighted", max_rounds=cfg.max_rounds, seed=cell_seed(cfg.seed, cell))
+    tree = run(cell["strategy"], p, generator, counting, scfg)
+    c = tree.cost
+    tokens = c.tokens_generated + c.tokens_prompt
+    summary = {"generations": c.generations, "tokens_generated": c.tokens_generated, "tokens": tokens,
+               "prm_tokens": counting.tokens,
+               "flops": inference_flops(p_gen, tokens) + inference_flops(p_prm, counting.tokens),
+               "wall_s": round(c.wall_s, 2), "correct": bool(tree.correct),
+               "picks_correct": {r: bool(a is not None and grade(a, p.answer)) for r, a in tree.picks.items()}}
+    if cell["strategy"] == "best_of_n":
+        leaves = {n.group: n for n in tree.leaves("finished")}
+        groups = sorted({n.group for n in tree.nodes[1:]})
+        pool = []
+        for g in groups:
+            leaf = leaves.get(g)
+            chain = [n for n in tree.nodes[1:] if n.group == g]
+            pool.append({"answer": leaf.answer if leaf else None,
+                         "value": aggregate([n.score for n in chain if n.score is not None], "last"),
+                         "correct": bool(leaf and leaf.correct)})
+        summary["pool"] = pool
+    return {"format": FORMAT, "cell": cell, "summary": summary, "tree": tree.to_dict()}
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    tmp.replace(path)
+
+
+def run_sweep(generator, verifier, cfg: SweepConfig, out_dir: str | Path, *, verifier_spec: str = "",
+              progress=None, should_stop=None) -> dict:
+    """Run every missing cell into ``out_dir/cells``; returns counts. Resumable."""
+    cfg.check()
+    out = Path(out_dir)
+    (out / "cells").mkdir(parents=True, exist_ok=True)
+    meta = {"format": FORMAT, "config": asdict(cfg), "generator": getattr(generator, "name", "?"),
+            "verifier": verifier_spec or getattr(verifier, "name", "?")}
+    meta = json.loads(json.dumps(meta))
+    meta_path = out / "sweep.json"
+    p_gen, p_prm = param_count(generator), param_count(verifier)
+    if meta_path.exists():
+        old = json.loads(meta_path.read_text())
+        keep = ("problems", "budgets", "strategies", "ms", "ks", "levels")  # may grow between runs
+        a = {k: v for k, v in old["config"].items() if k not in keep}
+        b = {k: v for k, v in meta["config"].items() if k not in keep}
+        if a != b or old.get("verifier") != meta["verifier"] or old.get("generator") != meta["generator"]:
+            raise ValueError(f"{out} holds a sweep with other settings ({old['config']}, verifier "
+                             f"{old.get('verifier')}); use another --out folder or the same settings")
+    meta["params"] = {"generator": p_gen, "verifier": p_prm}
+    _write_atomic(meta_path, json.dumps(meta, indent=1))
+    probs = cfg.problem_list()
+    todo = [(p, c) for p in probs for c in cfg.cells_for(p) if not (out / "cells" / f"{c['id']}.json").exists()]
+    total = sum(len(cfg.cells_for(p)) for p in probs)
+    done0 = total - len(todo)
+    t0 = time.perf_counter()
+    for j, (p, c) in enumerate(todo):
+        if should_stop and should_stop():
+            break
+        rec = run_cell(generator, verifier, p, c, cfg, p_gen, p_prm)
+        _write_atomic(out / "cells" / f"{c['id']}.json", json.dumps(rec))
+        if progress:
+            progress(done0 + j + 1, total, time.perf_counter() - t0)
+    return {"cells": total, "skipped": done0, "ran": len(list((out / "cells").glob("*.json"))) - done0}
+
+
+# ---------------------------------------------------------------------------------------
+# From cells to rows: one row per (problem, strategy configuration, budget)
+
+def load_cells(out_dir: str | Path) -> tuple[dict, list[dict]]:
+    out = Path(out_dir)
+    meta_path = out / "sweep.json"
+    if not meta_path.exists():
+        raise ValueError(f"{out} is not a sweep folder (no sweep.json); make one with `ttc-viz sweep --out {out}`")
+    try:
+        meta = json.loads(meta_path.read_text())
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{meta_path} is damaged ({e})") from None
+    cells = []
+    for f in sorted((out / "cells").glob("*.json")):
+        try:
+            rec = json.loads(f.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise ValueError(f"{f} is damaged; delete it and rerun the sweep to redo that cell") from None
+        rec.pop("tree", None)
+        cells.append(rec)
+    return meta, cells
+
+
+def load_tree(out_dir: str | Path, cell_id: str):
+    """The SearchTree a cell recorded."""
+    from .tree import SearchTree
+
+    f = Path(out_dir) / "cells" / f"{cell_id}.json"
+    if not f.exists():
+        raise ValueError(f"no file {f}")
+    try:
+        rec = json.loads(f.read_text())
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{f} is damaged ({e})") from None
+    if "tree" not in rec:
+        raise ValueError(f"{f} holds no tree")
+    return SearchTree.from_dict(rec["tree"])
+
+
+def rows_from_cells(meta: dict, cells: list[dict]) -> list[dict]:
+    cfg = meta["config"]
+    rows = []
+    for rec in cells:
+        c, s = rec["cell"], rec["summary"]
+        base = {"problem_id": c["problem_id"], "level": c["level"], "strategy": c["strategy"], "m": c["m"],
+                "k": c["k"], "cell": c["id"]}
+        if c["strategy"] == "best_of_n":
+            pool = s["pool"]
+            size = len(pool)
+            for b in sorted(set(cfg["budgets"])):
+                if b > size:
+                    continue
+                frac = b / size
+                for rule in VOTING_RULES:
+                    acc, sd = pool_accuracy([x["answer"] for x in pool], [x["value"] for x in pool],
+                                            [x["correct"] for x in pool], b, rule, cfg["resamples"], cfg["seed"])
+                    rows.append({**base, "rule": rule, "budget": b, "acc": acc, "sd": sd,
+                                 "generations": b, "tokens": s["tokens"] * frac, "flops": s["flops"] * frac})
+        else:
+            rows.append({**base, "rule": "weighted", "budget": c["budget"], "acc": float(s["correct"]), "sd": 0.0,
+                         "generations": s["generations"], "tokens": s["tokens"], "flops": s["flops"]})
+    for r in rows:
+        r["config"] = label(r)
+    return rows
+
+
+def difficulty(cells: list[dict]) -> dict:
+    """Per problem, from its best-of-N pool: oracle (pass@1) and predicted (mean final PRM score)."""
+    out = {}
+    for rec in cells:
+        if rec["cell"]["strategy"] == "best_of_n":
+            pool = rec["summary"]["pool"]
+            out[rec["cell"]["problem_id"]] = {"oracle": pass_at_1([x["correct"] for x in pool]),
+                                              "predicted": sum(x["value"] for x in pool) / len(pool)}
+    return out

@@ -1,0 +1,220 @@
+"""The project's own PRM for the embedded model: SmolLM2-135M + a LoRA adapter + a linear head.
+
+Input: ``"Problem: <problem>\\nSolution:"`` then each step on its own line. The score of a
+step prefix is sigmoid(head(h)) where h is the last hidden state at the newline token that
+ends the step, so one forward pass scores every prefix of a solution (causal attention: the
+score at step j sees nothing after it).
+
+The adapter file (safetensors) holds only the LoRA weights of the top decoder layers and the
+head (a few MB); the 135M base weights come from the embedded model, which the project
+already installs. Its metadata records the format, the adapter configuration and how it was
+trained. ``ttc-viz train-prm`` writes it; ``load_learned_prm(path)`` reads it, with a clear
+error for a missing, damaged or foreign file.
+"""
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Sequence
+
+import torch
+
+from ..presets import MODELS_DIR
+from .base import BatchVerifier, VerifierError
+
+FORMAT = "ttc-viz-prm-adapter-v1"
+BASE = "smollm2-135m-instruct"
+DEFAULT_ADAPTER = MODELS_DIR / "smollm2-prm" / "adapter.safetensors"
+MAX_TOKENS = 1024          # per scored solution; longer inputs lose the start of the problem
+MAX_STEP_CHARS = 1500
+
+
+@dataclass
+class AdapterConfig:
+    rank: int = 16
+    alpha: int = 32
+    layers: int = 8            # LoRA on the top `layers` decoder layers; the rest stays frozen
+    targets: tuple = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+    dropout: float = 0.0
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "AdapterConfig":
+        known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
+        if "targets" in known:
+            known["targets"] = tuple(known["targets"])
+        return cls(**known)
+
+
+def encode(tok, problem: str, steps: Sequence[str], max_tokens: int = MAX_TOKENS) -> tuple[list[int], list[int]]:
+    """Token ids and, per step, the position (its closing newline) where the score is read."""
+    nl = tok.encode("\n", add_special_tokens=False)
+    ids = tok.encode(f"Problem: {problem.strip()}\nSolution:", add_special_tokens=False)
+    ends = []
+    for s in steps:
+        text = " ".join(str(s)[:MAX_STEP_CHARS].split())  # one line per step
+        ids += tok.encode(" " + text, add_special_tokens=False) + nl
+        ends.append(len(ids) - 1)
+    if len(ids) > max_tokens:  # keep the steps; drop the start of the (long) problem
+        cut = len(ids) - max_tokens
+        ids = ids[cut:]
+        ends = [max(e - cut, 0) for e in ends]
+    return ids, ends
+
+
+class PRMNet(torch.nn.Module):
+    """Base model body with LoRA on its top layers, plus a linear head."""
+
+    def __init__(self, body, cfg: AdapterConfig):
+        from peft import LoraConfig, get_peft_model
+
+        super().__init__()
+        n = body.config.num_hidden_layers
+        if not 1 <= cfg.layers <= n:
+            raise VerifierError(f"the adapter asks for LoRA on {cfg.layers} layers; the base model has {n}")
+        lcfg = LoraConfig(r=cfg.rank, lora_alpha=cfg.alpha, lora_dropout=cfg.dropout, bias="none",
+                          target_modules=list(cfg.targets), layers_to_transform=list(range(n - cfg.layers, n)),
+                          layers_pattern="layers")
+        self.body = get_peft_model(body, lcfg)
+        self.head = torch.nn.Linear(body.config.hidden_size, 1)
+        self.cfg = cfg
+
+    def forward(self, ids, mask, rows, cols):
+        h = self.body(input_ids=ids, attention_mask=mask).last_hidden_state
+        return self.head(h[rows, cols].float()).squeeze(-1)
+
+    def adapter_state(self) -> dict:
+        from peft import get_peft_model_state_dict
+
+        state = {f"lora.{k}": v for k, v in get_peft_model_state_dict(self.body).items()}
+        state.update({f"head.{k}": v for k, v in self.head.state_dict().items()})
+        return {k: v.detach().float().contiguous().cpu() for k, v in state.items()}
+
+    def load_adapter_state(self, state: dict) -> None:
+        from peft import get_peft_model_state_dict, set_peft_model_state_dict
+
+        lora = {k[5:]: v for k, v in state.items() if k.startswith("lora.")}
+        head = {k[5:]: v for k, v in state.items() if k.startswith("head.")}
+        want = set(get_peft_model_state_dict(self.body))
+        if set(lora) != want or set(head) != {"weight", "bias"}:
+            raise VerifierError("the adapter's weights do not match its configuration "
+                                f"({len(lora)} LoRA tensors, expected {len(want)}); retrain it with `ttc-viz train-prm`")
+        set_peft_model_state_dict(self.body, lora)
+        self.head.load_state_dict(head)
+
+
+def batch_tensors(encoded: list[tuple[list[int], list[int]]], pad: int, device):
+    """Right-padded ids/mask and the (row, col) of every score position."""
+    width = max(len(ids) for ids, _ in encoded)
+    ids = torch.full((len(encoded), width), pad, dtype=torch.long)
+    mask = torch.zeros((len(encoded), width), dtype=torch.long)
+    rows, cols = [], []
+    for r, (x, ends) in enumerate(encoded):
+        ids[r, :len(x)] = torch.tensor(x)
+        mask[r, :len(x)] = 1
+        rows += [r] * len(ends)
+        cols += ends
+    return (ids.to(device), mask.to(device), torch.tensor(rows, device=device), torch.tensor(cols, device=device))
+
+
+def save_adapter(net, path: str | Path, info: dict | None = None) -> Path:
+    """Write the adapter (LoRA + head) atomically; ``info`` (how it was trained) goes in metadata."""
+    from safetensors.torch import save_file
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    meta = {"format": FORMAT, "base": BASE, "config": json.dumps(asdict(net.cfg)),
+            "info": json.dumps(info or {})}
+    tmp = path.with_name(path.name + ".tmp")
+    save_file(net.adapter_state(), str(tmp), metadata=meta)
+    tmp.replace(path)
+    return path
+
+
+def read_adapter(path: str | Path) -> tuple[dict, AdapterConfig, dict]:
+    """(tensors, config, info) from an adapter file; VerifierError naming the fix otherwise."""
+    from safetensors import safe_open
+
+    path = Path(path)
+    fix = ("restore it (git checkout models/smollm2-prm) or train a new one with `ttc-viz train-prm`, "
+           "or use --verifier symbolic")
+    if not path.exists():
+        raise VerifierError(f"PRM adapter not found: {path}; {fix}")
+    if path.is_dir():
+        raise VerifierError(f"PRM adapter path is a folder, expected a .safetensors file: {path}")
+    try:
+        with safe_open(str(path), framework="pt") as fh:
+            meta = fh.metadata() or {}
+            tensors = {k: fh.get_tensor(k) for k in fh.keys()}
+    except Exception as e:  # noqa: BLE001 - safetensors raises several kinds for damaged files
+        raise VerifierError(f"PRM adapter {path} is damaged or not a safetensors file ({e}); {fix}") from None
+    if meta.get("format") != FORMAT:
+        raise VerifierError(f"{path} is not a ttc-viz PRM adapter (format {meta.get('format')!r}, "
+                            f"expected {FORMAT!r}); {fix}")
+    if meta.get("base") != BASE:
+        raise VerifierError(f"{path} was trained for base model {meta.get('base')!r}; this PRM runs on {BASE}")
+    try:
+        cfg = AdapterConfig.from_dict(json.loads(meta.get("config", "{}")))
+        info = json.loads(meta.get("info", "{}"))
+    except (json.JSONDecodeError, TypeError) as e:
+        raise VerifierError(f"PRM adapter {path} has damaged metadata ({e}); {fix}") from None
+    return tensors, cfg, info
+
+
+class LearnedPRM(BatchVerifier):
+    """The trained PRM behind the Verifier protocol."""
+
+    def __init__(self, net, tok, device, name: str = "prm", info: dict | None = None, batch_size: int = 16):
+        self.net, self.tok, self.device, self.name = net, tok, device, name
+        self.info = info or {}
+        self.batch_size = batch_size
+        self.pad = tok.pad_token_id if tok.pad_token_id is not None else 0
+        self._lock = threading.Lock()
+
+    def score_batch(self, problem: str, solutions: Sequence[Sequence[str]]) -> list[list[float]]:
+        enc = [encode(self.tok, problem, s) for s in solutions]
+        out: list[list[float]] = [[] for _ in solutions]
+        todo = [i for i, s in enumerate(solutions) if s]
+        todo.sort(key=lambda i: len(enc[i][0]))  # similar lengths together: less padding
+        with self._lock, torch.inference_mode():
+            for c in range(0, len(todo), self.batch_size):
+                rows = todo[c:c + self.batch_size]
+                try:
+                    probs = torch.sigmoid(self.net(*batch_tensors([enc[i] for i in rows], self.pad, self.device)))
+                except torch.OutOfMemoryError:
+                    raise VerifierError("out of GPU memory while scoring; lower the budget N or run the PRM "
+                                        "on the CPU (--device cpu)") from None
+                vals = probs.float().cpu().tolist()
+                k = 0
+                for i in rows:
+                    n = len(solutions[i])
+                    out[i] = [round(v, 6) for v in vals[k:k + n]]
+                    k += n
+        return out
+
+
+def build_net(device: str = "auto", cfg: AdapterConfig | None = None):
+    """(net, tokenizer, device): a fresh adapter on the embedded base model."""
+    from ..lm.base import GeneratorError
+    from ..lm.embedded import load_embedded_model
+
+    try:
+        model, tok, dev = load_embedded_model(device, dtype="float32")
+    except GeneratorError as e:
+        raise VerifierError(f"the PRM's base model could not be loaded: {e}") from None
+    body = model.model  # the decoder without its LM head
+    for p in body.parameters():
+        p.requires_grad_(False)
+    net = PRMNet(body, cfg or AdapterConfig())
+    net.to(dev)
+    return net, tok, dev
+
+
+def load_learned_prm(path: str | Path = DEFAULT_ADAPTER, device: str = "auto") -> LearnedPRM:
+    tensors, cfg, info = read_adapter(path)  # fail on a bad file before loading any model
+    net, tok, dev = build_net(device, cfg)
+    net.load_adapter_state(tensors)
+    net.eval()
+    name = "prm" if Path(path).resolve() == DEFAULT_ADAPTER.resolve() else f"prm:{path}"
+    return LearnedPRM(net, tok, dev, name=name, info=info)

@@ -1,0 +1,111 @@
+"""Curves: accuracy versus test-time budget from a sweep, per difficulty bin, with the
+compute-optimal line; click a point to see that cell's problems and open a tree in Explore."""
+from pathlib import Path
+
+import streamlit as st
+
+from ttc_viz.plots import X_AXES, curves_figure
+from ttc_viz.report import BIN_KINDS, build
+from ttc_viz.sweep import SHIPPED_SWEEP, load_tree
+from ttc_viz.tree import TreeFormatError
+
+
+@st.cache_data(show_spinner="Reading the sweep…", max_entries=8)
+def get_report(folder: str, bin_kind: str, stamp: float) -> dict:
+    return build(folder, bin_kind)
+
+
+def _stamp(folder: Path) -> float:
+    """Changes when cells are added, so a sweep still running shows its new cells."""
+    cells = folder / "cells"
+    if cells.is_dir():
+        return cells.stat().st_mtime
+    summary = folder / "summary.json"
+    return summary.stat().st_mtime if summary.exists() else 0.0
+
+
+def page_curves() -> None:
+    st.title("Accuracy versus test-time budget")
+    st.caption("Each line is a strategy; the band is ±1 standard error across problems. The black line is the "
+               "compute-optimal selector: per difficulty bin and budget, the strategy that did best on the other "
+               "half of the bin's problems (2-fold cross-validation).")
+    folder = st.text_input("Sweep folder", value=str(SHIPPED_SWEEP), key="cv_folder",
+                           help="Made by `ttc-viz sweep --out FOLDER`; the shipped sweep is the default")
+    path = Path(folder.strip()).expanduser()
+    c1, c2, c3 = st.columns(3)
+    kind = c1.radio("Difficulty bins", BIN_KINDS, horizontal=True, key="cv_bins",
+                    help="oracle: pass@1 over the best-of-N pool (needs the answers); predicted: mean PRM score "
+                         "of the pool's final answers (needs none)")
+    try:
+        rep = get_report(str(path), kind, _stamp(path))
+    except (ValueError, OSError) as e:
+        st.error(f"Cannot read this sweep: {e}")
+        return
+    bin_ids = ["all"] + sorted(k for k in rep["curves"] if k != "all")
+    bin_id = c2.selectbox("Bin", bin_ids, key="cv_bin",
+                          format_func=lambda b: "all problems" if b == "all" else f"bin {b} (1 = easiest)")
+    x = c3.radio("Cost on the x axis", list(X_AXES), horizontal=True, key="cv_x")
+    names = sorted(rep["curves"]["all"])
+    shown = st.multiselect("Strategies", names, default=names, key="cv_configs")
+    fig = curves_figure(rep, bin_id, x, configs=shown)
+    event = st.plotly_chart(fig, on_select="rerun", selection_mode="points", key="cv_chart",
+                            width="stretch")
+    e = rep["efficiency"]
+    m1, m2, m3 = st.columns(3)
+    m1.metric("problems", len(rep["problems"]))
+    m2.metric("cells", rep["cells"])
+    if e["multiple"]:
+        m3.metric("efficiency multiple", f"{e['multiple']:.1f}×",
+                  help=f"compute-optimal matches best-of-N weighted at budget {e['largest']} "
+                       f"({e['target']:.0%}) with budget {e['budget']}")
+    else:
+        m3.metric("efficiency multiple", "not reached" if e["target"] else "n/a")
+    meta = rep["meta"]
+    st.caption(f"generator {meta.get('generator')}, verifier {meta.get('verifier')}, "
+               f"dataset {meta['config']['dataset']}, seed {meta['config']['seed']}")
+    _cell_panel(rep, path, bin_id, event)
+
+
+def _cell_panel(rep: dict, path: Path, bin_id, event) -> None:
+    pts = (event or {}).get("selection", {}).get("points", []) if event else []
+    pick = next((p.get("customdata") for p in pts if p.get("customdata")), None)
+    st.subheader("A point's problems")
+    configs = sorted({r["config"] for r in rep["rows"]})
+    if pick and pick[0] in configs and st.session_state.get("cv_last_pick") != pick:
+        st.session_state["cv_last_pick"] = pick  # a click sets the two pickers below
+        st.session_state["cv_pt_config"], st.session_state["cv_pt_budget"] = pick[0], int(pick[1])
+    st.caption("Click a point on a strategy's line, or pick one here.")
+    c1, c2 = st.columns(2)
+    config = c1.selectbox("Strategy", configs, key="cv_pt_config")
+    budgets = sorted({r["budget"] for r in rep["rows"] if r["config"] == config})
+    if st.session_state.get("cv_pt_budget") not in budgets:
+        st.session_state["cv_pt_budget"] = budgets[-1]
+    budget = c2.selectbox("Budget", budgets, key="cv_pt_budget")
+    rows = [r for r in rep["rows"] if r["config"] == config and r["budget"] == budget
+            and (bin_id == "all" or rep["bin_of"].get(r["problem_id"]) == bin_id)]
+    st.markdown(f"**{config}** at budget **{budget}**: {len(rows)} problems, "
+                f"accuracy {sum(r['acc'] for r in rows) / max(1, len(rows)):.0%}")
+    table = [{"problem": r["problem_id"], "level": r["level"], "accuracy": round(r["acc"], 3),
+              "tokens": round(r["tokens"]), "bin": rep["bin_of"].get(r["problem_id"])} for r in rows]
+    st.dataframe(table, hide_index=True)
+    if not rows:
+        return
+    choice = st.selectbox("Open the tree of", [r["problem_id"] for r in rows], key="cv_problem")
+    row = next(r for r in rows if r["problem_id"] == choice)
+    if row["strategy"] == "best_of_n" and row["budget"] < max(r["budget"] for r in rep["rows"]
+                                                                if r["strategy"] == "best_of_n"):
+        st.caption("Best-of-N budgets below the pool size are scored by subsampling the one pool; "
+                   "the tree shown is the whole pool.")
+    if st.button("Open in Explore", key="cv_open"):
+        try:
+            tree = load_tree(path, row["cell"])
+        except (ValueError, OSError, TreeFormatError) as err:
+            st.error(f"This sweep keeps no tree for that cell ({err})")
+            return
+        st.session_state["tree"] = tree
+        for k in ("main_node", "main_nodepick", "main_round"):
+            st.session_state.pop(k, None)
+        st.switch_page("ui/explore.py")
+
+
+page_curves()
