@@ -36,6 +36,7 @@ test: setup browser-deps
 
 bench: setup
 	$(PY) bench/bench_search.py
+	$(PY) bench/bench_prm.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -56,6 +56,19 @@ def test_records_folder_resumes(tmp_path):
     with pytest.raises(ValueError, match="other settings"):
         run_eval(gen, {"symbolic": SymbolicVerifier()}, cfg(n=8), records=tmp_path)
 
+    class Constant(SymbolicVerifier):
+        name = "constant"
+
+        def score_batch(self, problem, solutions):
+            return [[0.5] * len(s) for s in solutions]
+
+    gen2 = FakeGenerator()
+    recs = run_eval(gen2, {"symbolic": SymbolicVerifier(), "constant": Constant()}, cfg(), records=tmp_path)
+    assert gen2.calls == []  # a verifier added later scores the recorded samples
+    assert all(set(r["scores"]) == {"symbolic", "constant"} for r in recs)
+    s = summarize(recs, cfg(), ["constant"])
+    assert s["verifiers"] == ["constant"] and s["groups"]["all"]["auroc"]["constant"] in (0.5, None)
+
 
 @pytest.mark.parametrize("kw,msg", [({"n": 0}, "N must"), ({"rollouts": 0}, "rollouts"),
                                     ({"mc_samples": 9}, "mc samples"), ({"levels": (6,)}, "levels")])

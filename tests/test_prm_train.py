@@ -72,3 +72,34 @@ def test_auroc_by_hand():
 def test_bad_config(kw, msg):
     with pytest.raises(ValueError, match=msg):
         TrainConfig(**kw).check()
+
+
+def test_bad_step_counts():
+    with pytest.raises(ValueError, match="nothing to train"):
+        TrainConfig(synthetic_steps=0, mc_steps=0).check()
+    with pytest.raises(ValueError, match="save_every"):
+        TrainConfig(save_every=0).check()
+
+
+@pytest.mark.real
+def test_train_prm_cli_stops_on_time_resumes_and_ships_a_loadable_adapter(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from ttc_viz.verifiers import load_verifier
+
+    out = tmp_path / "prm"
+    args = [sys.executable, "-m", "ttc_viz.cli", "train-prm", "--out", str(out), "--synthetic-steps", "3",
+            "--mc-steps", "1", "--batch-size", "2", "--layers", "1", "--rank", "2", "--save-every", "1",
+            "--eval-every", "0", "--valid-size", "8", "--quiet"]
+    first = subprocess.run(args + ["--minutes", "0.0001"], capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0, first.stderr
+    assert "stopped at step 1 of 4" in first.stdout and not (out / "adapter.safetensors").exists()
+    second = subprocess.run(args, capture_output=True, text=True, timeout=600)
+    assert second.returncode == 0, second.stderr
+    assert "trained 4 steps" in second.stdout
+    log = json.loads((out / "training.json").read_text())
+    assert [h["step"] for h in log["history"] if "loss" in h] == [1, 2, 3, 4]  # no step lost or repeated
+    prm = load_verifier(f"prm:{out / 'adapter.safetensors'}", device="cpu")
+    assert len(prm.score("Ana has 2 apples and gets 3 more.", ["2 + 3 = 5.", "The answer is 5."])) == 2

@@ -132,3 +132,10 @@ def test_real_model_sweep(embedded, tmp_path):
     rep = build(tmp_path)
     assert "beam M=2" in rep["curves"]["all"] and 4 in rep["curves"]["all"]["beam M=2"]
     assert "compute-optimal" in text_report(rep)
+
+
+def test_search_budgets_can_stop_below_the_best_of_n_pool():
+    cfg = small(budgets=(1, 2, 4, 8, 16, 32, 64), search_budgets=(4, 8, 16), ms=(4,))
+    cells = cfg.cells_for(Problem("q", "1", id="p"))
+    assert max(c["budget"] for c in cells if c["strategy"] != "best_of_n") == 16
+    assert [c["n"] for c in cells if c["strategy"] == "best_of_n"] == [64]

@@ -254,7 +254,8 @@ def cmd_train_prm(a) -> int:
     from .verifiers.learned import AdapterConfig
 
     tcfg = TrainConfig(synthetic_steps=a.synthetic_steps, mc_steps=a.mc_steps, batch_size=a.batch_size,
-                       lr=a.lr, seed=a.seed, save_every=a.save_every, eval_every=a.eval_every, bf16=not a.fp32)
+                       lr=a.lr, seed=a.seed, save_every=a.save_every, eval_every=a.eval_every, bf16=not a.fp32,
+                       valid_size=a.valid_size)
     tcfg.check()
     acfg = AdapterConfig(rank=a.rank, alpha=2 * a.rank, layers=a.layers)
     if a.minutes is not None and a.minutes <= 0:
@@ -343,7 +344,7 @@ def cmd_eval_prm(a) -> int:
     recs = run_eval(gen, verifiers, cfg, records=a.records, progress=progress)
     if bar is not None:
         bar.close()
-    summ = summarize(recs, cfg)
+    summ = summarize(recs, cfg, names)
     print(table(summ))
     if a.json:
         Path(a.json).write_text(json.dumps(summ, indent=1))
@@ -369,6 +370,7 @@ def cmd_sweep(a) -> int:
     cfg = SweepConfig(dataset=a.dataset, levels=_levels(a.levels), problems=a.problems,
                       strategies=tuple(x.strip() for x in a.strategies.split(",") if x.strip()),
                       budgets=_ints(a.budgets, "--budgets"), ms=_ints(a.m, "--m"), ks=_ints(a.k, "--k"),
+                      search_budgets=_ints(a.search_budgets, "--search-budgets") if a.search_budgets else None,
                       resamples=a.resamples, temperature=a.temperature, max_rounds=a.max_rounds, seed=a.seed)
     cfg.check()
     probs = cfg.problem_list()  # a bad data set fails here, before any model loads
@@ -491,7 +493,8 @@ def main(argv=None) -> int:
     t.add_argument("--rank", type=_positive_int, default=16, help="LoRA rank (default 16)")
     t.add_argument("--minutes", type=float, help="stop (checkpointed) after this many minutes")
     t.add_argument("--save-every", type=_positive_int, default=50)
-    t.add_argument("--eval-every", type=_positive_int, default=100)
+    t.add_argument("--eval-every", type=_positive_int, default=100, help="validation AUROC every this many steps")
+    t.add_argument("--valid-size", type=_positive_int, default=256, help="held-out solutions for the validation AUROC")
     t.add_argument("--fp32", action="store_true", help="no bfloat16 autocast")
     t.add_argument("--seed", type=_positive_int, default=0)
     t.add_argument("--device", default="auto")
@@ -527,6 +530,7 @@ def main(argv=None) -> int:
     w.add_argument("--problems", type=_positive_int, default=4, help="problems per level, or from the file (default 4)")
     w.add_argument("--strategies", default="best_of_n,beam,lookahead", help="comma-separated (default best_of_n,beam,lookahead)")
     w.add_argument("--budgets", default="1,2,4,8,16,32,64", help="generation budgets (default 1,2,4,...,64)")
+    w.add_argument("--search-budgets", help="budgets for beam/lookahead/DVTS if fewer than --budgets, e.g. 4,8,16,32")
     w.add_argument("--m", default="4", help="beam width(s) M, comma-separated (default 4)")
     w.add_argument("--k", default="1", help="lookahead depth(s) k, comma-separated (default 1)")
     w.add_argument("--resamples", type=_positive_int, default=16, help="best-of-n subsets per budget (default 16)")

@@ -11,7 +11,8 @@ On held-out synthetic problems (the *test* split, never used for training):
 
 Every verifier named is scored on the same samples, so the learned PRM's numbers sit beside
 the exact symbolic checker's. With ``records`` set, each problem's samples, scores and labels
-are written to one file as soon as they exist, and a rerun skips finished problems.
+are written to one file as soon as they exist, and a rerun skips finished problems; a
+verifier named later is scored on the recorded samples without generating anything.
 """
 from __future__ import annotations
 
@@ -95,7 +96,7 @@ def run_eval(generator, verifiers: dict, cfg: EvalConfig, records: str | Path | 
     if folder:
         folder.mkdir(parents=True, exist_ok=True)
         meta = folder / "config.json"
-        want = {**asdict(cfg), "verifiers": sorted(verifiers)}
+        want = asdict(cfg)
         want.pop("problems")
         if meta.exists():
             old = json.loads(meta.read_text())
@@ -110,6 +111,12 @@ def run_eval(generator, verifiers: dict, cfg: EvalConfig, records: str | Path | 
         f = folder / f"{p.id}.json" if folder else None
         if f is not None and f.exists():
             rec = json.loads(f.read_text())
+            missing = [v for v in verifiers if v not in rec["scores"]]
+            if missing:  # a verifier added later: score the recorded samples, generate nothing
+                steps = [s["steps"] for s in rec["samples"]]
+                for v in missing:
+                    rec["scores"][v] = verifiers[v].score_batch(rec["problem"], steps)
+                _write_atomic(f, [json.dumps(rec)])
         else:
             rec = evaluate_problem(generator, verifiers, p, cfg)
             if f is not None:
@@ -120,9 +127,9 @@ def run_eval(generator, verifiers: dict, cfg: EvalConfig, records: str | Path | 
     return out
 
 
-def summarize(recs: list[dict], cfg: EvalConfig) -> dict:
+def summarize(recs: list[dict], cfg: EvalConfig, verifiers=None) -> dict:
     """Per level and overall: pass@1, pass@N, AUROC and best-of-n curves for each verifier."""
-    vnames = sorted({v for r in recs for v in r["scores"]})
+    vnames = sorted(verifiers or {v for r in recs for v in r["scores"]})
     groups = {f"level {lv}": [r for r in recs if r["level"] == lv] for lv in sorted({r["level"] for r in recs})}
     groups["all"] = recs
     out = {"config": asdict(cfg), "verifiers": vnames, "groups": {}}

@@ -188,11 +188,18 @@ class TrainConfig:
     save_every: int = 50
     eval_every: int = 100
     bf16: bool = True              # autocast matmuls to bfloat16 (CPU with AVX512-BF16, or GPU)
+    valid_size: int = 256          # held-out synthetic solutions for the validation AUROC
 
     def check(self) -> None:
         for k in ("synthetic_steps", "mc_steps", "save_every", "eval_every"):
             if getattr(self, k) < 0 or not isinstance(getattr(self, k), int):
                 raise ValueError(f"{k} must be a whole number 0 or more, got {getattr(self, k)!r}")
+        if self.save_every < 1:
+            raise ValueError(f"save_every must be 1 or more, got {self.save_every}")
+        if self.total < 1:
+            raise ValueError("nothing to train: give --synthetic-steps or --mc-steps above 0")
+        if self.valid_size < 2:
+            raise ValueError(f"the validation set needs 2 or more solutions, got {self.valid_size}")
         if self.batch_size < 1 or self.batch_size > 1024:
             raise ValueError(f"batch size must be 1-1024, got {self.batch_size}")
         if not 0 <= self.mc_fraction <= 1:
@@ -239,8 +246,9 @@ def train(out_dir: str | Path, cfg: TrainConfig, mc_records: list[dict], *, devi
     state = {"step": 0, "seconds": 0.0, "history": [], "config": asdict(cfg)}
     if (ckpt_dir / "state.json").exists():
         old = json.loads((ckpt_dir / "state.json").read_text())
-        same = {k: v for k, v in old["config"].items() if k not in ("synthetic_steps", "mc_steps", "save_every", "eval_every")}
-        if same != {k: v for k, v in asdict(cfg).items() if k not in ("synthetic_steps", "mc_steps", "save_every", "eval_every")}:
+        free = ("synthetic_steps", "mc_steps", "save_every", "eval_every", "valid_size")
+        same = {k: v for k, v in old["config"].items() if k not in free}
+        if same != {k: v for k, v in asdict(cfg).items() if k not in free}:
             raise ValueError(f"{ckpt_dir} holds a run with other settings ({old['config']}); use another --out "
                              "or the same settings")
         from .verifiers.learned import read_adapter
@@ -252,7 +260,7 @@ def train(out_dir: str | Path, cfg: TrainConfig, mc_records: list[dict], *, devi
         log(f"resuming at step {state['step']} of {cfg.total}")
     mc = [{"problem": r["problem"], "steps": r["steps"], "labels": r["labels"]} for r in mc_records
           if r["problem"] not in reserved_texts()]
-    valid = validation_set()
+    valid = validation_set(cfg.valid_size)
     use_bf16 = cfg.bf16 and (str(dev).startswith("cuda") or torch.backends.cpu.get_cpu_capability() in ("AVX512", "AMX"))
 
     def evaluate() -> float | None:

@@ -44,6 +44,7 @@ class SweepConfig:
     problems: int = 4                 # per level (synthetic), or the first P of a file
     strategies: tuple = ("best_of_n", "beam", "lookahead")
     budgets: tuple = (1, 2, 4, 8, 16, 32, 64)
+    search_budgets: tuple | None = None   # budgets for beam/lookahead/DVTS (default: ``budgets``)
     ms: tuple = (4,)                  # beam widths (beam, lookahead, DVTS)
     ks: tuple = (1,)                  # lookahead depths
     resamples: int = 16               # best-of-n subsets per budget below the pool size
@@ -55,8 +56,9 @@ class SweepConfig:
         bad = [s for s in self.strategies if s not in STRATEGIES]
         if not self.strategies or bad:
             raise ValueError(f"unknown strategies {', '.join(bad) or '(none)'}; choose from {', '.join(STRATEGIES)}")
-        if not self.budgets or any(not isinstance(b, int) or b < 1 or b > MAX_BUDGET for b in self.budgets):
-            raise ValueError(f"budgets must be whole numbers 1-{MAX_BUDGET}, got {list(self.budgets)}")
+        for bs in (self.budgets, self.search_budgets or self.budgets):
+            if not bs or any(not isinstance(b, int) or b < 1 or b > MAX_BUDGET for b in bs):
+                raise ValueError(f"budgets must be whole numbers 1-{MAX_BUDGET}, got {list(bs)}")
         if any(not isinstance(m, int) or m < 1 for m in self.ms) or not self.ms:
             raise ValueError(f"beam widths M must be positive whole numbers, got {list(self.ms)}")
         if any(not isinstance(k, int) or not 1 <= k <= 8 for k in self.ks) or not self.ks:
@@ -82,7 +84,7 @@ class SweepConfig:
             if s == "best_of_n":
                 cells.append(_cell(p, s, max(self.budgets), max(self.budgets), 4, 0))
                 continue
-            for b in sorted(set(self.budgets)):
+            for b in sorted(set(self.search_budgets or self.budgets)):
                 for m in self.ms:
                     for k in (self.ks if s == "lookahead" else (0,)):
                         n = b // (k + 1)
@@ -189,7 +191,7 @@ def run_sweep(generator, verifier, cfg: SweepConfig, out_dir: str | Path, *, ver
     p_gen, p_prm = param_count(generator), param_count(verifier)
     if meta_path.exists():
         old = json.loads(meta_path.read_text())
-        keep = ("problems", "budgets", "strategies", "ms", "ks", "levels")  # may grow between runs
+        keep = ("problems", "budgets", "search_budgets", "strategies", "ms", "ks", "levels")  # may grow
         a = {k: v for k, v in old["config"].items() if k not in keep}
         b = {k: v for k, v in meta["config"].items() if k not in keep}
         if a != b or old.get("verifier") != meta["verifier"] or old.get("generator") != meta["generator"]:

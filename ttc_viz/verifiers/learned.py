@@ -172,6 +172,10 @@ class LearnedPRM(BatchVerifier):
         self.pad = tok.pad_token_id if tok.pad_token_id is not None else 0
         self._lock = threading.Lock()
 
+    def encode(self, problem: str, steps: Sequence[str]) -> tuple[list[int], list[int]]:
+        """The token ids this PRM reads for one solution (and its score positions)."""
+        return encode(self.tok, problem, steps)
+
     def score_batch(self, problem: str, solutions: Sequence[Sequence[str]]) -> list[list[float]]:
         enc = [encode(self.tok, problem, s) for s in solutions]
         out: list[list[float]] = [[] for _ in solutions]
