@@ -67,3 +67,14 @@ def test_real_model_steps_are_real_text(embedded):
     assert all(s.text and "\n\n" not in s.text for s in steps)
     again = embedded.next_steps(synthetic(1, 1).text, [[]], 3, temperature=0.8, seed=2)[0]
     assert [s.text for s in steps] == [s.text for s in again]
+
+
+def test_solve_uses_the_shipped_prm_by_default(tmp_path):
+    out = tmp_path / "t.json"
+    r = cli("solve", "--dataset", "synthetic", "--level", "1", "--index", "1", "--strategy", "beam",
+            "--n", "4", "--m", "2", "--seed", "1", "--max-rounds", "3", "--out", str(out), "--quiet")
+    assert r.returncode == 0, r.stderr[-2000:]
+    d = json.loads(out.read_text())
+    assert d["verifier"] == "prm"
+    scores = [n["score"] for n in d["nodes"][1:] if n["score"] is not None]
+    assert scores and not set(scores) <= {0.1, 0.5, 0.9}  # learned scores, not the symbolic checker's
