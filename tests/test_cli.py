@@ -88,7 +88,7 @@ def test_bad_input_for_the_other_commands(args, msg):
     r = cli(*args)
     assert r.returncode == 2, r.stderr
     assert "Traceback" not in r.stderr
-    lines = [ln for ln in r.stderr.splitlines() if ln.strip() and not ln.startswith("loading")]
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and msg in lines[0], r.stderr
 
 

@@ -86,7 +86,7 @@ def _problem(a):
 def cmd_solve(a) -> int:
     from .lm.hf import HFConfig
     from .search import REGISTRY, Hooks, SearchConfig, run
-    from .verifiers import load_verifier
+    from .verifiers import check_spec, load_verifier
 
     problem = _problem(a)
     if a.strategy not in REGISTRY:
@@ -101,6 +101,7 @@ def cmd_solve(a) -> int:
 
     preset = find(a.model)
     spec_v = a.verifier or (preset or find("smollm2-135m-embedded") or {}).get("verifier", "symbolic")
+    check_spec(spec_v)
     _say(a, f"loading verifier {spec_v} ...")
     verifier = load_verifier(spec_v, device=a.device, trust_remote_code=a.trust_remote_code)
     spec = preset["generator"] if preset else a.model
@@ -314,7 +315,7 @@ def cmd_eval_prm(a) -> int:
     import json
 
     from .prm_eval import EvalConfig, run_eval, summarize, table
-    from .verifiers import load_verifier
+    from .verifiers import check_spec, load_verifier
 
     cfg = EvalConfig(levels=_levels(a.levels), problems=a.problems, n=a.n, mc_samples=a.mc_samples,
                      rollouts=a.rollouts, seed=a.seed)
@@ -324,6 +325,8 @@ def cmd_eval_prm(a) -> int:
     names = [v.strip() for v in a.verifiers.split(",") if v.strip()]
     if not names:
         raise ValueError("--verifiers needs at least one verifier, e.g. prm,symbolic")
+    for v in names:
+        check_spec(v)
     _quiet_libraries(a)
     verifiers = {v: load_verifier(v, device=a.device) for v in names}
     from .lm import load_generator
@@ -365,7 +368,7 @@ def _ints(s: str, what: str) -> tuple:
 def cmd_sweep(a) -> int:
     from .report import build, text_report, write_summary
     from .sweep import SweepConfig, run_sweep
-    from .verifiers import load_verifier
+    from .verifiers import check_spec, load_verifier
 
     cfg = SweepConfig(dataset=a.dataset, levels=_levels(a.levels), problems=a.problems,
                       strategies=tuple(x.strip() for x in a.strategies.split(",") if x.strip()),
@@ -382,6 +385,7 @@ def cmd_sweep(a) -> int:
 
     preset = find(a.model)
     spec_v = a.verifier or (preset or find("smollm2-135m-embedded") or {}).get("verifier", "symbolic")
+    check_spec(spec_v)
     _say(a, f"loading verifier {spec_v} and model {a.model} ...")
     verifier = load_verifier(spec_v, device=a.device, trust_remote_code=a.trust_remote_code)
     gen = load_generator(preset["generator"] if preset else a.model, device=a.device,

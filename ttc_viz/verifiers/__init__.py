@@ -14,6 +14,29 @@ from .symbolic import SymbolicVerifier
 VERIFIERS = ("prm", "symbolic")
 
 
+def check_spec(spec: str) -> None:
+    """Fail fast (no model loaded) on a verifier name, format or adapter file that cannot work."""
+    if spec == "symbolic":
+        return
+    if spec == "prm" or spec.startswith("prm:"):
+        from .learned import DEFAULT_ADAPTER, read_adapter
+
+        read_adapter(spec[4:] if spec.startswith("prm:") else DEFAULT_ADAPTER)
+        return
+    if spec.startswith("hf:"):
+        from .hf_prm import FORMATS
+
+        body = spec[3:]
+        if ":" not in body:
+            raise VerifierError(f"write a Hugging Face PRM as hf:<model id or folder>:<format>, format one of "
+                                f"{', '.join(FORMATS)}; got {spec!r}")
+        if body.rsplit(":", 1)[1] not in FORMATS:
+            raise VerifierError(f"unknown PRM format {body.rsplit(':', 1)[1]!r}; choose one of {', '.join(FORMATS)}")
+        return
+    raise VerifierError(f"unknown verifier {spec!r}; choose one of {', '.join(VERIFIERS)}, "
+                        "prm:<adapter file> or hf:<model id or folder>:<format>")
+
+
 def load_verifier(spec: str = "symbolic", *, device: str = "auto", trust_remote_code: bool = False) -> Verifier:
     if spec == "symbolic":
         return SymbolicVerifier()
@@ -39,4 +62,5 @@ def load_verifier(spec: str = "symbolic", *, device: str = "auto", trust_remote_
                         "prm:<adapter file> or hf:<model id or folder>:<format>")
 
 
-__all__ = ["BatchVerifier", "Verifier", "VerifierError", "SymbolicVerifier", "VERIFIERS", "load_verifier"]
+__all__ = ["BatchVerifier", "Verifier", "VerifierError", "SymbolicVerifier", "VERIFIERS", "check_spec",
+           "load_verifier"]
