@@ -115,3 +115,29 @@ def test_type_run_see_the_tree(server, browser):
     out.mkdir(parents=True, exist_ok=True)
     assert d.save_screenshot(str(out / "explore.png"))
     print(f"first round drawn after {t_first:.1f} s, search finished after {t_done:.1f} s")
+
+
+def test_curves_page_draws_the_shipped_sweep_and_a_click_picks_a_point(server, browser):
+    from selenium.webdriver import ActionChains
+    from selenium.webdriver.common.by import By
+
+    d = browser
+    d.get(server + "curves")
+    pts = wait_for(lambda: d.find_elements(By.CSS_SELECTOR, ".js-plotly-plot .scatterlayer .point"), 120)
+    assert pts, "the curves page drew no points"
+    traces = d.find_elements(By.CSS_SELECTOR, ".js-plotly-plot .scatterlayer .trace")
+    assert len(traces) >= 4  # several strategies and the compute-optimal line
+    time.sleep(2)
+
+    def heading():
+        return [e.text for e in d.find_elements(By.XPATH, "//p[contains(., 'at budget')]")]
+
+    before = heading()
+    # click a middle point of the first line: the two pickers below follow the click
+    target = d.find_elements(By.CSS_SELECTOR, ".js-plotly-plot .scatterlayer .point")[2]
+    ActionChains(d).move_to_element(target).click().perform()
+    changed = wait_for(lambda: heading() != before and heading(), 60)
+    assert changed, f"clicking a point did not pick it: {before}"
+    out = Path(os.environ.get("TTC_VIZ_SCREENSHOTS", ROOT / ".pytest_cache"))
+    out.mkdir(parents=True, exist_ok=True)
+    assert d.save_screenshot(str(out / "curves.png"))

@@ -32,8 +32,11 @@ def test_records_summary_and_table():
     assert g["problems"] == 4 and set(g["bon"]["symbolic"]) == {"naive", "weighted", "majority"}
     assert all(len(v) == 4 for v in g["bon"]["symbolic"].values())
     assert g["bon"]["symbolic"]["majority"][0] == pytest.approx(g["pass@1"])  # n = 1: any rule = one sample
+    fy = [int(x["correct"]) for r in recs for x in r["samples"]]
+    if 0 < sum(fy) < len(fy):
+        assert 0.0 <= g["auroc_final"]["symbolic"] <= 1.0
     out = table(s)
-    assert "AUROC" in out and "level 1" in out and "weighted" in out
+    assert "AUROC" in out and "final" in out and "level 1" in out and "weighted" in out
     json.dumps(s)
 
 

@@ -5,7 +5,8 @@ On held-out synthetic problems (the *test* split, never used for training):
 * **step-level AUROC** against fresh Monte Carlo labels: for the first ``mc_samples``
   sampled solutions of each problem, every non-final step is labelled by K rollouts
   (Math-Shepherd's hard estimate: 1 if any rollout reaches the right answer), the final
-  step by the solution's own correctness;
+  step by the solution's own correctness; and the **final-step AUROC**: every sample's last
+  score against its correctness (exact labels);
 * **best-of-n accuracy** for n = 1..N from one pool of N samples per problem, with the
   naive, PRM-weighted and majority rules (``pools.pool_accuracy``), per level.
 
@@ -139,7 +140,7 @@ def summarize(recs: list[dict], cfg: EvalConfig, verifiers=None) -> dict:
         g = {"problems": len(rs),
              "pass@1": sum(pass_at_1([s["correct"] for s in r["samples"]]) for r in rs) / len(rs),
              f"pass@{cfg.n}": sum(any(s["correct"] for s in r["samples"]) for r in rs) / len(rs),
-             "auroc": {}, "bon": {}}
+             "auroc": {}, "auroc_final": {}, "bon": {}}
         for v in vnames:
             ys, ss = [], []
             for r in rs:
@@ -147,6 +148,10 @@ def summarize(recs: list[dict], cfg: EvalConfig, verifiers=None) -> dict:
                     ys += [int(x > 0) for x in m["labels"]]
                     ss += r["scores"][v][m["sample"]]
             g["auroc"][v] = auroc(ys, ss)
+            # exact: the last step's score against the whole solution's correctness, every sample
+            fy = [int(smp["correct"]) for r in rs for smp, sc in zip(r["samples"], r["scores"][v]) if sc]
+            fs = [sc[-1] for r in rs for sc in r["scores"][v] if sc]
+            g["auroc_final"][v] = auroc(fy, fs)
             curves = {}
             for rule in VOTING_RULES:
                 pts = []
@@ -164,7 +169,7 @@ def summarize(recs: list[dict], cfg: EvalConfig, verifiers=None) -> dict:
 
 def table(summary: dict) -> str:
     n = summary["config"]["n"]
-    lines = [f"{'group':<9} {'probs':>5} {'pass@1':>7} {f'pass@{n}':>8}  {'verifier':<10} {'AUROC':>6} "
+    lines = [f"{'group':<9} {'probs':>5} {'pass@1':>7} {f'pass@{n}':>8}  {'verifier':<10} {'AUROC':>6} {'final':>6} "
              f"{f'naive@{n}':>9} {f'weighted@{n}':>11} {f'majority@{n}':>11}"]
     for gname, g in summary["groups"].items():
         for j, v in enumerate(summary["verifiers"]):
@@ -172,9 +177,13 @@ def table(summary: dict) -> str:
             head = (f"{gname:<9} {g['problems']:>5} {g['pass@1']:>7.1%} {g[f'pass@{n}']:>8.1%}" if j == 0
                     else " " * 32)
             b = g["bon"][v]
-            lines.append(f"{head}  {v:<10} {'  n/a' if a is None else f'{a:.3f}':>6} {b['naive'][-1]:>9.1%} "
+            fa = g.get("auroc_final", {}).get(v)
+            lines.append(f"{head}  {v:<10} {'  n/a' if a is None else f'{a:.3f}':>6} "
+                         f"{'  n/a' if fa is None else f'{fa:.3f}':>6} {b['naive'][-1]:>9.1%} "
                          f"{b['weighted'][-1]:>11.1%} {b['majority'][-1]:>11.1%}")
     allg = summary["groups"].get("all")
+    lines.append("AUROC: every step scored against fresh Monte Carlo labels (1 if any rollout from it reaches the "
+                 "answer); final: the last step's score against the solution's correctness (exact), all samples.")
     if allg:
         lines.append("")
         lines.append("best-of-n on all problems (n = " + ", ".join(str(k) for k in _ticks(n)) + "):")
