@@ -201,7 +201,7 @@ __all__ = ["tree_figure", "layout", "visible_nodes", "legend_markdown", "score_f
 # ----------------------------------------------------------------------------------------
 # Accuracy versus budget (a sweep's report)
 
-X_AXES = {"generations": "budget (generations, log2)", "tokens": "tokens per problem (log)",
+X_AXES = {"generations": "budget (generations as the strategy counts them, log2)", "tokens": "tokens per problem (log)",
           "flops": "FLOPs per problem (log)"}
 _FAMILY_COLOR = {"best_of_n": "#636efa", "beam": "#ef553b", "lookahead": "#00a67e", "dvts": "#ab63fa"}
 _RULE_DASH = {"weighted": "solid", "majority": "dot", "naive": "dash"}
@@ -219,7 +219,7 @@ def curves_figure(rep: dict, bin_id="all", x: str = "generations", configs: list
             continue
         pts = curve[name]
         bs = sorted(pts)
-        xs = [pts[b][x] for b in bs]
+        xs = [b if x == "generations" else pts[b][x] for b in bs]  # nominal budget on the log2 axis
         ys = [100 * pts[b]["acc"] for b in bs]
         se = [100 * pts[b]["se"] for b in bs]
         fam = name.split()[0]
@@ -238,7 +238,8 @@ def curves_figure(rep: dict, bin_id="all", x: str = "generations", configs: list
     if co:
         bs = sorted(co)
         fig.add_trace(go.Scatter(
-            x=[co[b][x] for b in bs], y=[100 * co[b]["acc"] for b in bs], mode="lines+markers",
+            x=[b if x == "generations" else co[b][x] for b in bs], y=[100 * co[b]["acc"] for b in bs],
+            mode="lines+markers",
             name="compute-optimal", line={"color": "black", "width": 3}, marker={"symbol": "star", "size": 10},
             customdata=[["compute-optimal", b, ", ".join(co[b].get("choices", []))] for b in bs],
             hovertemplate="<b>compute-optimal</b><br>budget %{customdata[1]}<br>accuracy %{y:.1f}%"
