@@ -170,6 +170,18 @@ def test_curves_page_draws_a_sweep_and_opens_a_cell_in_explore(fake_sweep):
     assert at.title[0].value == "Explore a search"
 
 
+def test_curves_page_warns_when_bins_are_too_small_to_cross_validate(tmp_path):
+    from ttc_viz.sweep import SweepConfig, run_sweep
+
+    run_sweep(FakeGenerator(), SymbolicVerifier(), SweepConfig(levels=(1, 2, 3, 4, 5), problems=1,
+                                                              strategies=("best_of_n",), budgets=(1, 2), resamples=2),
+              tmp_path)
+    at = app("curves.py")
+    at.text_input(key="cv_folder").set_value(str(tmp_path)).run()
+    assert not at.exception
+    assert "single problem" in at.warning[0].value
+
+
 def test_curves_page_explains_a_missing_sweep(tmp_path):
     at = app("curves.py")
     at.text_input(key="cv_folder").set_value(str(tmp_path)).run()

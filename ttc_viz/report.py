@@ -201,6 +201,10 @@ def text_report(rep: dict) -> str:
               rep["compute_optimal"].get(b))
     e = rep["efficiency"]
     lines.append("")
+    counts = [list(rep["bin_of"].values()).count(b) for b in set(rep["bin_of"].values())]
+    if counts and min(counts) < 2:
+        lines.append("note: some bins hold a single problem; there compute-optimal is chosen and scored on the "
+                     "same problem (no cross-validation possible), so it is optimistic")
     if e["target"] is None:
         lines.append("efficiency multiple: n/a (the sweep has no best-of-N cells)")
     elif e["target"] <= 0:

@@ -60,6 +60,11 @@ def page_curves() -> None:
                        f"({e['target']:.0%}) with budget {e['budget']}")
     else:
         m3.metric("efficiency multiple", "not reached" if e["target"] else "n/a")
+    sizes = [list(rep["bin_of"].values()).count(b) for b in set(rep["bin_of"].values())]
+    if sizes and min(sizes) < 2:
+        st.warning("Some difficulty bins hold a single problem: there the compute-optimal choice cannot be "
+                   "cross-validated and is scored on the problem it was chosen on, so the black line and the "
+                   "efficiency multiple are optimistic. A sweep with more problems per level fixes this.")
     meta = rep["meta"]
     st.caption(f"generator {meta.get('generator')}, verifier {meta.get('verifier')}, "
                f"dataset {meta['config']['dataset']}, seed {meta['config']['seed']}")
