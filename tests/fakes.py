@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 
-from ttc_viz.lm.base import Step
+from ttc_viz.lm.base import Step, step_text
 
 
 class FakeGenerator:
@@ -30,7 +30,7 @@ class FakeGenerator:
         self.calls.append(("next_steps", len(prefixes), n))
         out = []
         for i, p in enumerate(prefixes):
-            rng = random.Random(hash((problem, tuple(p), seed, i)) & 0xFFFFFFFF)
+            rng = random.Random(hash((problem, tuple(step_text(x) for x in p), seed, i)) & 0xFFFFFFFF)
             out.append([self._step(p, rng) for _ in range(n)])
         return out
 
@@ -38,8 +38,8 @@ class FakeGenerator:
         self.calls.append(("rollout", len(prefixes), k))
         out = []
         for p in prefixes:
-            rng = random.Random(hash((problem, tuple(p))) & 0xFFFFFFFF)
-            out.append(self._until_finished(list(p), rng, k))
+            rng = random.Random(hash((problem, tuple(step_text(x) for x in p))) & 0xFFFFFFFF)
+            out.append(self._until_finished([step_text(x) for x in p], rng, k))
         return out
 
     def _until_finished(self, cur, rng, limit):

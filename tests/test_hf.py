@@ -30,20 +30,37 @@ def tiny(tmp_path_factory):
 
 
 def reference_greedy(gen, problem, steps, max_new):
+    """transformers' own greedy ``generate`` from the same ids our engine continues:
+    the prompt head, then each step's own ids (or its text encoded as running text)."""
     tok = gen.tok
-    enc = tok([gen.prompt(problem, steps)], return_tensors="pt", add_special_tokens=False)
-    out = gen.model.generate(**enc, max_new_tokens=max_new, do_sample=False, stop_strings=["\n\n"],
-                             tokenizer=tok, pad_token_id=tok.pad_token_id)
-    text = tok.decode(out[0, enc["input_ids"].shape[1]:], skip_special_tokens=True)
-    return text.split("\n\n")[0].strip()
+    head = tok(gen.prompt(problem), add_special_tokens=False)["input_ids"]
+    ids = torch.tensor([head + gen.prefix_ids(steps)])
+    out = gen.model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), max_new_tokens=max_new,
+                             do_sample=False, stop_strings=["\n\n"], tokenizer=tok,
+                             pad_token_id=tok.pad_token_id)
+    text = tok.decode(out[0, ids.shape[1]:], skip_special_tokens=True)
+    return text.lstrip().split("\n\n")[0].strip()
 
 
 def test_engine_matches_generate_greedy(tiny):
     gen = load_hf(str(tiny), device="cpu", config=HFConfig(max_step_tokens=12))
-    prefixes = [[], ["one step."], ["a longer first step here.", "and a second"]]
+    first = gen.rollout("What is 2 + 3?", [[]], 2)[0]  # generated steps, ids kept
+    prefixes = [[], ["one step."], ["a longer first step here.", "and a second"], first[:1], first]
     ours = gen.rollout("What is 2 + 3?", prefixes, 1)
     for p, o in zip(prefixes, ours):
         assert o[0].text == reference_greedy(gen, "What is 2 + 3?", p, 12)
+
+
+def test_text_steps_encode_the_delimiter_as_running_text(tiny):
+    """A trailing blank line alone encodes as one merged token that the model writes only
+    at the very end of a text; a prefix step must end with the delimiter as written mid-text."""
+    gen = load_hf(str(tiny), device="cpu")
+    tok = gen.tok
+    merged = tok("7 + 1 = 8.\n\n", add_special_tokens=False)["input_ids"]
+    running = tok("7 + 1 = 8.\n\nThe", add_special_tokens=False)["input_ids"]
+    assert gen.text_ids("7 + 1 = 8.") == running[:len(gen.text_ids("7 + 1 = 8."))]
+    assert gen.text_ids("7 + 1 = 8.") != merged  # the tokenizer does merge at the end
+    assert gen.prefix_ids(["a.", "b."]) == gen.text_ids("a.") + gen.text_ids("b.")
 
 
 def test_sampling_is_seeded_and_batched(tiny):

@@ -78,3 +78,46 @@ def test_solve_uses_the_shipped_prm_by_default(tmp_path):
     assert d["verifier"] == "prm"
     scores = [n["score"] for n in d["nodes"][1:] if n["score"] is not None]
     assert scores and not set(scores) <= {0.1, 0.5, 0.9}  # learned scores, not the symbolic checker's
+
+
+# -- token-faithful continuation: every step-by-step path continues what the model wrote -------
+
+FAITHFUL_CASES = [(1, 0), (1, 2), (2, 0), (3, 0), (4, 0)]
+
+
+@pytest.fixture(scope="module")
+def greedy_wholes(embedded):
+    """One greedy whole solution per case: the model's own uninterrupted output."""
+    return {c: embedded.solutions(synthetic(*c).text, 1, temperature=0.0, seed=0)[0] for c in FAITHFUL_CASES}
+
+
+def _ids(steps):
+    return [t for s in steps for t in s.ids]
+
+
+@pytest.mark.parametrize("case", FAITHFUL_CASES)
+def test_greedy_step_by_step_equals_the_greedy_whole_solution(embedded, greedy_wholes, case):
+    whole = greedy_wholes[case]
+    tree = run("beam", synthetic(*case), embedded, SymbolicVerifier(),
+               SearchConfig(n=1, m=1, temperature=0.0, max_rounds=12))
+    leaf = tree.leaves("finished")[0]
+    nodes = tree.path(leaf.id)[1:]
+    if whole[-1].finished and len(whole) < 12:  # the whole solution ended by itself
+        assert [n.text for n in nodes] == [s.text for s in whole]
+    # token for token, every step but the last (whose tail after the answer may differ in
+    # length: the whole solution runs on to EOS)
+    assert [t for n in nodes[:-1] for t in n.token_ids] == _ids(whole[:-1])[:sum(len(n.token_ids) for n in nodes[:-1])]
+
+
+def test_lookahead_rollouts_and_mc_rollouts_continue_the_model(embedded, greedy_wholes):
+    from ttc_viz.prm_data import complete
+
+    for case in FAITHFUL_CASES[:3]:
+        p, whole = synthetic(*case), greedy_wholes[case]
+        if len(whole) < 3:
+            continue
+        out = embedded.rollout(p.text, [whole[:1]], 2)[0]
+        assert [s.text for s in out] == [s.text for s in whole[1:3]]
+        assert _ids(out[:1]) == _ids(whole[1:2])
+        runs = complete(embedded, p.text, [whole[:1]], 1, temperature=0.0, seed=0, max_steps=12)
+        assert runs[0][:len(whole)] == [s.text for s in whole][:len(runs[0])]

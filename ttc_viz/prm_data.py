@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .grading import extract_answer, grade
+from .lm.base import step_text
 from .problems import Problem, synthetic
 
 FORMAT = "ttc-viz-prm-data-v1"
@@ -51,15 +52,18 @@ class MCConfig:
                 for i in range(self.start_index, self.start_index + self.problems_per_level)]
 
 
-def complete(generator, problem: str, prefixes: list[list[str]], k: int, *, temperature: float,
+def complete(generator, problem: str, prefixes: list[list], k: int, *, temperature: float,
              seed: int, max_steps: int) -> list[list[str]]:
-    """For each prefix, k sampled completions to the end; returns the full step lists,
-    prefix-major (k per prefix). All rollouts advance together, one step per round."""
+    """For each prefix, k sampled completions to the end; returns the full step texts,
+    prefix-major (k per prefix). All rollouts advance together, one step per round.
+
+    Pass prefixes as the generator's own ``Step`` objects: each rollout then continues the
+    exact tokens the model wrote (re-encoded text can differ and derail the rollouts)."""
     runs = [list(p) for p in prefixes for _ in range(k)]
     first = generator.next_steps(problem, prefixes, k, temperature=temperature, seed=seed)
     active = []
     for i, step in enumerate(s for row in first for s in row):
-        runs[i].append(step.text)
+        runs[i].append(step)
         if not step.finished:
             active.append(i)
     r = 1
@@ -69,11 +73,11 @@ def complete(generator, problem: str, prefixes: list[list[str]], k: int, *, temp
                                    seed=seed * 7919 + r)
         still = []
         for i, row in zip(active, nxt):
-            runs[i].append(row[0].text)
+            runs[i].append(row[0])
             if not row[0].finished:
                 still.append(i)
         active = still
-    return runs
+    return [[step_text(s) for s in run] for run in runs]
 
 
 def label_problem(generator, problem: Problem, cfg: MCConfig, seed: int) -> list[dict]:
@@ -83,7 +87,7 @@ def label_problem(generator, problem: Problem, cfg: MCConfig, seed: int) -> list
     for s_idx, sol in enumerate(sols):
         steps = [s.text for s in sol]
         correct = bool(grade("\n\n".join(steps), problem.answer))
-        prefixes = [steps[:j] for j in range(1, len(steps))]  # all but the full solution
+        prefixes = [sol[:j] for j in range(1, len(sol))]  # all but the full solution, as written
         labels = []
         if prefixes:
             outs = complete(generator, problem.text, prefixes, cfg.rollouts, temperature=cfg.temperature,

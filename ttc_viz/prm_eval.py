@@ -75,7 +75,7 @@ def evaluate_problem(generator, verifiers: dict, p: Problem, cfg: EvalConfig) ->
     mc = []
     for i in range(min(cfg.mc_samples, len(steps))):
         st = steps[i]
-        prefixes = [st[:j] for j in range(1, len(st))]
+        prefixes = [sols[i][:j] for j in range(1, len(st))]  # as the model wrote them (token ids)
         labels = []
         if prefixes:
             outs = complete(generator, p.text, prefixes, cfg.rollouts, temperature=cfg.temperature,

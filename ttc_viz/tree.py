@@ -19,6 +19,9 @@ no text). The meaning of every node field:
   answer     str|None  the final answer stated at a leaf (finished or pruned-at-the-end)
   correct    bool|None whether ``answer`` matches the known truth (None if unknown)
   group      int    independent subtree (DVTS) or sample chain (best-of-N); 0 otherwise
+  token_ids  list[int]|None  the ids the generator wrote for this step, delimiter included;
+                    a search continues a node from exactly these (None: unknown, e.g. a
+                    tree from an older version or a remote engine; the text is used then)
 
 Tree-level fields: strategy, config, problem {text, answer}, selected_answer, correct,
 picks {rule: answer} for naive/weighted/majority, cost {generations, tokens_generated,
@@ -54,6 +57,7 @@ class Node:
     answer: str | None = None
     correct: bool | None = None
     group: int = 0
+    token_ids: list[int] | None = None
 
 
 @dataclass
@@ -87,11 +91,13 @@ class SearchTree:
 
     # -- building -------------------------------------------------------------------------
     def add(self, parent: int, text: str, *, iteration: int, score: float | None = None,
-            status: str = "kept", tokens: int = 0, group: int = 0) -> Node:
+            status: str = "kept", tokens: int = 0, group: int = 0,
+            token_ids=None) -> Node:
         if status not in STATUSES:
             raise ValueError(f"unknown status {status!r}")
         node = Node(len(self.nodes), parent, self.nodes[parent].depth + 1, iteration, text,
-                    score, status, tokens, group=group)
+                    score, status, tokens, group=group,
+                    token_ids=[int(t) for t in token_ids] if token_ids else None)
         self.nodes.append(node)
         return node
 

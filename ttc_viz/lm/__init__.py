@@ -5,7 +5,7 @@ causal LM id or local folder. Heavy imports (torch, transformers) happen only on
 """
 from __future__ import annotations
 
-from .base import STEP_DELIMITER, Generator, GeneratorError, Step
+from .base import STEP_DELIMITER, Generator, GeneratorError, PrefixStep, Step, step_text
 
 EMBEDDED = "embedded"
 
@@ -21,4 +21,4 @@ def load_generator(spec: str = EMBEDDED, *, device: str = "auto", dtype: str = "
     return load_hf(spec, device=device, dtype=dtype, trust_remote_code=trust_remote_code, config=config)
 
 
-__all__ = ["STEP_DELIMITER", "Generator", "GeneratorError", "Step", "EMBEDDED", "load_generator"]
+__all__ = ["STEP_DELIMITER", "Generator", "GeneratorError", "PrefixStep", "Step", "step_text", "EMBEDDED", "load_generator"]

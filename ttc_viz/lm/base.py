@@ -11,11 +11,19 @@ Three calls cover every strategy:
   * ``solutions``   - sample ``n`` whole solutions at once (best-of-N).
 Each returned ``Step`` carries its generated and prompt token counts, so strategies can
 account for cost without knowing the backend.
+
+**Continue what the model wrote.** A prefix element may be a plain string or a ``Step``.
+A ``Step`` that a backend returned carries the exact token ids the model generated for it
+(``ids``, step delimiter included), and a backend must feed those back unchanged: re-encoding
+the text can change the tokens (a tokenizer may merge a *trailing* "\n\n" into one token the
+model never writes mid-solution), and then a search no longer continues the model's own
+solution. Plain strings (a remote engine, a tree typed by hand) are encoded by the backend as
+running text, the delimiter included.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol, Sequence, runtime_checkable
+from typing import Protocol, Sequence, Union, runtime_checkable
 
 STEP_DELIMITER = "\n\n"
 
@@ -41,18 +49,28 @@ class Step:
     tokens: int         # tokens generated for this step
     prompt_tokens: int  # tokens of the prompt this step was generated from (0 if shared)
     finished: bool      # the solution ends here (EOS, or the step states the final answer)
+    ids: tuple = ()     # the token ids the model generated for this step, delimiter included
+                        # (EOS excluded); () when unknown (a remote engine, a typed text)
+
+
+PrefixStep = Union[str, Step]
+
+
+def step_text(step: PrefixStep) -> str:
+    """The text of a prefix element, whether a plain string or a ``Step``."""
+    return step.text if isinstance(step, Step) else str(step)
 
 
 @runtime_checkable
 class Generator(Protocol):
     name: str
 
-    def next_steps(self, problem: str, prefixes: Sequence[Sequence[str]], n: int, *,
+    def next_steps(self, problem: str, prefixes: Sequence[Sequence[PrefixStep]], n: int, *,
                    temperature: float, seed: int) -> list[list[Step]]:
         """For every prefix, ``n`` sampled next steps (outer list aligned with prefixes)."""
         ...
 
-    def rollout(self, problem: str, prefixes: Sequence[Sequence[str]], k: int) -> list[list[Step]]:
+    def rollout(self, problem: str, prefixes: Sequence[Sequence[PrefixStep]], k: int) -> list[list[Step]]:
         """For every prefix, up to ``k`` greedy steps (fewer if the solution ends)."""
         ...
 

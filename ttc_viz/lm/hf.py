@@ -2,7 +2,10 @@
 
 Works with any causal LM that has a chat template (or none: a plain prompt is used).
 Batched: all requests of a call are padded on the left and decoded together in chunks
-of ``batch_size``. Seeded: the global torch RNG is seeded per call under a lock, so the
+of ``batch_size``. Token-faithful: a prefix step that this backend generated is fed back
+as the exact ids the model wrote (``Step.ids``), never re-encoded from its text; a whole
+solution is cut into steps by the same rule that ends a step in step-by-step decoding, so
+greedy step-by-step search writes the same tokens as one greedy whole solution. Seeded: the global torch RNG is seeded per call under a lock, so the
 same call with the same seed gives the same text even when two threads share the model.
 """
 from __future__ import annotations
@@ -12,7 +15,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from ..grading import states_final_answer
-from .base import EXAMPLES, STEP_DELIMITER, SYSTEM_PROMPT, GeneratorError, Step
+from .base import EXAMPLES, STEP_DELIMITER, SYSTEM_PROMPT, GeneratorError, Step, step_text
 
 
 @dataclass
@@ -65,9 +68,9 @@ class HFGenerator:
         self._cache_kw = "cache" if "cache" in params else "past_key_values"
 
     # -- prompts -------------------------------------------------------------------------
-    def prompt(self, problem: str, steps: Sequence[str] = ()) -> str:
+    def prompt(self, problem: str, steps: Sequence = ()) -> str:
         """The text the model continues: chat-formatted problem + steps written so far."""
-        partial = "".join(s + STEP_DELIMITER for s in steps)
+        partial = "".join(step_text(s) + STEP_DELIMITER for s in steps)
         if getattr(self.tok, "chat_template", None):
             msgs = [{"role": "system", "content": self.cfg.system_prompt}]
             for q, a in self.cfg.examples:
@@ -102,12 +105,12 @@ class HFGenerator:
 
         return DynamicCache(config=self.model.config)
 
-    def _decode(self, problem: str, prefixes: Sequence[Sequence[str]], n: int, *,
+    def _decode(self, problem: str, prefixes: Sequence[Sequence], n: int, *,
                 temperature: float, seed: int, max_new_tokens: int,
                 stop_at_step: bool) -> list[tuple[str, int, int, bool]]:
         """Continue problem + each prefix ``n`` times; rows come back prefix-major.
 
-        Returns (text, generated tokens, prompt tokens, hit EOS) per row. The shared head
+        Returns (generated ids, generated tokens, prompt tokens, hit EOS) per row. The shared head
         is prefilled once; each distinct prefix once; its ``n`` rows then share that KV.
         Rows leave the batch as soon as they finish, so one long step does not hold
         a whole batch hostage for long.
@@ -154,8 +157,7 @@ class HFGenerator:
 
         dev = self.device
         lh = len(head_ids)
-        suffixes = [self.tok("".join(s + STEP_DELIMITER for s in p), add_special_tokens=False)["input_ids"]
-                    if p else [] for p in prefixes]
+        suffixes = [self.prefix_ids(p) for p in prefixes]
         cache = copy.deepcopy(head_cache)
         u = len(prefixes)
         width = max(len(s) for s in suffixes)
@@ -219,24 +221,48 @@ class HFGenerator:
                              use_cache=True, **{self._cache_kw: cache})
             logits = out.logits[:, -1, :].float()
             pos = pos + 1
-        rows = []
-        for row in range(b):
-            body = [t for t in generated[row] if t not in self._eos_ids]
-            rows.append((self.tok.decode(body, skip_special_tokens=True), len(generated[row]),
-                         prompt_tokens[row], eos_hit[row]))
-        return rows
+        return [(generated[row], len(generated[row]), prompt_tokens[row], eos_hit[row])
+                for row in range(b)]
+
+    # -- what the model wrote, as ids -----------------------------------------------------
+    def prefix_ids(self, prefix: Sequence) -> list[int]:
+        """The ids to feed back for a prefix of steps: each generated step's own ids; a plain
+        text step encoded as running text followed by the delimiter as the model writes it."""
+        ids: list[int] = []
+        for s in prefix:
+            if isinstance(s, Step) and s.ids:
+                ids.extend(int(t) for t in s.ids)
+            else:
+                ids.extend(self.text_ids(step_text(s)))
+        return ids
+
+    def text_ids(self, text: str) -> list[int]:
+        """``text`` + delimiter encoded as in the middle of a solution. Encoded alone, a
+        trailing "\n\n" can merge into one token that the model only writes at the very end of
+        a text (SmolLM2: id 1116 instead of 198 198); a following character keeps the split
+        the model uses, and its own tokens are then dropped."""
+        probe = "x"
+        full = self.tok(text + STEP_DELIMITER + probe, add_special_tokens=False)["input_ids"]
+        tail = self.tok(probe, add_special_tokens=False)["input_ids"]
+        if full[-len(tail):] == tail:
+            return full[:-len(tail)]
+        return self.tok(text + STEP_DELIMITER, add_special_tokens=False)["input_ids"]
 
     def _ends_step(self, ids: list[int]) -> bool:
-        return STEP_DELIMITER in self.tok.decode(ids[-4:])
+        """A step ends once its text holds the delimiter after some content (leading
+        newlines belong to the step, so no step is empty)."""
+        return STEP_DELIMITER in self.tok.decode(ids).lstrip()
 
-    def _as_step(self, text: str, n_tok: int, p_tok: int, hit_eos: bool) -> Step:
-        cut = text.find(STEP_DELIMITER)
-        if cut >= 0:  # the stop string can end inside a token; keep what precedes it
-            text = text[:cut]
+    def _as_step(self, ids: list[int], n_tok: int, p_tok: int, hit_eos: bool) -> Step:
+        body = [t for t in ids if t not in self._eos_ids]
+        text = self.tok.decode(body, skip_special_tokens=True)
+        cut = text.lstrip().find(STEP_DELIMITER)
+        if cut >= 0:  # the delimiter can end inside a token; the text is what precedes it
+            text = text.lstrip()[:cut]
             hit_eos = False
         text = text.strip()
         return Step(text=text, tokens=n_tok, prompt_tokens=p_tok,
-                    finished=hit_eos or states_final_answer(text))
+                    finished=hit_eos or states_final_answer(text), ids=tuple(body))
 
     # -- protocol -------------------------------------------------------------------------
     def next_steps(self, problem, prefixes, n, *, temperature, seed):
@@ -246,10 +272,10 @@ class HFGenerator:
         steps = [self._cap(prefixes[i // n], s) for i, s in enumerate(steps)]
         return [steps[i * n:(i + 1) * n] for i in range(len(prefixes))]
 
-    def _cap(self, prefix: Sequence[str], step: Step) -> Step:
+    def _cap(self, prefix: Sequence, step: Step) -> Step:
         """A solution that reaches max_steps ends there."""
         if not step.finished and len(prefix) + 1 >= self.cfg.max_steps:
-            return Step(step.text, step.tokens, step.prompt_tokens, True)
+            return Step(step.text, step.tokens, step.prompt_tokens, True, step.ids)
         return step
 
     def rollout(self, problem, prefixes, k):
@@ -258,7 +284,7 @@ class HFGenerator:
         for _ in range(k):
             if not active:
                 break
-            cur = [list(prefixes[i]) + [s.text for s in results[i]] for i in active]
+            cur = [list(prefixes[i]) + results[i] for i in active]
             raw = self._decode(problem, cur, 1, temperature=0.0, seed=0,
                                max_new_tokens=self.cfg.max_step_tokens, stop_at_step=True)
             still = []
@@ -275,22 +301,33 @@ class HFGenerator:
                            max_new_tokens=self.cfg.max_solution_tokens, stop_at_step=False)
         return [self._split(*r) for r in raw]
 
-    def _split(self, text: str, n_tok: int, p_tok: int, hit_eos: bool) -> list[Step]:
-        """Cut a whole solution into steps; it ends at the first step stating an answer."""
-        parts = [p.strip() for p in text.split(STEP_DELIMITER)]
-        parts = [p for p in parts if p] or [""]
+    def _split(self, ids: list[int], n_tok: int, p_tok: int, hit_eos: bool) -> list[Step]:
+        """Cut a whole solution into steps by the rule that ends a step when decoding step by
+        step (``_ends_step``), so both ways give the same steps and ids. The solution ends
+        at the first step stating an answer (or at ``max_steps``)."""
+        body = [t for t in ids if t not in self._eos_ids]
+        pieces: list[list[int]] = [[]]
+        for t in body:
+            pieces[-1].append(t)
+            if t in self._newline_ids and self._ends_step(pieces[-1]):
+                pieces.append([])
+        if not pieces[-1] and len(pieces) > 1:
+            pieces.pop()
         steps: list[Step] = []
-        for j, part in enumerate(parts):
-            final = states_final_answer(part) or len(steps) + 1 >= self.cfg.max_steps
-            steps.append(Step(part, len(self.tok.encode(part, add_special_tokens=False)) + 1,
-                              p_tok if j == 0 else 0, final))
-            if final:
+        for j, piece in enumerate(pieces):
+            last_piece = j == len(pieces) - 1
+            step = self._as_step(piece, len(piece), p_tok if j == 0 else 0, hit_eos and last_piece)
+            if not step.finished and len(steps) + 1 >= self.cfg.max_steps:
+                step = Step(step.text, step.tokens, step.prompt_tokens, True, step.ids)
+            steps.append(step)
+            if step.finished:
                 break
-        # exact total: the remainder of the generated tokens goes to the last step
+        # exact total: the remainder of the generated tokens (what followed the answer,
+        # EOS) goes to the last step
         used = sum(s.tokens for s in steps[:-1])
         last = steps[-1]
         steps[-1] = Step(last.text, max(1, n_tok - used), last.prompt_tokens,
-                         last.finished or hit_eos)
+                         last.finished or hit_eos, last.ids)
         return steps
 
 

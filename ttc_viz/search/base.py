@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Callable
 
 from ..grading import extract_answer, grade
+from ..lm.base import Step
 from ..problems import Problem
 from ..scoring import AGGREGATIONS, VOTING_RULES, aggregate, all_picks
 from ..tree import SearchTree
@@ -87,6 +88,12 @@ def register(name: str):
 def round_seed(seed: int, r: int) -> int:
     """Each round gets its own seed, so rounds differ but a rerun repeats them."""
     return (int(seed) * 1_000_003 + r * 7919) % (2**31 - 1)
+
+
+def prefix_of(tree: SearchTree, node_id: int) -> list[Step]:
+    """The steps from the root to a node as the generator wrote them (text and token ids),
+    ready to be continued: a backend feeds the ids back unchanged."""
+    return [Step(n.text, n.tokens, 0, False, tuple(n.token_ids or ())) for n in tree.path(node_id)[1:]]
 
 
 def path_value(tree: SearchTree, node_id: int, how: str, extra: list[float] = ()) -> float:

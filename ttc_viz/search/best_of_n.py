@@ -23,7 +23,8 @@ def best_of_n(problem, generator, verifier, config: SearchConfig, hooks: Hooks |
         for j, (step, score) in enumerate(zip(sol, sc)):
             last = j == len(sol) - 1
             node = tree.add(parent, step.text, iteration=1, score=float(score),
-                            status="finished" if last else "kept", tokens=step.tokens, group=g)
+                            status="finished" if last else "kept", tokens=step.tokens, group=g,
+                            token_ids=step.ids)
             parent = node.id
     hooks.round_done(tree, 1)
     return tree

@@ -16,7 +16,8 @@ become finished leaves, answer or not), or when ``hooks.should_stop()`` says so.
 from __future__ import annotations
 
 from ..grading import extract_answer
-from .base import Hooks, SearchConfig, charge, new_tree, path_value, round_seed
+from ..lm.base import step_text
+from .base import Hooks, SearchConfig, charge, new_tree, path_value, prefix_of, round_seed
 
 
 def stepwise_search(strategy: str, problem, generator, verifier, config: SearchConfig,
@@ -30,7 +31,8 @@ def stepwise_search(strategy: str, problem, generator, verifier, config: SearchC
             break
         # 1. propose: the root proposes N, later rounds M per active node
         per = config.n if r == 1 else config.m
-        prefixes = [tree.steps(a) for a in active]
+        # each prefix as the generator wrote it (token ids kept), so it continues its own text
+        prefixes = [prefix_of(tree, a) for a in active]
         proposals = generator.next_steps(text, prefixes, per, temperature=config.temperature,
                                          seed=round_seed(config.seed, r))
         charge(tree, [s for ps in proposals for s in ps], samples=per * len(active))
@@ -38,11 +40,12 @@ def stepwise_search(strategy: str, problem, generator, verifier, config: SearchC
         for ai, (a, ps) in enumerate(zip(active, proposals)):
             for j, step in enumerate(ps):
                 grp = (j // config.m) if r == 1 and groups > 1 else tree.nodes[a].group
-                node = tree.add(a, step.text, iteration=r, status="pruned", tokens=step.tokens, group=grp)
+                node = tree.add(a, step.text, iteration=r, status="pruned", tokens=step.tokens, group=grp,
+                                token_ids=step.ids)
                 if step.finished:
                     node.answer = extract_answer(step.text)
                 cands.append(node.id)
-                cand_steps.append(prefixes[ai] + [step.text])
+                cand_steps.append(prefixes[ai] + [step])
                 finished.append(step.finished)
         # 2. lookahead: greedy rollouts from unfinished candidates (recorded, scored)
         rollouts: dict[int, list] = {}
@@ -53,7 +56,7 @@ def stepwise_search(strategy: str, problem, generator, verifier, config: SearchC
                 rollouts[i] = out
             charge(tree, [s for out in outs for s in out], samples=sum(len(o) for o in outs))
         # 3. score every candidate prefix (and its rollout) in one verifier call
-        batch = [cand_steps[i] + [s.text for s in rollouts.get(i, [])] for i in range(len(cands))]
+        batch = [[step_text(s) for s in cand_steps[i] + rollouts.get(i, [])] for i in range(len(cands))]
         scores = verifier.score_batch(text, batch)
         tree.cost.verifier_calls += sum(len(b) for b in batch)
         values = []
@@ -65,7 +68,7 @@ def stepwise_search(strategy: str, problem, generator, verifier, config: SearchC
             for j, step in enumerate(rollouts.get(i, [])):
                 sc = float(scores[i][depth + j])
                 parent = tree.add(parent, step.text, iteration=r, score=sc, status="rollout",
-                                  tokens=step.tokens, group=tree.nodes[nid].group).id
+                                  tokens=step.tokens, group=tree.nodes[nid].group, token_ids=step.ids).id
                 extra.append(sc)
             v = path_value(tree, nid, agg, extra)
             tree.nodes[nid].value = v
