@@ -39,7 +39,7 @@ def test_foreign_safetensors_is_refused(tmp_path):
 
 
 def test_unknown_verifier_lists_the_choices():
-    with pytest.raises(VerifierError, match="prm, symbolic"):
+    with pytest.raises(VerifierError, match="symbolic, prm, answer-key"):
         load_verifier("oracle")
 
 
@@ -90,11 +90,12 @@ def test_a_fresh_adapter_round_trips_and_scores_consistently(tmp_path):
 
 
 @pytest.mark.real
-def test_the_shipped_prm_is_the_default_and_small():
+def test_the_shipped_prm_is_small_and_selectable_but_not_the_default():
     from ttc_viz.presets import find
 
     assert DEFAULT_ADAPTER.exists(), "models/smollm2-prm/adapter.safetensors is shipped with the project"
     assert DEFAULT_ADAPTER.stat().st_size < 50_000_000
-    assert find("smollm2-135m-embedded")["verifier"] == "prm"
+    # default only once its within-problem AUROC beats the symbolic checker's (eval-prm)
+    assert find("smollm2-135m-embedded")["verifier"] == "symbolic"
     _, cfg, info = read_adapter(DEFAULT_ADAPTER)
     assert info["steps"] > 0 and info["examples"] > 0

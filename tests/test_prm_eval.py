@@ -36,8 +36,37 @@ def test_records_summary_and_table():
     if 0 < sum(fy) < len(fy):
         assert 0.0 <= g["auroc_final"]["symbolic"] <= 1.0
     out = table(s)
-    assert "AUROC" in out and "final" in out and "level 1" in out and "weighted" in out
+    assert "within-problem AUROC" in out and "step AUROC" in out and "level 1" in out and "weighted" in out
     json.dumps(s)
+
+
+def test_within_problem_auroc_and_exact_step_labels():
+    """A verifier that ranks within problems perfectly but is miscalibrated across them
+    scores 1.0 within problems while its pooled AUROC is lower; the answer key's own
+    scores agree with its labels (step AUROC 1)."""
+    from ttc_viz.problems import synthetic
+    from ttc_viz.verifiers.oracle import chain_of
+
+    recs = []
+    for i, (lv, offset) in enumerate([(1, 0.0), (1, 0.6), (2, 0.3)]):
+        p = synthetic(lv, i)
+        c = chain_of(p)
+        v0, (op, x) = c.values[0], c.ops[0]
+        good = [f"{v0} {op} {x} = {c.values[1]}.", f"The answer is {c.answer}."]
+        bad = [f"{v0} {op} {x} = {c.values[1] + 1}.", f"The answer is {c.answer + 1}."]
+        samples = [{"steps": good, "answer": str(c.answer), "correct": True},
+                   {"steps": bad, "answer": str(c.answer + 1), "correct": False}]
+        recs.append({"id": p.id, "level": lv, "problem": p.text, "answer": p.answer, "samples": samples, "mc": [],
+                     "scores": {"shifted": [[0.3 + offset, 0.3 + offset], [0.1 + offset, 0.1 + offset]],
+                                "answer-key": [[1.0, 1.0], [0.0, 0.0]]}})
+    s = summarize(recs, cfg(n=2))
+    g = s["groups"]["all"]
+    assert g["problems_with_both"] == 3
+    assert g["auroc_within"]["shifted"]["value"] == 1.0
+    assert g["auroc_final"]["shifted"] < 1.0  # pooled mixes calibration with ranking
+    assert g["auroc_steps"]["answer-key"]["value"] == 1.0 and g["auroc_step1"]["answer-key"]["value"] == 1.0
+    lo, hi = g["auroc_within"]["shifted"]["lo"], g["auroc_within"]["shifted"]["hi"]
+    assert lo <= 1.0 <= hi + 1e-9
 
 
 def test_records_folder_resumes(tmp_path):
@@ -70,10 +99,10 @@ def test_records_folder_resumes(tmp_path):
     assert gen2.calls == []  # a verifier added later scores the recorded samples
     assert all(set(r["scores"]) == {"symbolic", "constant"} for r in recs)
     s = summarize(recs, cfg(), ["constant"])
-    assert s["verifiers"] == ["constant"] and s["groups"]["all"]["auroc"]["constant"] in (0.5, None)
+    assert s["verifiers"] == ["constant"] and s["groups"]["all"]["auroc_steps"]["constant"]["value"] in (0.5, None)
 
 
-@pytest.mark.parametrize("kw,msg", [({"n": 0}, "N must"), ({"rollouts": 0}, "rollouts"),
+@pytest.mark.parametrize("kw,msg", [({"n": 0}, "N must"), ({"rollouts": 0}, "rollouts"), ({"mc_samples": -1}, "mc"),
                                     ({"mc_samples": 9}, "mc samples"), ({"levels": (6,)}, "levels")])
 def test_bad_config(kw, msg):
     with pytest.raises(ValueError, match=msg):

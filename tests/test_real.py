@@ -69,10 +69,11 @@ def test_real_model_steps_are_real_text(embedded):
     assert [s.text for s in steps] == [s.text for s in again]
 
 
-def test_solve_uses_the_shipped_prm_by_default(tmp_path):
+def test_solve_uses_the_shipped_prm_on_request(tmp_path):
     out = tmp_path / "t.json"
     r = cli("solve", "--dataset", "synthetic", "--level", "1", "--index", "1", "--strategy", "beam",
-            "--n", "4", "--m", "2", "--seed", "1", "--max-rounds", "3", "--out", str(out), "--quiet")
+            "--n", "4", "--m", "2", "--seed", "1", "--max-rounds", "3", "--out", str(out), "--quiet",
+            "--verifier", "prm")
     assert r.returncode == 0, r.stderr[-2000:]
     d = json.loads(out.read_text())
     assert d["verifier"] == "prm"

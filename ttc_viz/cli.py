@@ -505,17 +505,21 @@ def main(argv=None) -> int:
     t.add_argument("--quiet", action="store_true")
     e = sub.add_parser("eval-prm", help="step AUROC and best-of-n accuracy of verifiers on held-out problems",
                        description="Sample N solutions per held-out synthetic problem (test split) with the embedded "
-                                   "model; score them with each verifier; report step-level AUROC against fresh Monte "
-                                   "Carlo labels and naive / PRM-weighted / majority best-of-n accuracy for n = 1..N, "
-                                   "per level.",
+                                   "model; score them with each verifier; report, per level and pooled, the within-"
+                                   "problem final-answer AUROC (what search uses), step AUROC against the answer key's "
+                                   "exact labels (all steps and first steps), each with a 95%% bootstrap interval over "
+                                   "problems, and naive / PRM-weighted / majority best-of-n accuracy for n = 1..N. "
+                                   "Monte Carlo step labels are an optional secondary figure (--mc-samples).",
                        epilog="example: ttc-viz eval-prm --problems 102 --n 16 --json eval.json --records eval-records")
     e.add_argument("--problems", type=_positive_int, default=102, help="problems in all, spread over --levels (default 102)")
     e.add_argument("--levels", default="1-3", help="synthetic levels (default 1-3)")
     e.add_argument("--n", type=_positive_int, default=16, help="samples per problem, N (default 16)")
-    e.add_argument("--mc-samples", type=_positive_int, default=2,
-                   help="solutions per problem whose steps get MC labels for the AUROC (default 2)")
+    e.add_argument("--mc-samples", type=int, default=0,
+                   help="solutions per problem whose steps also get Monte Carlo labels, a secondary AUROC "
+                        "(default 0: off; each costs K rollouts per step)")
     e.add_argument("--rollouts", type=_positive_int, default=4, help="K rollouts per step for MC labels (default 4)")
-    e.add_argument("--verifiers", default="prm,symbolic", help="comma-separated verifiers (default prm,symbolic)")
+    e.add_argument("--verifiers", default="prm,symbolic",
+                   help="comma-separated verifiers (default prm,symbolic; answer-key gives the perfect-PRM ceiling)")
     e.add_argument("--seed", type=_positive_int, default=0)
     e.add_argument("--json", help="write the summary (tables and curves) as JSON here")
     e.add_argument("--records", help="keep per-problem samples, scores and labels in this folder; reruns resume")

@@ -1,12 +1,18 @@
 """How good is a verifier? (``ttc-viz eval-prm``)
 
-On held-out synthetic problems (the *test* split, never used for training):
+On held-out synthetic problems (the *test* split, never used for training), measured the
+way search uses a verifier (it only ever compares candidates of one problem):
 
-* **step-level AUROC** against fresh Monte Carlo labels: for the first ``mc_samples``
-  sampled solutions of each problem, every non-final step is labelled by K rollouts
-  (Math-Shepherd's hard estimate: 1 if any rollout reaches the right answer), the final
-  step by the solution's own correctness; and the **final-step AUROC**: every sample's last
-  score against its correctness (exact labels);
+* **within-problem final AUROC** (the headline): in each problem with both right and wrong
+  samples, the last step's score against the sample's correctness; averaged over those
+  problems, with a 95% bootstrap interval over problems;
+* **step AUROC against exact labels**: every step prefix against the answer key's label
+  (``verifiers/oracle.py``: on track or not), and the same for first steps alone (79% of the
+  embedded model's wrong solutions go wrong in step 1); pooled within the group;
+* secondary: the pooled final-step AUROC, and a step AUROC against Monte Carlo labels for
+  the first ``mc_samples`` samples of each problem (K rollouts from each step prefix,
+  Math-Shepherd's hard estimate: 1 if any rollout reaches the answer; off by default: noisy
+  with a weak generator and slow);
 * **best-of-n accuracy** for n = 1..N from one pool of N samples per problem, with the
   naive, PRM-weighted and majority rules (``pools.pool_accuracy``), per level.
 
@@ -23,11 +29,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .grading import extract_answer, grade
+from .metrics import auroc, bootstrap, within_problem_auroc
 from .pools import pass_at_1, pool_accuracy
 from .prm_data import _write_atomic, complete, hash_id
-from .prm_train import auroc
 from .problems import Problem, synthetic
 from .scoring import VOTING_RULES
+from .verifiers.oracle import chain_of, step_labels
 
 
 @dataclass
@@ -35,10 +42,11 @@ class EvalConfig:
     levels: tuple = (1, 2, 3)
     problems: int = 102           # in all, spread evenly over the levels
     n: int = 16
-    mc_samples: int = 2           # solutions per problem whose steps get MC labels
+    mc_samples: int = 0           # solutions per problem whose steps get MC labels (secondary)
     rollouts: int = 4             # K per step prefix
     temperature: float = 0.8
-    resamples: int = 32
+    resamples: int = 32           # subsamples per best-of-n point
+    bootstrap: int = 500          # problem resamples per interval
     seed: int = 0
 
     def check(self) -> None:
@@ -97,10 +105,11 @@ def run_eval(generator, verifiers: dict, cfg: EvalConfig, records: str | Path | 
     if folder:
         folder.mkdir(parents=True, exist_ok=True)
         meta = folder / "config.json"
-        want = asdict(cfg)
-        want.pop("problems")
+        # what the samples depend on (not the problem count, nor summary-only settings)
+        summary_only = ("problems", "resamples", "bootstrap")
+        want = {k: v for k, v in asdict(cfg).items() if k not in summary_only}
         if meta.exists():
-            old = json.loads(meta.read_text())
+            old = {k: v for k, v in json.loads(meta.read_text()).items() if k not in summary_only}
             if json.loads(json.dumps(want)) != old:
                 raise ValueError(f"{folder} holds records made with other settings ({old}); use another folder")
         else:
@@ -128,27 +137,61 @@ def run_eval(generator, verifiers: dict, cfg: EvalConfig, records: str | Path | 
     return out
 
 
+def _oracle_labels(rec: dict) -> list[list[int]]:
+    """Exact per-step labels of a record's samples (computed, not stored: ~40 µs a step)."""
+    chain = chain_of(rec["problem"])
+    if chain is None:
+        return [[] for _ in rec["samples"]]
+    return [[int(x) for x in step_labels(chain, smp["steps"])] for smp in rec["samples"]]
+
+
+def _within(rs: list[dict], v: str) -> float | None:
+    return within_problem_auroc([([int(s["correct"]) for s, sc in zip(r["samples"], r["scores"][v]) if sc],
+                                  [sc[-1] for sc in r["scores"][v] if sc]) for r in rs])[0]
+
+
+def _pooled_steps(rs: list[dict], v: str, first_only: bool = False) -> float | None:
+    ys, ss = [], []
+    for r in rs:
+        for labels, sc in zip(r["_oracle"], r["scores"][v]):
+            k = min(len(labels), len(sc), 1 if first_only else len(sc))
+            ys += labels[:k]
+            ss += sc[:k]
+    return auroc(ys, ss)
+
+
+def _with_interval(rs: list[dict], stat, cfg: "EvalConfig") -> dict:
+    lo, hi = bootstrap(rs, stat, resamples=cfg.bootstrap, seed=cfg.seed)
+    return {"value": stat(rs), "lo": lo, "hi": hi}
+
+
 def summarize(recs: list[dict], cfg: EvalConfig, verifiers=None) -> dict:
-    """Per level and overall: pass@1, pass@N, AUROC and best-of-n curves for each verifier."""
+    """Per level and overall: pass@1, pass@N, AUROCs (with intervals) and best-of-n curves."""
     vnames = sorted(verifiers or {v for r in recs for v in r["scores"]})
+    recs = [dict(r, _oracle=_oracle_labels(r)) for r in recs]
     groups = {f"level {lv}": [r for r in recs if r["level"] == lv] for lv in sorted({r["level"] for r in recs})}
     groups["all"] = recs
     out = {"config": asdict(cfg), "verifiers": vnames, "groups": {}}
     for gname, rs in groups.items():
         if not rs:
             continue
-        g = {"problems": len(rs),
+        both = sum(1 for r in rs if len({s["correct"] for s in r["samples"]}) == 2)
+        g = {"problems": len(rs), "problems_with_both": both,
              "pass@1": sum(pass_at_1([s["correct"] for s in r["samples"]]) for r in rs) / len(rs),
              f"pass@{cfg.n}": sum(any(s["correct"] for s in r["samples"]) for r in rs) / len(rs),
+             "auroc_within": {}, "auroc_steps": {}, "auroc_step1": {},
              "auroc": {}, "auroc_final": {}, "bon": {}}
         for v in vnames:
+            g["auroc_within"][v] = _with_interval(rs, lambda x, v=v: _within(x, v), cfg)
+            g["auroc_steps"][v] = _with_interval(rs, lambda x, v=v: _pooled_steps(x, v), cfg)
+            g["auroc_step1"][v] = _with_interval(rs, lambda x, v=v: _pooled_steps(x, v, True), cfg)
             ys, ss = [], []
             for r in rs:
                 for m in r["mc"]:
                     ys += [int(x > 0) for x in m["labels"]]
                     ss += r["scores"][v][m["sample"]]
-            g["auroc"][v] = auroc(ys, ss)
-            # exact: the last step's score against the whole solution's correctness, every sample
+            g["auroc"][v] = auroc(ys, ss)  # against MC labels (secondary)
+            # pooled: the last step's score against the whole solution's correctness, every sample
             fy = [int(smp["correct"]) for r in rs for smp, sc in zip(r["samples"], r["scores"][v]) if sc]
             fs = [sc[-1] for r in rs for sc in r["scores"][v] if sc]
             g["auroc_final"][v] = auroc(fy, fs)
@@ -167,30 +210,41 @@ def summarize(recs: list[dict], cfg: EvalConfig, verifiers=None) -> dict:
     return out
 
 
+def _ci(d: dict | None) -> str:
+    if not d or d.get("value") is None:
+        return "n/a"
+    if d.get("lo") is None:
+        return f"{d['value']:.3f}"
+    return f"{d['value']:.3f} [{d['lo']:.2f}, {d['hi']:.2f}]"
+
+
 def table(summary: dict) -> str:
     n = summary["config"]["n"]
-    lines = [f"{'group':<9} {'probs':>5} {'pass@1':>7} {f'pass@{n}':>8}  {'verifier':<10} {'AUROC':>6} {'final':>6} "
+    lines = [f"{'group':<9} {'probs':>5} {'both':>4} {'pass@1':>7} {f'pass@{n}':>8}  {'verifier':<11} "
+             f"{'within-problem AUROC':>22} {'step AUROC':>22} {'step-1 AUROC':>22} {'MC':>5} "
              f"{f'naive@{n}':>9} {f'weighted@{n}':>11} {f'majority@{n}':>11}"]
     for gname, g in summary["groups"].items():
         for j, v in enumerate(summary["verifiers"]):
             a = g["auroc"][v]
-            head = (f"{gname:<9} {g['problems']:>5} {g['pass@1']:>7.1%} {g[f'pass@{n}']:>8.1%}" if j == 0
-                    else " " * 32)
+            head = (f"{gname:<9} {g['problems']:>5} {g.get('problems_with_both', 0):>4} {g['pass@1']:>7.1%} "
+                    f"{g[f'pass@{n}']:>8.1%}" if j == 0 else " " * 37)
             b = g["bon"][v]
-            fa = g.get("auroc_final", {}).get(v)
-            lines.append(f"{head}  {v:<10} {'  n/a' if a is None else f'{a:.3f}':>6} "
-                         f"{'  n/a' if fa is None else f'{fa:.3f}':>6} {b['naive'][-1]:>9.1%} "
+            lines.append(f"{head}  {v:<11} {_ci(g.get('auroc_within', {}).get(v)):>22} "
+                         f"{_ci(g.get('auroc_steps', {}).get(v)):>22} {_ci(g.get('auroc_step1', {}).get(v)):>22} "
+                         f"{'n/a' if a is None else f'{a:.2f}':>5} {b['naive'][-1]:>9.1%} "
                          f"{b['weighted'][-1]:>11.1%} {b['majority'][-1]:>11.1%}")
     allg = summary["groups"].get("all")
-    lines.append("AUROC: every step scored against fresh Monte Carlo labels (1 if any rollout from it reaches the "
-                 "answer); final: the last step's score against the solution's correctness (exact), all samples.")
+    lines.append("within-problem AUROC: last-step score vs the sample's correctness inside each problem that has "
+                 "right and wrong samples ('both'), averaged; step AUROC: every step prefix vs the answer key's exact "
+                 "label (step-1: first steps only); [95% bootstrap interval over problems]; MC: steps vs Monte Carlo "
+                 "labels (secondary, --mc-samples).")
     if allg:
         lines.append("")
         lines.append("best-of-n on all problems (n = " + ", ".join(str(k) for k in _ticks(n)) + "):")
         for v in summary["verifiers"]:
             for rule in VOTING_RULES:
                 pts = allg["bon"][v][rule]
-                lines.append(f"  {v:<10} {rule:<9} " + "  ".join(f"{pts[k - 1]:.1%}" for k in _ticks(n)))
+                lines.append(f"  {v:<11} {rule:<9} " + "  ".join(f"{pts[k - 1]:.1%}" for k in _ticks(n)))
     return "\n".join(lines)
 
 

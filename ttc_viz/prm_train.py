@@ -28,6 +28,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from .metrics import auroc  # noqa: F401  (re-exported: older callers import it from here)
 from .problems import Problem, synthetic
 
 TRAIN_INDEX_START = 1000       # train-split problems for synthetic data; MC data uses indices < 1000
@@ -138,26 +139,6 @@ def validation_set(n: int = 256, seed: int = 12345) -> list[dict]:
 
 # ---------------------------------------------------------------------------------------
 # Metrics
-
-def auroc(labels: list[int], scores: list[float]) -> float | None:
-    """Area under the ROC curve (ties counted half); None if only one class is present."""
-    pos = [s for s, y in zip(scores, labels) if y]
-    neg = [s for s, y in zip(scores, labels) if not y]
-    if not pos or not neg:
-        return None
-    order = sorted((s, i) for i, s in enumerate(scores))
-    ranks = [0.0] * len(scores)
-    i = 0
-    while i < len(order):
-        j = i
-        while j + 1 < len(order) and order[j + 1][0] == order[i][0]:
-            j += 1
-        for k in range(i, j + 1):
-            ranks[order[k][1]] = (i + j) / 2 + 1
-        i = j + 1
-    rpos = sum(r for r, y in zip(ranks, labels) if y)
-    return (rpos - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg))
-
 
 def step_auroc(verifier, examples: list[dict], threshold: float = 0.5) -> float | None:
     """AUROC of a verifier's step scores against (binarised) step labels."""
