@@ -24,6 +24,22 @@ def test_labels_are_soft_and_one_per_step():
         assert r["labels"][-1] == (1.0 if r["correct"] else 0.0)
 
 
+def test_oracle_labels_are_exact_and_need_no_rollouts():
+    from ttc_viz.verifiers.oracle import chain_of, step_labels
+
+    gen = FakeGenerator(steps_to_finish=3, answers=("2", "3"))
+    p = synthetic(1, 0, "train")
+    recs = label_problem(gen, p, cfg(labels="oracle"), 5)
+    assert [c[0] for c in gen.calls] == ["solutions"]  # sampling only
+    for r in recs:
+        assert r["label_kind"] == "oracle" and len(r["labels"]) == len(r["steps"])
+        exact = [float(x) for x in step_labels(chain_of(p), r["steps"])]
+        assert r["labels"][:-1] == exact[:-1]
+        assert r["labels"][-1] == (1.0 if exact[-1] and r["correct"] else 0.0)
+    with pytest.raises(ValueError, match="labels"):
+        cfg(labels="coin").check()
+
+
 def test_complete_runs_every_rollout_to_the_end():
     gen = FakeGenerator(steps_to_finish=4)
     runs = complete(gen, "q", [["a"], ["a", "b"]], 3, temperature=0.8, seed=1, max_steps=10)

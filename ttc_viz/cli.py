@@ -220,7 +220,7 @@ def cmd_prm_data(a) -> int:
 
     levels = _levels(a.levels)
     cfg = MCConfig(levels=levels, problems_per_level=a.problems, samples=a.samples, rollouts=a.rollouts,
-                   temperature=a.temperature, seed=a.seed, start_index=a.start)
+                   temperature=a.temperature, seed=a.seed, start_index=a.start, labels=a.labels)
     cfg.check()
     from .lm import load_generator
     from .lm.hf import HFConfig
@@ -311,6 +311,42 @@ def cmd_train_prm(a) -> int:
     return 0
 
 
+def cmd_train_gen(a) -> int:
+    from .gen_train import GenTrainConfig, LoraSettings, train_generator
+
+    cfg = GenTrainConfig(steps=a.steps, batch_size=a.batch_size, lr=a.lr, seed=a.seed, save_every=a.save_every,
+                         bf16=not a.fp32, levels=_levels(a.levels),
+                         lora=LoraSettings(rank=a.rank, alpha=2 * a.rank, layers=a.layers))
+    cfg.check()
+    if a.minutes is not None and a.minutes <= 0:
+        raise ValueError(f"--minutes must be positive, got {a.minutes}")
+    _quiet_libraries(a)
+    bar = None
+    if not a.quiet:
+        from tqdm import tqdm
+
+        bar = tqdm(total=cfg.steps, desc="training", unit="step", file=sys.stderr)
+
+    def progress(done, total, loss):
+        if bar is not None:
+            bar.n = done
+            bar.set_postfix(loss=f"{loss:.3f}", refresh=False)
+            bar.refresh()
+
+    log = (lambda m: (bar.write(m) if bar is not None else print(m, file=sys.stderr)))
+    res = train_generator(a.out, cfg, device=a.device, minutes=a.minutes, progress=progress, log=log)
+    if bar is not None:
+        bar.close()
+    if res["finished"]:
+        print(f"trained {res['step']} steps ({res['step'] * cfg.batch_size} solutions) in {res['seconds'] / 60:.1f} "
+              f"min; adapter written to {a.out}/adapter.safetensors (use it with --model embedded:"
+              f"{a.out}/adapter.safetensors)")
+    else:
+        print(f"stopped at step {res['step']} of {cfg.steps} (checkpoint in {a.out}/checkpoint); "
+              "rerun the same command to continue")
+    return 0
+
+
 def cmd_eval_prm(a) -> int:
     import json
 
@@ -331,8 +367,8 @@ def cmd_eval_prm(a) -> int:
     verifiers = {v: load_verifier(v, device=a.device) for v in names}
     from .lm import load_generator
 
-    _say(a, "loading the embedded model ...")
-    gen = load_generator("embedded", device=a.device)
+    _say(a, f"loading the generator {a.model} ...")
+    gen = load_generator(a.model, device=a.device)
     bar = None
     if not a.quiet:
         from tqdm import tqdm
@@ -472,6 +508,9 @@ def main(argv=None) -> int:
     d.add_argument("--seed", type=_positive_int, default=0)
     d.add_argument("--model", default="embedded")
     d.add_argument("--device", default="auto")
+    d.add_argument("--labels", default="mc", choices=("mc", "oracle"),
+                   help="mc: K rollouts per step (Math-Shepherd); oracle: the answer key's exact labels, no "
+                        "rollouts (synthetic problems; seconds instead of minutes)")
     d.add_argument("--batch-size", type=_positive_int, default=64)
     d.add_argument("--quiet", action="store_true")
     t = sub.add_parser("train-prm", help="train the project's own PRM (MC labels + synthetic step checks)",
@@ -503,6 +542,26 @@ def main(argv=None) -> int:
     t.add_argument("--seed", type=_positive_int, default=0)
     t.add_argument("--device", default="auto")
     t.add_argument("--quiet", action="store_true")
+    g = sub.add_parser("train-gen", help="fine-tune the embedded generator (a LoRA adapter) on synthetic solutions",
+                       description="Train a LoRA adapter that teaches the embedded SmolLM2 the step format search uses, "
+                                   "on correct step-by-step solutions of synthetic training problems (all levels; "
+                                   "evaluation problems are never trained on). Checkpoints atomically; rerun the same "
+                                   "command to resume. Load the result with --model embedded:<out>/adapter.safetensors; "
+                                   "the one shipped in models/smollm2-gen is the default generator.",
+                       epilog="example: ttc-viz train-gen --steps 300 --batch-size 12 --out runs/gen")
+    g.add_argument("--out", required=True, help="folder for the adapter, training.json and the checkpoint")
+    g.add_argument("--steps", type=_positive_int, default=300, help="training steps (default 300)")
+    g.add_argument("--batch-size", type=_positive_int, default=12, help="solutions per step (default 12)")
+    g.add_argument("--lr", type=float, default=1e-3, help="peak learning rate (default 1e-3)")
+    g.add_argument("--levels", default="1-5", help="synthetic levels to train on (default 1-5)")
+    g.add_argument("--layers", type=_positive_int, default=12, help="top layers given LoRA (default 12 of 30)")
+    g.add_argument("--rank", type=_positive_int, default=16, help="LoRA rank (default 16)")
+    g.add_argument("--minutes", type=float, help="stop (checkpointed) after this many minutes")
+    g.add_argument("--save-every", type=_positive_int, default=10)
+    g.add_argument("--fp32", action="store_true", help="no bfloat16 autocast")
+    g.add_argument("--seed", type=_positive_int, default=0)
+    g.add_argument("--device", default="auto")
+    g.add_argument("--quiet", action="store_true")
     e = sub.add_parser("eval-prm", help="step AUROC and best-of-n accuracy of verifiers on held-out problems",
                        description="Sample N solutions per held-out synthetic problem (test split) with the embedded "
                                    "model; score them with each verifier; report, per level and pooled, the within-"
@@ -518,6 +577,8 @@ def main(argv=None) -> int:
                    help="solutions per problem whose steps also get Monte Carlo labels, a secondary AUROC "
                         "(default 0: off; each costs K rollouts per step)")
     e.add_argument("--rollouts", type=_positive_int, default=4, help="K rollouts per step for MC labels (default 4)")
+    e.add_argument("--model", default="embedded", choices=("embedded", "embedded-base"),
+                   help="generator: embedded (fine-tuned, the default) or embedded-base (the base model)")
     e.add_argument("--verifiers", default="prm,symbolic",
                    help="comma-separated verifiers (default prm,symbolic; answer-key gives the perfect-PRM ceiling)")
     e.add_argument("--seed", type=_positive_int, default=0)
@@ -563,7 +624,7 @@ def main(argv=None) -> int:
         return 2
     try:
         return {"solve": cmd_solve, "models": cmd_models, "prm-data": cmd_prm_data,
-                "train-prm": cmd_train_prm, "eval-prm": cmd_eval_prm, "sweep": cmd_sweep,
+                "train-prm": cmd_train_prm, "train-gen": cmd_train_gen, "eval-prm": cmd_eval_prm, "sweep": cmd_sweep,
                 "report": cmd_report}[a.cmd](a)
     except (ProblemError, ValueError, GeneratorError, VerifierError, TreeFormatError) as e:
         print(f"ttc-viz: error: {e}", file=sys.stderr)

@@ -1,9 +1,14 @@
-"""Monte Carlo step labels for training a PRM without human labels (Math-Shepherd method).
+"""Step labels on the generator's own samples, for training a PRM without human labels.
 
-For each synthetic *training* problem: sample a few solutions with the generator; from
-every step prefix roll out K completions and label the step with the fraction of them that
-reach the right answer (a soft label: P(still on track)). The final step's label is the
-solution's own correctness (no rollout needed).
+For each synthetic *training* problem: sample a few solutions with the generator and label
+every step, one of two ways (``MCConfig.labels``):
+
+* ``"oracle"``: the answer key's exact label (``verifiers/oracle.py``: is the prefix on
+  track?), about 40 µs a step — labels cost only the sampling;
+* ``"mc"`` (Math-Shepherd): from every step prefix roll out K completions and label the
+  step with the fraction that reach the right answer (a soft label: P(still on track));
+  the final step's label is the solution's own correctness (no rollout needed). Rollouts
+  continue the model's own token ids (``complete``).
 
 Written to disk as it goes, one shard per problem (``shards/<problem id>.jsonl``, written
 to a temporary name and renamed, so a shard is either complete or absent). Rerunning with
@@ -20,6 +25,7 @@ from pathlib import Path
 
 from .grading import extract_answer, grade
 from .lm.base import step_text
+from .verifiers.oracle import chain_of, step_labels
 from .problems import Problem, synthetic
 
 FORMAT = "ttc-viz-prm-data-v1"
@@ -35,8 +41,11 @@ class MCConfig:
     max_steps: int = 10       # a rollout that runs longer counts as wrong
     seed: int = 0
     start_index: int = 0      # first problem index per level (to extend a data set later)
+    labels: str = "mc"        # "mc" (rollouts) or "oracle" (exact, synthetic problems only)
 
     def check(self) -> None:
+        if self.labels not in ("mc", "oracle"):
+            raise ValueError(f"labels must be 'mc' or 'oracle', got {self.labels!r}")
         if not self.levels or any(lv not in (1, 2, 3, 4, 5) for lv in self.levels):
             raise ValueError(f"levels must be within 1-5, got {self.levels}")
         for name in ("problems_per_level", "samples", "rollouts", "max_steps"):
@@ -81,7 +90,7 @@ def complete(generator, problem: str, prefixes: list[list], k: int, *, temperatu
 
 
 def label_problem(generator, problem: Problem, cfg: MCConfig, seed: int) -> list[dict]:
-    """Sampled solutions of one problem with a soft MC label per step."""
+    """Sampled solutions of one problem with a label per step (soft MC, or exact oracle)."""
     sols = generator.solutions(problem.text, cfg.samples, temperature=cfg.temperature, seed=seed)
     records = []
     for s_idx, sol in enumerate(sols):
@@ -89,18 +98,24 @@ def label_problem(generator, problem: Problem, cfg: MCConfig, seed: int) -> list
         correct = bool(grade("\n\n".join(steps), problem.answer))
         prefixes = [sol[:j] for j in range(1, len(sol))]  # all but the full solution, as written
         labels = []
-        if prefixes:
+        if cfg.labels == "oracle":
+            labels = [1.0 if ok else 0.0 for ok in step_labels(chain_of(problem), steps)]
+            # the last label is the solution's correctness when it announces an answer
+            labels[-1] = 1.0 if labels[-1] and correct else 0.0
+        elif prefixes:
             outs = complete(generator, problem.text, prefixes, cfg.rollouts, temperature=cfg.temperature,
                             seed=seed * 31 + s_idx + 1, max_steps=cfg.max_steps)
             for j in range(len(prefixes)):
                 runs = outs[j * cfg.rollouts:(j + 1) * cfg.rollouts]
                 hits = sum(bool(grade("\n\n".join(r), problem.answer)) for r in runs)
                 labels.append(hits / cfg.rollouts)
-        labels.append(1.0 if correct else 0.0)
+        if cfg.labels == "mc":
+            labels.append(1.0 if correct else 0.0)
         records.append({"format": FORMAT, "problem_id": problem.id, "problem": problem.text,
                         "answer": problem.answer, "level": problem.level, "sample": s_idx,
                         "steps": steps, "labels": labels, "final_answer": extract_answer(steps[-1]),
-                        "correct": correct, "rollouts": cfg.rollouts, "seed": seed})
+                        "correct": correct, "rollouts": cfg.rollouts if cfg.labels == "mc" else 0,
+                        "label_kind": cfg.labels, "seed": seed})
     return records
 
 

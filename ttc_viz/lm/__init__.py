@@ -1,24 +1,47 @@
 """Language-model backends behind the Generator protocol.
 
-``load_generator(spec)``: ``"embedded"`` (the offline SmolLM2 GGUF) or any Hugging Face
-causal LM id or local folder. Heavy imports (torch, transformers) happen only on load.
+``load_generator(spec)``:
+  * ``"embedded"``: the offline SmolLM2 with the project's fine-tuned adapter
+    (models/smollm2-gen) when it is there, else the base model;
+  * ``"embedded-base"``: the base SmolLM2-135M-Instruct, with the worked-example prompt;
+  * ``"embedded:<adapter file>"``: the base model with another ``ttc-viz train-gen`` adapter;
+  * any Hugging Face causal LM id or local folder.
+Heavy imports (torch, transformers) happen only on load.
 """
 from __future__ import annotations
 
 from .base import STEP_DELIMITER, Generator, GeneratorError, PrefixStep, Step, step_text
 
 EMBEDDED = "embedded"
+EMBEDDED_BASE = "embedded-base"
+
+
+def default_adapter():
+    """The shipped generator adapter, or None where it is absent."""
+    from ..presets import MODELS_DIR
+
+    path = MODELS_DIR / "smollm2-gen" / "adapter.safetensors"
+    return path if path.is_file() else None
 
 
 def load_generator(spec: str = EMBEDDED, *, device: str = "auto", dtype: str = "auto",
                    trust_remote_code: bool = False, config=None):
-    if spec in (EMBEDDED, "", None):
+    if spec in (EMBEDDED, EMBEDDED_BASE, "", None) or str(spec).startswith(EMBEDDED + ":"):
         from .embedded import load_embedded
 
-        return load_embedded(device=device, dtype=dtype, config=config)
+        if spec == EMBEDDED_BASE:
+            adapter = None
+        elif str(spec).startswith(EMBEDDED + ":"):
+            adapter = str(spec)[len(EMBEDDED) + 1:].strip()
+            if not adapter:
+                raise GeneratorError("write another generator adapter as embedded:<path to adapter.safetensors>")
+        else:
+            adapter = default_adapter()
+        return load_embedded(device=device, dtype=dtype, config=config, adapter=adapter)
     from .hf import load_hf
 
     return load_hf(spec, device=device, dtype=dtype, trust_remote_code=trust_remote_code, config=config)
 
 
-__all__ = ["STEP_DELIMITER", "Generator", "GeneratorError", "PrefixStep", "Step", "step_text", "EMBEDDED", "load_generator"]
+__all__ = ["STEP_DELIMITER", "Generator", "GeneratorError", "PrefixStep", "Step", "step_text", "EMBEDDED", "EMBEDDED_BASE", "default_adapter",
+           "load_generator"]

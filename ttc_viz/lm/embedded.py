@@ -105,7 +105,30 @@ def load_embedded_model(device: str = "auto", dtype: str = "auto"):
     return model, tok, dev
 
 
-def load_embedded(device: str = "auto", dtype: str = "auto", config: HFConfig | None = None) -> HFGenerator:
-    """The embedded SmolLM2 as a Generator; converts and caches on first use."""
+def load_embedded(device: str = "auto", dtype: str = "auto", config: HFConfig | None = None,
+                  adapter=None) -> HFGenerator:
+    """The embedded SmolLM2 as a Generator; converts and caches on first use.
+
+    ``adapter``: a generator adapter file (``ttc-viz train-gen``), loaded and merged into the
+    weights (decoding then costs what the base model costs); the prompt it was trained with
+    replaces the config's system prompt and examples. None: the base model."""
+    import dataclasses
+
+    info = None
+    if adapter is not None:
+        from ..gen_train import read_gen_adapter
+
+        read_gen_adapter(adapter)  # a bad file fails before the model loads
     model, tok, _ = load_embedded_model(device, dtype)
-    return HFGenerator(model, tok, name=NAME, config=config)
+    name = NAME
+    if adapter is not None:
+        from ..gen_train import apply_adapter
+
+        model, prompt, info = apply_adapter(model, adapter)
+        model.eval()
+        config = dataclasses.replace(config or HFConfig(), system_prompt=prompt["system_prompt"],
+                                     examples=tuple(tuple(e) for e in prompt["examples"]))
+        name = f"{NAME} + {Path(adapter).parent.name} adapter"
+    gen = HFGenerator(model, tok, name=name, config=config)
+    gen.adapter_info = info
+    return gen

@@ -1,0 +1,81 @@
+"""Fine-tuning the embedded generator: data, encoding, resumable training, loading."""
+import json
+
+import pytest
+
+from ttc_viz.gen_train import (GenTrainConfig, LoraSettings, encode_example, read_gen_adapter, solutions_batch,
+                               training_prompt)
+from ttc_viz.lm import GeneratorError, load_generator
+from ttc_viz.prm_train import reserved_texts
+from ttc_viz.verifiers.oracle import chain_of, solution_correct
+
+
+def test_training_solutions_are_fresh_correct_and_never_evaluation_problems():
+    a = solutions_batch(0, 3, 40)
+    assert a == solutions_batch(0, 3, 40) and a != solutions_batch(0, 4, 40)
+    reserved = reserved_texts()
+    for ex in a:
+        assert ex["problem"] not in reserved
+        # every reference solution is on track by the answer key and ends with the answer
+        assert solution_correct(chain_of(ex["problem"]), ex["steps"]), ex
+
+
+@pytest.mark.parametrize("kw,msg", [({"steps": 0}, "steps"), ({"batch_size": 0}, "batch_size"),
+                                    ({"lr": 2.0}, "learning rate"), ({"levels": (7,)}, "levels")])
+def test_bad_config(kw, msg):
+    with pytest.raises(ValueError, match=msg):
+        GenTrainConfig(**kw).check()
+
+
+def test_bad_adapter_files_fail_before_any_model_loads(tmp_path):
+    with pytest.raises(GeneratorError, match="not found"):
+        read_gen_adapter(tmp_path / "none.safetensors")
+    junk = tmp_path / "junk.safetensors"
+    junk.write_bytes(b"\x00" * 100)
+    with pytest.raises(GeneratorError, match="not a readable adapter"):
+        load_generator(f"embedded:{junk}")
+    from safetensors.torch import save_file
+    import torch
+
+    foreign = tmp_path / "foreign.safetensors"
+    save_file({"w": torch.zeros(2)}, str(foreign), metadata={"format": "something-else"})
+    with pytest.raises(GeneratorError, match="not a generator adapter"):
+        read_gen_adapter(foreign)
+    with pytest.raises(GeneratorError, match="embedded:<path"):
+        load_generator("embedded: ")
+
+
+@pytest.mark.real
+def test_examples_are_encoded_as_the_model_writes_and_only_the_solution_is_trained(embedded):
+    from ttc_viz.lm.hf import HFConfig
+
+    p = training_prompt()
+    gen = load_generator("embedded-base", config=HFConfig(system_prompt=p["system_prompt"], examples=()))
+    steps = ["Ana gets 3 more: 2 + 3 = 5.", "The answer is 5."]
+    ids, tgt = encode_example(gen, "Ana has 2 apples and gets 3 more. How many apples does Ana have now?", steps)
+    body = [t for t in tgt if t != -100]
+    assert ids[len(ids) - len(body):] == body and len(body) < len(ids)
+    assert gen.tok.decode(body) == "Ana gets 3 more: 2 + 3 = 5.\n\nThe answer is 5.<|im_end|>"
+    nl = gen.tok("\n", add_special_tokens=False)["input_ids"]
+    assert body[len(gen.tok(steps[0], add_special_tokens=False)["input_ids"]):][:2] == nl * 2  # "\n" "\n", not one token
+
+
+@pytest.mark.real
+def test_training_resumes_and_the_adapter_loads_merged(tmp_path):
+    from ttc_viz.gen_train import train_generator
+
+    small = dict(batch_size=2, save_every=1, warmup=1, lora=LoraSettings(rank=2, alpha=4, layers=2))
+    r1 = train_generator(tmp_path, GenTrainConfig(steps=1, **small), log=lambda m: None)
+    assert r1["finished"] and (tmp_path / "adapter.safetensors").exists()
+    r2 = train_generator(tmp_path, GenTrainConfig(steps=2, **small), log=lambda m: None)
+    assert [h["step"] for h in r2["history"]] == [1, 2]  # resumed: step 1 not repeated
+    hist = json.loads((tmp_path / "training.json").read_text())["history"]
+    assert [h["step"] for h in hist] == [1, 2]
+    with pytest.raises(ValueError, match="other settings"):
+        train_generator(tmp_path, GenTrainConfig(steps=3, lr=5e-4, **small), log=lambda m: None)
+    gen = load_generator(f"embedded:{tmp_path / 'adapter.safetensors'}", device="cpu")
+    assert "adapter" in gen.name and gen.cfg.system_prompt == training_prompt()["system_prompt"]
+    assert not any("lora" in n for n, _ in gen.model.named_parameters())  # merged into the weights
+    out = gen.next_steps("Ana has 2 apples and gets 3 more. How many apples does Ana have now?", [[]], 2,
+                         temperature=0.8, seed=0)
+    assert len(out[0]) == 2 and all(s.ids for s in out[0])
