@@ -106,3 +106,52 @@ def test_parse_number_rejects_code_and_huge_powers():
     assert parse_number("2^100000") is None
     assert parse_number("os.system") is None
     assert parse_number("1/0") is None
+
+
+def _bounded(code: str, limit: float = 10.0) -> str:
+    """Run ``code`` in a fresh interpreter; a hang fails the test instead of stalling CI."""
+    import subprocess
+    import sys
+    try:
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=limit,
+                             cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"still running after {limit} s")
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+@pytest.mark.parametrize("size", [20_000, 1_000_000])
+def test_answer_key_and_normalize_are_linear_in_the_answer(size):
+    # answer_key was quadratic and uncapped: 20k digits took 14 s with the interpreter lock held.
+    out = _bounded(
+        "import time\nfrom ttc_viz.grading import answer_key, normalize, equivalent, warm_up\nwarm_up()\n"
+        f"worst = 0.0\nfor s in ['1' * {size}, '1' * {size} + ' apples', '1,' * ({size} // 2), ' ' * {size} + 'x',"
+        f" '\\\\frac' * ({size} // 5), '1.' * ({size} // 2)]:\n"
+        "    t = time.perf_counter(); answer_key(s); normalize(s); equivalent(s, '1')\n"
+        "    worst = max(worst, time.perf_counter() - t)\nprint(worst)"
+    )
+    assert float(out) < 1.0
+
+
+def test_answer_key_of_long_answers_still_groups_equal_text():
+    out = _bounded(
+        "from ttc_viz.grading import answer_key\nbig = '7' * 50_000\n"
+        "print(answer_key(big) == answer_key(big) != answer_key(big + '1'))"
+    )
+    assert out.strip() == "True"
+
+
+@pytest.mark.parametrize("pred", [
+    "\\boxed{(10^{60})^{6}}", "\\boxed{10^{400}}", "\\boxed{(10^{60})^{6} \\cdot \\sqrt{2}}",
+    "\\boxed{-(10^{60})^{6}}", "\\boxed{(10^{60})^{6}\\pi}",
+])
+def test_huge_answers_are_not_right_for_every_problem(pred):
+    # Float overflow to inf made any answer above ~1.8e308 equal to every truth.
+    assert grade(pred, "5") is False
+    assert grade(pred, "\\frac{1}{2}") is False
+
+
+def test_huge_answers_still_equal_themselves():
+    assert equivalent("(10^{60})^{6}", "10^{360}")
+    assert not equivalent("(10^{60})^{6}", "10^{360}+1")
