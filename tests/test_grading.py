@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from ttc_viz.grading import answer_key, equivalent, extract_answer, grade, states_final_answer
+from ttc_viz.grading import answer_key, equivalent, extract_answer, grade, grade_many, states_final_answer
 from ttc_viz.mathparse import parse_number
 
 
@@ -155,3 +155,64 @@ def test_huge_answers_are_not_right_for_every_problem(pred):
 def test_huge_answers_still_equal_themselves():
     assert equivalent("(10^{60})^{6}", "10^{360}")
     assert not equivalent("(10^{60})^{6}", "10^{360}+1")
+
+
+# Every category of MATH-style answer, both directions: (pred, gold).
+SAME = {
+    "fraction spellings": [("\\frac13", "1/3"), ("\\tfrac{1}{3}", "\\frac{1}{3}"), ("\\dfrac{9}{4}", "2.25"),
+                           ("\\frac94\\pi", "\\frac{9}{4}\\pi"), ("-\\frac{1}{2}", "\\frac{-1}{2}")],
+    "radicals and pi": [("\\sqrt 2+\\sqrt 5", "\\sqrt{2}+\\sqrt{5}"), ("\\sqrt{8}", "2\\sqrt{2}"),
+                        ("\\frac{\\sqrt{2}}{2}", "\\frac{1}{\\sqrt{2}}"), ("2\\pi", "\\pi+\\pi")],
+    "decimals vs fractions": [("0.0833333333333333", "\\frac{1}{12}"), ("0.5", "\\frac12"), ("2.0", "2"),
+                              ("0.142857", "\\frac{1}{7}"), ("0.866025", "\\frac{\\sqrt{3}}{2}")],
+    "expressions": [("x^2+2x+1", "(x+1)^2"), ("y+x^2", "x^2+y"), ("\\sec^2(y)", "\\tan^2(y)+1"),
+                    ("\\frac{x^2-1}{x-1}", "x+1"), ("2(a+b)", "2a+2b")],
+    "equations": [("x = 1/3", "1/3"), ("2x+4y-3=0", "y=-\\frac{1}{2}x+\\frac{3}{4}"), ("y=2x+1", "y=1+2x")],
+    "inequalities": [("x < 1", "-x > -1"), ("x \\geq 3", "3 \\le x")],
+    "intervals": [("[-1, -\\tfrac12) \\cup (3, 4]", "[-1,-\\frac{1}{2})\\cup(3,4]"), ("(0, \\infty)", "(0,\\infty)"),
+                  ("[1,\\frac{5}{2}]", "[1, 2.5]")],
+    "sets": [("\\{1\\pm\\sqrt{5},-2\\}", "\\{-2, 1+\\sqrt5, 1-\\sqrt5\\}"), ("\\{3, 1, 2\\}", "\\{1,2,3\\}"),
+             ("1, 2", "2, 1"), ("\\pm 2", "\\{2, -2\\}")],
+    "tuples": [("(1,4.5)", "(1,\\frac{9}{2})"), ("(1, -2, 3)", "(1,-2,3)")],
+    "matrices and vectors": [("\\begin{pmatrix}1\\\\2\\end{pmatrix}", "\\begin{pmatrix}1 \\\\ 2\\end{pmatrix}"),
+                             ("\\begin{pmatrix}1 & 0\\\\0 & 1\\end{pmatrix}", "\\begin{bmatrix}1&0\\\\0&1\\end{bmatrix}"),
+                             ("\\begin{pmatrix}\\frac12\\\\1\\end{pmatrix}", "\\begin{pmatrix}0.5\\\\1\\end{pmatrix}")],
+    "units, text, degrees": [("125\\textnormal{ miles}", "125"), ("\\text{5 cm}", "5"), ("90^\\circ", "90"),
+                             ("30^{\\circ}", "30"), ("\\$12", "12"), ("50\\%", "50"), ("\\text{(A)}", "A")],
+    "thousands and decimal commas": [("1 000", "1000"), ("1,000,000", "1000000"), ("1000,99", "1000.99"),
+                                     ("1\\,000", "1000"), ("1{,}000", "1000"), ("0,5", "\\frac12")],
+}
+DIFFERENT = {
+    "fraction spellings": [("\\frac13", "1/4"), ("\\frac{3}{1}", "1/3")],
+    "radicals and pi": [("\\sqrt 2+\\sqrt 5", "\\sqrt{7}"), ("3.14", "\\pi"), ("2\\sqrt{2}", "\\sqrt{2}")],
+    "decimals vs fractions": [("0.333", "\\frac13"), ("0.08", "\\frac{1}{12}"), ("1000001", "1000000.0")],
+    "expressions": [("x^2+2x+1", "(x-1)^2"), ("\\sec^2(y)", "\\tan^2(y)"), ("2a+b", "2(a+b)")],
+    "equations": [("x = 1/3", "1/4"), ("x=1", "y=1"), ("y=2x+1", "y=2x-1")],
+    "inequalities": [("x > 5", "x < 5"), ("x \\geq 3", "x > 3")],
+    "intervals": [("[0,9)", "(0,9)"), ("[-1, 2) \\cup (3, 4]", "[-1,2)\\cup(3,5]")],
+    "sets": [("\\{1, 2\\}", "\\{1, 2, 3\\}"), ("\\pm 2", "2")],
+    "tuples": [("(1, 2)", "(2, 1)"), ("(1,4.5)", "(1,\\frac{7}{2})")],
+    "matrices and vectors": [("\\begin{pmatrix}1\\\\2\\end{pmatrix}", "\\begin{pmatrix}2\\\\1\\end{pmatrix}")],
+    "units, text, degrees": [("125\\textnormal{ miles}", "126"), ("90^\\circ", "45")],
+    "thousands and decimal commas": [("1 000", "100"), ("1000,99", "1000.9"), ("1,2", "1.2")],
+}
+
+
+@pytest.mark.parametrize("cat,pred,gold", [(c, a, b) for c, ps in SAME.items() for a, b in ps])
+def test_same_answer_in_another_spelling(cat, pred, gold):
+    assert equivalent(pred, gold), (cat, pred, gold)
+    assert grade(f"So the answer is $\\boxed{{{pred}}}$.", gold), (cat, pred, gold)
+
+
+@pytest.mark.parametrize("cat,pred,gold", [(c, a, b) for c, ps in DIFFERENT.items() for a, b in ps])
+def test_different_answers_stay_different(cat, pred, gold):
+    assert not equivalent(pred, gold), (cat, pred, gold)
+    assert not equivalent(gold, pred), (cat, pred, gold)
+
+
+def test_grade_many_matches_grade():
+    sols = ["The answer is 5.", "\\boxed{x+1}", "no answer", "\\boxed{[0,1)}", "\\boxed{3}"]
+    truths = ["5", "1+x", "2", "[0,1]", None]
+    assert grade_many(sols, truths) == [grade(s, t) for s, t in zip(sols, truths)] == [True, True, False, False, None]
+    with pytest.raises(ValueError):
+        grade_many(["a"], [])
