@@ -160,6 +160,7 @@ class Pool:
             threading.Thread(target=self._spawn, daemon=True).start()
 
     def compare(self, pred: str, gold: str) -> bool | None:
+        """The worker's verdict; None when it ran out of time or no worker could be had."""
         if self.closed:
             return None
         w = self._acquire()

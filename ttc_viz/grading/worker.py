@@ -1,8 +1,9 @@
 """A symbolic grading worker: one process, one comparison at a time, run by ``pool``.
 
 Protocol: after start-up it writes ``{"ready": true}``; then for each request line
-``{"pred": ..., "gold": ...}`` on stdin it writes one line ``{"verdict": true|false|null}``
-(null: neither could be read as math, or it ran past its own soft deadline). EOF ends it.
+``{"pred": ..., "gold": ...}`` on stdin it writes one line ``{"verdict": true|false|null}``:
+false also when the answers cannot be read as math, null when it ran past its own soft
+deadline or failed (not a property of the answers, so not worth caching). EOF ends it.
 
 What it runs: Math-Verify's LaTeX extraction and its comparison (``parse`` with
 ``LatexExtractionConfig`` only, then ``verify``), which parse with latex2sympy2-extended's
@@ -25,6 +26,7 @@ import os
 import re
 import signal
 import sys
+from functools import lru_cache
 
 MEMORY_LIMIT = 2 * 1024**3
 
@@ -95,13 +97,18 @@ def _alarm(signum, frame):
     raise _Overrun
 
 
+@lru_cache(maxsize=512)
+def _parsed(answer: str) -> tuple:
+    """One answer read as LaTeX (cached: a sweep compares many answers to the same truth)."""
+    from math_verify import LatexExtractionConfig, parse
+    return tuple(parse("\\boxed{" + answer + "}", [LatexExtractionConfig()], parsing_timeout=None))
+
+
 def judge(pred: str, gold: str) -> bool | None:
-    from math_verify import LatexExtractionConfig, parse, verify
-    cfg = [LatexExtractionConfig()]
-    g = parse("\\boxed{" + gold + "}", cfg, parsing_timeout=None)
-    p = parse("\\boxed{" + pred + "}", cfg, parsing_timeout=None)
+    from math_verify import verify
+    g, p = list(_parsed(gold)), list(_parsed(pred))
     if not g or not p:
-        return None
+        return False
     return bool(verify(g, p, timeout_seconds=None))
 
 
