@@ -185,7 +185,8 @@ SAME = {
 DIFFERENT = {
     "fraction spellings": [("\\frac13", "1/4"), ("\\frac{3}{1}", "1/3")],
     "radicals and pi": [("\\sqrt 2+\\sqrt 5", "\\sqrt{7}"), ("3.14", "\\pi"), ("2\\sqrt{2}", "\\sqrt{2}")],
-    "decimals vs fractions": [("0.333", "\\frac13"), ("0.08", "\\frac{1}{12}"), ("1000001", "1000000.0")],
+    "decimals vs fractions": [("0.333", "\\frac13"), ("0.08", "\\frac{1}{12}"), ("1000001", "1000000.0"),
+                              ("1000000000000.5", "1000000000000")],
     "expressions": [("x^2+2x+1", "(x-1)^2"), ("\\sec^2(y)", "\\tan^2(y)"), ("2a+b", "2(a+b)")],
     "equations": [("x = 1/3", "1/4"), ("x=1", "y=1"), ("y=2x+1", "y=2x-1")],
     "inequalities": [("x > 5", "x < 5"), ("x \\geq 3", "x > 3")],

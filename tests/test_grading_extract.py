@@ -23,6 +23,8 @@ from ttc_viz.grading import extract_answer, marked_answer, states_final_answer
     ("Answer: \\$ 5", "\\$ 5"),
     ("steps\n#### 600", "600"),
     ("#### $1/2$", "1/2"),
+    ("#### 5\\sqrt{7}", "5\\sqrt{7}"),
+    ("The answer is 2x+1.", "2x+1"),
 ])
 def test_marked_answers(text, ans):
     assert extract_answer(text) == ans

@@ -12,7 +12,7 @@ How two answers are judged (``equivalent``; ``pred`` is the model's, ``gold`` th
      ``\\frac13``, ``\\sqrt 2``, ``\\text{...}`` and units after a number, degrees, a leading
      ``x =``, thousands separators (``1,000``, ``1 000``), decimal commas (``1000,99``).
   2. Fast path, in this thread (``numeric``): equal strings are equal; two single numbers
-     are compared exactly (fractions, radicals, pi), or within ``max(5e-7, 1e-9 * size)``
+     are compared exactly (fractions, radicals, pi), or within ``max(5e-7, 1e-15 * size)``
      when either is written as a decimal (``0.0833333`` = ``\\frac{1}{12}``, ``0.333`` !=
      ``1/3``); ``50%`` equals ``50`` and ``0.5``; a number never equals plain words.
   3. Everything else goes to a symbolic worker process (``pool``, ``worker``): Math-Verify's

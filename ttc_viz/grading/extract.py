@@ -76,7 +76,7 @@ def _after_anchor(s: str) -> str | None:
             inner = s[len(o):end].strip() if end > 0 else ""
             return _strip_math(inner) or None
     m = _LEAD_NUMBER.match(s)
-    if m:
+    if m and not re.match(r"[\\^_{(a-zA-Z0-9]", s[m.end():m.end() + 1]):  # "5 apples", not "5\sqrt{7}"
         num = m.group(0)
         return num.replace(",", "") if re.fullmatch(r"-?[\d,]+", num) else num
     s = re.sub(r"\.\s.*$", "", s).strip().rstrip(".!").strip()

@@ -9,7 +9,7 @@ Rules:
   * exact values (integers, fractions, radicals, pi) must be exactly equal; irrational
     values are compared at 40 significant digits;
   * when either side is written with a decimal point, they are equal within
-    ``max(5e-7, 1e-9 * magnitude)``: the six decimal places people write
+    ``max(5e-7, 1e-15 * magnitude)``: the six decimal places people write
     (``0.0833333`` = 1/12, ``3.14`` != pi, ``0.333`` != 1/3);
   * ``50%`` equals ``50`` and ``0.5``;
   * a number followed by words is that number (``42 apples``, ``125 miles``);
@@ -27,7 +27,7 @@ from ..mathparse import MAX_CHARS, parse_number
 from .normalize import compact, split_assignment, split_percent
 
 ABS_TOL = sympy.Rational(5, 10**7)
-REL_TOL = sympy.Rational(1, 10**9)
+REL_TOL = sympy.Rational(1, 10**15)
 _LEAD = re.compile(r"\s*(-?(?:\d+(?:\.\d*)?|\.\d+)(?:\s*/\s*\d+)?)\s+[A-Za-z]")
 _WORDS = re.compile(r"[A-Za-z][A-Za-z ]+")
 
