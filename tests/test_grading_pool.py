@@ -103,3 +103,18 @@ def test_works_after_fork():
         "pid = os.fork()\nif pid == 0:\n    os._exit(0 if equivalent('x+2', '2+x') else 1)\n"
         "_, status = os.waitpid(pid, 0)\nprint(os.WEXITSTATUS(status), equivalent('x+3', '3+x'))", {})
     assert out.split() == ["0", "True"]
+
+
+def test_a_pool_whose_workers_cannot_start_answers_at_once(monkeypatch):
+    from ttc_viz.grading import pool as pool_mod
+
+    def broken(self):
+        raise RuntimeError("grading worker did not start")
+
+    monkeypatch.setattr(pool_mod._Worker, "__init__", broken)
+    p = pool_mod.Pool(2, 1.0)
+    t = time.perf_counter()
+    assert p.compare("x+1", "1+x") is None
+    assert p.compare("x+2", "2+x") is None
+    assert p.compare_many([("x", "x+0"), ("y", "y+0")]) == [None, None]
+    assert time.perf_counter() - t < 1.0

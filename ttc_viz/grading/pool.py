@@ -29,6 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Sequence
 
 STARTUP_S = 60.0  # importing sympy on a loaded machine can be slow; not counted in the deadline
+RETRY_S = 30.0    # after a worker fails to start, calls answer None at once for this long
 
 
 def _env_float(name: str, default: float) -> float:
@@ -120,28 +121,35 @@ class Pool:
         self._all: set[_Worker] = set()
         self.kills = 0          # workers killed at the deadline (for tests and benchmarks)
         self.closed = False
+        self._failed_at = -RETRY_S  # when a worker last failed to start
 
-    def _spawn(self) -> None:
+    def _spawn(self) -> bool:
         try:
             w = _Worker()
         except (RuntimeError, OSError):
             with self._lock:
                 self._started -= 1
-            return
+                self._failed_at = time.monotonic()
+            return False
         with self._lock:
             if self.closed:
                 w.close()
-                return
+                return False
             self._all.add(w)
         self._idle.put(w)
+        return True
 
     def _acquire(self) -> _Worker | None:
         with self._lock:
+            if not self._all and time.monotonic() - self._failed_at < RETRY_S:
+                return None  # workers cannot start here (broken install?): do not wait for one
             grow = self._idle.empty() and self._started < self.size
             if grow:
                 self._started += 1
-        if grow:
-            self._spawn()
+        if grow and not self._spawn():
+            with self._lock:
+                if not self._all:
+                    return None
         try:
             return self._idle.get(timeout=STARTUP_S)
         except queue.Empty:
