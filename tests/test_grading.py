@@ -217,3 +217,18 @@ def test_grade_many_matches_grade():
     assert grade_many(sols, truths) == [grade(s, t) for s, t in zip(sols, truths)] == [True, True, False, False, None]
     with pytest.raises(ValueError):
         grade_many(["a"], [])
+
+
+@pytest.mark.parametrize("answer,truth", [
+    ("\\frac{1}{2}", "1/2"), ("x+1", "1+x"), ("2x+4y-3=0", "y=-\\frac{1}{2}x+\\frac{3}{4}"), ("(1, 2)", "(1,2)"),
+    ("\\text{Monday}", "Monday"), ("Monday", "\\text{Monday}"), ("[0, 9)", "[0,9)"), ("7 + 1 = 8.", "8"),
+])
+def test_grade_accepts_an_already_extracted_answer(answer, truth):
+    # search and sweeps pass the extracted answer back to grade(); "\frac{1}{2}" is not "2"
+    assert grade(answer, truth) is True
+    assert grade_many([answer], [truth]) == [True]
+
+
+@pytest.mark.parametrize("answer,truth", [("\\frac{1}{2}", "2"), ("x+1", "1"), ("[0, 9)", "(0,9)")])
+def test_grade_of_a_bare_answer_is_not_its_last_number(answer, truth):
+    assert grade(answer, truth) is False

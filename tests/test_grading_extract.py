@@ -53,3 +53,11 @@ def test_marked_answer_needs_an_announcement():
 ])
 def test_final_answer_detection(step, final):
     assert states_final_answer(step) is final
+
+
+@pytest.mark.parametrize("text,ans", [
+    ("\\frac{1}{2}", "\\frac{1}{2}"), ("x = 3", "x = 3"), ("(1, 2)", "(1, 2)"), ("$x+1$", "x+1"),
+    ("Monday", "Monday"), ("7 + 1 = 8.", "8"), ("So 3 * 4 = 12 apples.", "12"), ("Then 5 + 3", "3"),
+])
+def test_bare_answers_are_kept_whole(text, ans):
+    assert extract_answer(text) == ans

@@ -42,7 +42,7 @@ import threading
 from collections import OrderedDict
 from typing import Sequence
 
-from .extract import extract_answer, marked_answer, states_final_answer
+from .extract import extract_answer, is_bare_answer, marked_answer, states_final_answer
 from .normalize import MAX_CHARS, compact, normalize
 from .numeric import number_key, numeric_verdict
 from .pool import get_pool, shutdown
@@ -124,21 +124,35 @@ def equivalent_many(pairs: Sequence[tuple[str | None, str | None]]) -> list[bool
     return [bool(v) for v in out]
 
 
+def _readings(solution_text) -> list:
+    """What a solution may be answering: its announced answer; or, for a bare answer (callers
+    pass extracted answers back, e.g. ``2x+4y-3=0``), the whole text and its last number."""
+    if marked_answer(solution_text) is None and is_bare_answer(solution_text):
+        whole = solution_text.strip().rstrip(".").strip()
+        return list(dict.fromkeys([whole, extract_answer(solution_text)]))
+    return [extract_answer(solution_text)]
+
+
 def grade(solution_text: str, truth: str | None) -> bool | None:
+    """Is the solution's answer the truth? None when no truth is known."""
     if truth is None:
         return None
-    return equivalent(extract_answer(solution_text), truth)
+    return any(equivalent(r, truth) for r in _readings(solution_text))
 
 
 def grade_many(solutions: Sequence[str], truths: Sequence[str | None]) -> list[bool | None]:
     """``grade`` for many (solution, truth) pairs; None where the truth is None."""
     if len(solutions) != len(truths):
         raise ValueError(f"{len(solutions)} solutions but {len(truths)} truths")
-    idx = [i for i, t in enumerate(truths) if t is not None]
-    verdicts = equivalent_many([(extract_answer(solutions[i]), truths[i]) for i in idx])
-    out: list[bool | None] = [None] * len(truths)
-    for i, v in zip(idx, verdicts):
-        out[i] = v
+    owner, pairs = [], []
+    for i, t in enumerate(truths):
+        if t is not None:
+            for r in _readings(solutions[i]):
+                owner.append(i)
+                pairs.append((r, t))
+    out: list[bool | None] = [None if t is None else False for t in truths]
+    for i, v in zip(owner, equivalent_many(pairs)):
+        out[i] = out[i] or v
     return out
 
 

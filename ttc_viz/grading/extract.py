@@ -4,7 +4,8 @@ Order of preference (the last occurrence of each wins):
   1. ``\\boxed{...}`` / ``\\boxed {...}`` / ``\\fbox{...}`` (braces matched), or ``\\boxed 5``;
   2. "final answer is ...", "the answer is ...", "answer: ...";
   3. ``#### ...`` (GSM8K);
-  4. the last number in the text (``extract_answer`` only).
+  4. ``extract_answer`` only: the whole text if it is a bare answer (``\\frac{1}{2}``,
+     ``x = 3``; not a step such as ``7 + 1 = 8``), else the last number in the text.
 What follows an anchor is read as one ``$...$`` / ``\\(...\\)`` / ``\\[...\\]`` expression if it
 starts with one, else a leading number, else a short phrase up to the end of the sentence.
 
@@ -102,13 +103,37 @@ def marked_answer(text: str) -> str | None:
     return None
 
 
+_PROSE_WORD = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{2,}")
+_MATH_START = re.compile(r"[-+\d\\(\[{$.|]|[a-zA-Z](?![a-zA-Z])")
+_ASSIGNMENT = re.compile(r"[a-zA-Z]\s*=[^=]+")
+
+
+def is_bare_answer(text: str) -> bool:
+    """Is this text an answer on its own ("\\frac{1}{2}", "x = 3", "(1, 2)", "Monday") rather
+    than prose? Callers pass answers they already extracted back to ``grade``."""
+    if not isinstance(text, str):
+        return False
+    s = text.strip()
+    if not s or len(s) > 300 or "\n" in s:
+        return False
+    words = len(_PROSE_WORD.findall(s))
+    if _MATH_START.match(s):
+        return words <= 2
+    return words <= 2 and not any(c.isdigit() for c in s)
+
+
 def extract_answer(text: str) -> str | None:
-    """The announced answer, else the last number in the text, else None."""
+    """The announced answer; else the whole text when it is a bare answer (without an "="
+    other than "x = ..."); else the last number in the text; else None."""
     ans = marked_answer(text)
     if ans is not None:
         return ans
     if not isinstance(text, str):
         return None
+    if is_bare_answer(text):
+        s = _strip_math(text.strip().rstrip(".").strip())
+        if s and ("=" not in s or _ASSIGNMENT.fullmatch(s)):
+            return s
     tail = text[-MAX_TEXT:]
     last = None
     for last in _NUMBER.finditer(tail):
