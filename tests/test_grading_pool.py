@@ -118,3 +118,12 @@ def test_a_pool_whose_workers_cannot_start_answers_at_once(monkeypatch):
     assert p.compare("x+2", "2+x") is None
     assert p.compare_many([("x", "x+0"), ("y", "y+0")]) == [None, None]
     assert time.perf_counter() - t < 1.0
+
+
+def test_pool_started_from_a_non_main_thread():
+    # Streamlit runs each page in a script thread: the first symbolic comparison may come from there.
+    out = _run(
+        "import threading\nfrom ttc_viz.grading import equivalent\nres = []\n"
+        "t = threading.Thread(target=lambda: res.append((equivalent('x+1', '1+x'), equivalent('[0,1)', '[0,1]'))))\n"
+        "t.start(); t.join(60)\nprint(res)", {})
+    assert out.strip() == "[(True, False)]"
