@@ -145,6 +145,23 @@ def value_classes(rng: random.Random) -> list[tuple[str, str, list[str], list[st
         gold = f"{a}\\pm\\sqrt{{{b}}}"
         same = [gold, f"\\{{{a}+\\sqrt{{{b}}}, {a}-\\sqrt{{{b}}}\\}}", f"{a}-\\sqrt{b}, {a}+\\sqrt{b}"]
         out.append(("plus-minus", gold, same, [f"{a}+\\sqrt{{{b}}}", f"{a}\\pm\\sqrt{{{b + 1}}}"]))
+    for _ in range(10):
+        m, e = rng.randint(11, 99), rng.randint(3, 8)
+        v = m * 10 ** (e - 1)
+        out.append(("scientific", str(v), [f"{m / 10} \\times 10^{{{e}}}", f"{m / 10}\\cdot 10^{e}", str(v)],
+                    [f"{m / 10} \\times 10^{{{e + 1}}}", str(v + 10)]))
+    for _ in range(8):
+        a, b = rng.randint(-9, 9), rng.choice([x for x in range(-9, 10) if x])
+        gold = f"{a}{b:+d}i"
+        out.append(("complex", gold, [gold, f"{b}i{a:+d}", f"{a} {'+' if b > 0 else '-'} {abs(b)}i"],
+                    [f"{a}{-b:+d}i", f"{a + 1}{b:+d}i"]))
+    for gold, same, near in (("\\infty", ["\\infty", "+\\infty"], ["-\\infty"]),
+                             ("\\emptyset", ["\\emptyset", "\\varnothing", "\\{\\}"], ["\\{0\\}"]),
+                             ("\\frac{\\sqrt{2}}{2}", ["\\frac{1}{\\sqrt{2}}", "\\frac{\\sqrt2}{2}", "\\sqrt{2}/2"],
+                              ["\\sqrt{2}", "\\frac{1}{2}"]),
+                             ("\\log_2 8", ["3", "\\log_{2}8"], ["4"]),
+                             ("-0.25", ["-\\frac{1}{4}", "-\\frac14", "-.25", "\\frac{-1}{4}"], ["0.25", "-0.2"])):
+        out.append(("special", gold, [gold] + same, near))
     for n in (1000, 25000, 1234567):
         out.append(("number spelling", str(n), [f"{n:,}".replace(",", " "), f"{n:,}".replace(",", "{,}")], []))
     out.append(("number spelling", "1000.99", ["1000,99", "1000.99"], ["1000,9"]))
