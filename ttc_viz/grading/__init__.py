@@ -83,7 +83,7 @@ def _cached(key: tuple[str, str]) -> bool | None:
 
 def _remember(key: tuple[str, str], verdict: bool | None) -> None:
     if verdict is None:
-        return  # unreadable or out of time: not worth keeping (time-outs depend on load)
+        return  # out of time (or no worker): depends on load, so not kept
     with _CACHE_LOCK:
         _CACHE[key] = verdict
         if len(_CACHE) > _CACHE_SIZE:
