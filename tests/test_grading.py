@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from ttc_viz.grading import answer_key, equivalent, extract_answer, grade, states_final_answer
+from ttc_viz.grading import answer_key, equivalent, extract_answer, grade, grade_many, states_final_answer
 from ttc_viz.mathparse import parse_number
 
 
@@ -106,3 +106,129 @@ def test_parse_number_rejects_code_and_huge_powers():
     assert parse_number("2^100000") is None
     assert parse_number("os.system") is None
     assert parse_number("1/0") is None
+
+
+def _bounded(code: str, limit: float = 10.0) -> str:
+    """Run ``code`` in a fresh interpreter; a hang fails the test instead of stalling CI."""
+    import subprocess
+    import sys
+    try:
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=limit,
+                             cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"still running after {limit} s")
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+@pytest.mark.parametrize("size", [20_000, 1_000_000])
+def test_answer_key_and_normalize_are_linear_in_the_answer(size):
+    # answer_key was quadratic and uncapped: 20k digits took 14 s with the interpreter lock held.
+    out = _bounded(
+        "import time\nfrom ttc_viz.grading import answer_key, normalize, equivalent, warm_up\nwarm_up()\n"
+        f"worst = 0.0\nfor s in ['1' * {size}, '1' * {size} + ' apples', '1,' * ({size} // 2), ' ' * {size} + 'x',"
+        f" '\\\\frac' * ({size} // 5), '1.' * ({size} // 2)]:\n"
+        "    t = time.perf_counter(); answer_key(s); normalize(s); equivalent(s, '1')\n"
+        "    worst = max(worst, time.perf_counter() - t)\nprint(worst)"
+    )
+    assert float(out) < 1.0
+
+
+def test_answer_key_of_long_answers_still_groups_equal_text():
+    out = _bounded(
+        "from ttc_viz.grading import answer_key\nbig = '7' * 50_000\n"
+        "print(answer_key(big) == answer_key(big) != answer_key(big + '1'))"
+    )
+    assert out.strip() == "True"
+
+
+@pytest.mark.parametrize("pred", [
+    "\\boxed{(10^{60})^{6}}", "\\boxed{10^{400}}", "\\boxed{(10^{60})^{6} \\cdot \\sqrt{2}}",
+    "\\boxed{-(10^{60})^{6}}", "\\boxed{(10^{60})^{6}\\pi}",
+])
+def test_huge_answers_are_not_right_for_every_problem(pred):
+    # Float overflow to inf made any answer above ~1.8e308 equal to every truth.
+    assert grade(pred, "5") is False
+    assert grade(pred, "\\frac{1}{2}") is False
+
+
+def test_huge_answers_still_equal_themselves():
+    assert equivalent("(10^{60})^{6}", "10^{360}")
+    assert not equivalent("(10^{60})^{6}", "10^{360}+1")
+
+
+# Every category of MATH-style answer, both directions: (pred, gold).
+SAME = {
+    "fraction spellings": [("\\frac13", "1/3"), ("\\tfrac{1}{3}", "\\frac{1}{3}"), ("\\dfrac{9}{4}", "2.25"),
+                           ("\\frac94\\pi", "\\frac{9}{4}\\pi"), ("-\\frac{1}{2}", "\\frac{-1}{2}")],
+    "radicals and pi": [("\\sqrt 2+\\sqrt 5", "\\sqrt{2}+\\sqrt{5}"), ("\\sqrt{8}", "2\\sqrt{2}"),
+                        ("\\frac{\\sqrt{2}}{2}", "\\frac{1}{\\sqrt{2}}"), ("2\\pi", "\\pi+\\pi")],
+    "decimals vs fractions": [("0.0833333333333333", "\\frac{1}{12}"), ("0.5", "\\frac12"), ("2.0", "2"),
+                              ("0.142857", "\\frac{1}{7}"), ("0.866025", "\\frac{\\sqrt{3}}{2}")],
+    "expressions": [("x^2+2x+1", "(x+1)^2"), ("y+x^2", "x^2+y"), ("\\sec^2(y)", "\\tan^2(y)+1"),
+                    ("\\frac{x^2-1}{x-1}", "x+1"), ("2(a+b)", "2a+2b")],
+    "equations": [("x = 1/3", "1/3"), ("2x+4y-3=0", "y=-\\frac{1}{2}x+\\frac{3}{4}"), ("y=2x+1", "y=1+2x")],
+    "inequalities": [("x < 1", "-x > -1"), ("x \\geq 3", "3 \\le x")],
+    "intervals": [("[-1, -\\tfrac12) \\cup (3, 4]", "[-1,-\\frac{1}{2})\\cup(3,4]"), ("(0, \\infty)", "(0,\\infty)"),
+                  ("[1,\\frac{5}{2}]", "[1, 2.5]")],
+    "sets": [("\\{1\\pm\\sqrt{5},-2\\}", "\\{-2, 1+\\sqrt5, 1-\\sqrt5\\}"), ("\\{3, 1, 2\\}", "\\{1,2,3\\}"),
+             ("1, 2", "2, 1"), ("\\pm 2", "\\{2, -2\\}")],
+    "tuples": [("(1,4.5)", "(1,\\frac{9}{2})"), ("(1, -2, 3)", "(1,-2,3)")],
+    "matrices and vectors": [("\\begin{pmatrix}1\\\\2\\end{pmatrix}", "\\begin{pmatrix}1 \\\\ 2\\end{pmatrix}"),
+                             ("\\begin{pmatrix}1 & 0\\\\0 & 1\\end{pmatrix}", "\\begin{bmatrix}1&0\\\\0&1\\end{bmatrix}"),
+                             ("\\begin{pmatrix}\\frac12\\\\1\\end{pmatrix}", "\\begin{pmatrix}0.5\\\\1\\end{pmatrix}")],
+    "units, text, degrees": [("125\\textnormal{ miles}", "125"), ("\\text{5 cm}", "5"), ("90^\\circ", "90"),
+                             ("30^{\\circ}", "30"), ("\\$12", "12"), ("50\\%", "50"), ("\\text{(A)}", "A")],
+    "thousands and decimal commas": [("1 000", "1000"), ("1,000,000", "1000000"), ("1000,99", "1000.99"),
+                                     ("1\\,000", "1000"), ("1{,}000", "1000"), ("0,5", "\\frac12")],
+}
+DIFFERENT = {
+    "fraction spellings": [("\\frac13", "1/4"), ("\\frac{3}{1}", "1/3")],
+    "radicals and pi": [("\\sqrt 2+\\sqrt 5", "\\sqrt{7}"), ("3.14", "\\pi"), ("2\\sqrt{2}", "\\sqrt{2}")],
+    "decimals vs fractions": [("0.333", "\\frac13"), ("0.08", "\\frac{1}{12}"), ("1000001", "1000000.0"),
+                              ("1000000000000.5", "1000000000000")],
+    "expressions": [("x^2+2x+1", "(x-1)^2"), ("\\sec^2(y)", "\\tan^2(y)"), ("2a+b", "2(a+b)")],
+    "equations": [("x = 1/3", "1/4"), ("x=1", "y=1"), ("y=2x+1", "y=2x-1")],
+    "inequalities": [("x > 5", "x < 5"), ("x \\geq 3", "x > 3")],
+    "intervals": [("[0,9)", "(0,9)"), ("[-1, 2) \\cup (3, 4]", "[-1,2)\\cup(3,5]")],
+    "sets": [("\\{1, 2\\}", "\\{1, 2, 3\\}"), ("\\pm 2", "2")],
+    "tuples": [("(1, 2)", "(2, 1)"), ("(1,4.5)", "(1,\\frac{7}{2})")],
+    "matrices and vectors": [("\\begin{pmatrix}1\\\\2\\end{pmatrix}", "\\begin{pmatrix}2\\\\1\\end{pmatrix}")],
+    "units, text, degrees": [("125\\textnormal{ miles}", "126"), ("90^\\circ", "45")],
+    "thousands and decimal commas": [("1 000", "100"), ("1000,99", "1000.9"), ("1,2", "1.2")],
+}
+
+
+@pytest.mark.parametrize("cat,pred,gold", [(c, a, b) for c, ps in SAME.items() for a, b in ps])
+def test_same_answer_in_another_spelling(cat, pred, gold):
+    assert equivalent(pred, gold), (cat, pred, gold)
+    assert grade(f"So the answer is $\\boxed{{{pred}}}$.", gold), (cat, pred, gold)
+
+
+@pytest.mark.parametrize("cat,pred,gold", [(c, a, b) for c, ps in DIFFERENT.items() for a, b in ps])
+def test_different_answers_stay_different(cat, pred, gold):
+    assert not equivalent(pred, gold), (cat, pred, gold)
+    assert not equivalent(gold, pred), (cat, pred, gold)
+
+
+def test_grade_many_matches_grade():
+    sols = ["The answer is 5.", "\\boxed{x+1}", "no answer", "\\boxed{[0,1)}", "\\boxed{3}"]
+    truths = ["5", "1+x", "2", "[0,1]", None]
+    assert grade_many(sols, truths) == [grade(s, t) for s, t in zip(sols, truths)] == [True, True, False, False, None]
+    with pytest.raises(ValueError):
+        grade_many(["a"], [])
+
+
+@pytest.mark.parametrize("answer,truth", [
+    ("\\frac{1}{2}", "1/2"), ("x+1", "1+x"), ("2x+4y-3=0", "y=-\\frac{1}{2}x+\\frac{3}{4}"), ("(1, 2)", "(1,2)"),
+    ("\\text{Monday}", "Monday"), ("Monday", "\\text{Monday}"), ("[0, 9)", "[0,9)"), ("7 + 1 = 8.", "8"),
+])
+def test_grade_accepts_an_already_extracted_answer(answer, truth):
+    # search and sweeps pass the extracted answer back to grade(); "\frac{1}{2}" is not "2"
+    assert grade(answer, truth) is True
+    assert grade_many([answer], [truth]) == [True]
+
+
+@pytest.mark.parametrize("answer,truth", [("\\frac{1}{2}", "2"), ("x+1", "1"), ("[0, 9)", "(0,9)")])
+def test_grade_of_a_bare_answer_is_not_its_last_number(answer, truth):
+    assert grade(answer, truth) is False

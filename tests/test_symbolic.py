@@ -36,3 +36,34 @@ def test_huge_step_is_bounded():
 def test_unknown_verifier():
     with pytest.raises(VerifierError, match="unknown verifier"):
         load_verifier("oracle")
+
+
+def _bounded(code: str, limit: float = 10.0) -> str:
+    """Run ``code`` in a fresh interpreter; a hang fails the test instead of stalling CI."""
+    import subprocess
+    import sys
+    try:
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=limit)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"still running after {limit} s")
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+@pytest.mark.parametrize("n", [13, 60])
+def test_products_of_fractions_without_equals_are_fast(n):
+    # A nested regex took 122 s on 13 fractions joined by \cdot, holding the interpreter lock.
+    step = "\\\\frac{12}{7}\\\\cdot" * (n - 1) + "\\\\frac{1}{2}"
+    out = _bounded(
+        "import time\nfrom ttc_viz.verifiers.symbolic import check_step\n"
+        f"s = '{step}'\nt = time.perf_counter()\nr = check_step(s)\nr2 = check_step(s + ' = 3')\n"
+        "print(time.perf_counter() - t, r)"
+    )
+    assert float(out.split()[0]) < 0.5
+
+
+def test_fraction_products_still_checked():
+    assert check_step("\\frac{1}{2}\\cdot\\frac{4}{3} = \\frac{2}{3}") == (1, 0)
+    assert check_step("\\frac{1}{2}\\cdot\\frac{4}{3} = \\frac{3}{4}") == (0, 1)
+    assert check_step("2x + 3 = 7") == (0, 0)   # a side glued to a variable is not a number
+    assert check_step("12 - 5 = 7. 8 + 1 = 9") == (2, 0)

@@ -22,30 +22,68 @@ from typing import Sequence
 from ..mathparse import parse_number
 from .base import BatchVerifier
 
-# An arithmetic chunk: numbers, operators, brackets, LaTeX fractions; "=" separates sides.
-_EXPR = r"[\d\s.,+\-*/×÷·−^()\[\]{}]*(?:\\(?:frac|dfrac|cdot|times|div)[\d\s.,+\-*/^(){}\\a-z]*)*[\d)}]"
-_CHAIN = re.compile(rf"(?:(?<=[^\w])|^)(\(?-?{_EXPR}(?:\s*=\s*-?{_EXPR})+)")
+# Equalities are found in linear time. A "run" is a maximal stretch of arithmetic characters
+# and a few LaTeX commands, "=" included; every character can be read in exactly one way
+# (a backslash only as the start of a listed command), so the regex never backtracks over
+# alternatives. An earlier single regex with nested, overlapping repetition took 122 s on a
+# 230-character product of fractions, holding the interpreter lock.
+_RUN = re.compile(
+    r"(?:[\d\s.,+\-*/×÷·−^()\[\]{}=]|\\(?:dfrac|tfrac|frac|cdot|times|div|left|right)(?![a-zA-Z]))+"
+)
+_SENTENCE_END = re.compile(r"\.(?=\s|$)")
 _MAX_STEP_CHARS = 2000
+_OPERATION = re.compile(r"[+\-*/×÷·^−]|\\")
 
 
 def _clean(side: str) -> str:
-    side = side.strip().rstrip(".,")
-    side = re.sub(r"(?<=\d)\s*[x]\s*(?=\d)", "*", side)   # "3 x 4" read as multiplication
-    return side.replace("$", "")
+    return side.strip().rstrip(".,").strip()
+
+
+def _links(run: str, glued_before: bool, glued_after: bool) -> list[tuple[str, str]]:
+    """Adjacent (lhs, rhs) pairs of one run; a side glued to a word ("2x + 3") is not a number."""
+    sides = [_clean(s) for s in run.split("=")]
+    if len(sides) < 2:
+        return []
+    if glued_before:
+        sides[0] = ""
+    if glued_after:
+        sides[-1] = ""
+    return list(zip(sides, sides[1:]))
+
+
+def _glued_before(text: str, start: int, run: str) -> bool:
+    """Does the run continue an expression that began with a word ("2x + 3", "y= 4")?"""
+    before = text[:start].rstrip()[-1:]
+    if not (before.isalnum() or before == "_"):
+        return False
+    if not run[0].isspace():
+        return True
+    body = run.lstrip()
+    if body[:1] in ("-", "−") and body[1:2].isdigit():
+        return False          # "is -3 + 5 = 2": a sign, not a subtraction
+    return body[:1] in ("+", "-", "−", "*", "/", "×", "÷", "·", "^", "=", ")") or body.startswith("\\cdot")
 
 
 def check_step(step: str) -> tuple[int, int]:
     """(correct, wrong) equality links found in one step."""
     good = bad = 0
     text = (step or "")[:_MAX_STEP_CHARS].replace("$", "")
-    text = re.sub(r"(?<=\d) ?[x] ?(?=\d)", " * ", text)
-    for m in _CHAIN.finditer(text):
-        sides = [_clean(s) for s in m.group(1).split("=")]
-        vals = [parse_number(s) for s in sides]
-        for a, b, sa, sb in zip(vals, vals[1:], sides, sides[1:]):
+    text = re.sub(r"(?<=\d) ?[x] ?(?=\d)", " * ", text)   # "3 x 4" read as multiplication
+    text = _SENTENCE_END.sub(";", text)                      # "= 7. Then" ends a chain
+    for m in _RUN.finditer(text):
+        run = m.group(0)
+        if "=" not in run:
+            continue
+        glued_before = _glued_before(text, m.start(), run)
+        after = text[m.end()] if m.end() < len(text) else " "
+        glued_after = (after.isalnum() or after == "_") and not run[-1].isspace()
+        for sa, sb in _links(run, glued_before, glued_after):
+            if not sa or not sb:
+                continue
+            a, b = parse_number(sa), parse_number(sb)
             if a is None or b is None:
                 continue
-            if not any(ch in sa + sb for ch in "+-*/×÷·^\\−"):
+            if not _OPERATION.search(sa.lstrip("-−") + sb.lstrip("-−")):
                 continue  # "5 = 5" (no operation) proves nothing
             if a == b:
                 good += 1
