@@ -44,10 +44,12 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--max-new", type=int, default=160)
     ap.add_argument("--problems", type=int, default=3)
+    ap.add_argument("--model", default="embedded", help="embedded (fine-tuned) or embedded-base")
     a = ap.parse_args()
-    gen = load_generator("embedded", device="cpu", config=HFConfig(max_solution_tokens=a.max_new))
+    gen = load_generator(a.model, device="cpu", config=HFConfig(max_solution_tokens=a.max_new))
     ver = SymbolicVerifier()
-    print(f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}")
+    print(f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, "
+          f"torch {torch.__version__}; generator: {gen.name}")
     probs = [synthetic(2, i) for i in range(a.problems)]
     gen.solutions(probs[0].text, 2, temperature=0.8, seed=0)  # warm up
 

@@ -42,3 +42,10 @@ def test_steps_are_model_text():
     texts = [x.text for x in t.nodes[1:]]
     assert len(set(texts)) > len(texts) // 3  # varied sampled text, not a template
     assert any(extract_answer(x) for x in texts)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_examples_keep_the_token_ids_the_model_wrote(name):
+    """Recorded with the token-faithful step loop: every step keeps its ids."""
+    t = load_example(name)
+    assert all(x.token_ids for x in t.nodes[1:])

@@ -122,3 +122,19 @@ def test_lookahead_rollouts_and_mc_rollouts_continue_the_model(embedded, greedy_
         assert _ids(out[:1]) == _ids(whole[1:2])
         runs = complete(embedded, p.text, [whole[:1]], 1, temperature=0.0, seed=0, max_steps=12)
         assert runs[0][:len(whole)] == [s.text for s in whole][:len(runs[0])]
+
+
+def test_beam_search_with_the_default_models_finishes_with_answers(embedded):
+    """The fine-tuned generator and the default verifier: beams end with a stated answer in
+    a few steps (the looping decoder once left them restating "7 + 1 = 8." for 12 rounds)."""
+    from ttc_viz.presets import find
+    from ttc_viz.verifiers import load_verifier
+
+    v = load_verifier(find("smollm2-135m-embedded")["verifier"])
+    leaves = []
+    for i in range(2):
+        t = run("beam", synthetic(1, 10 + i), embedded, v, SearchConfig(n=8, m=4, seed=i))
+        leaves += t.leaves("finished")
+    stated = [leaf for leaf in leaves if leaf.answer is not None and "answer" in leaf.text.lower()]
+    assert len(stated) >= 0.8 * len(leaves)
+    assert sum(leaf.depth for leaf in leaves) / len(leaves) <= 5

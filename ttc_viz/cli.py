@@ -51,16 +51,19 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--m", type=_positive_int, default=4, help="beam width M; must divide N (default 4)")
     s.add_argument("--k", type=_positive_int, default=1, help="lookahead depth k (default 1)")
     s.add_argument("--verifier", default=None,
-                   help="prm (the project's own PRM; the embedded preset's default), symbolic (exact arithmetic "
-                        "checker), prm:<adapter file>, or a real PRM as hf:<id or folder>:<math-shepherd|rlhflow|qwen>")
+                   help="symbolic (exact arithmetic checker; the embedded preset's default), prm (the project's "
+                        "own learned PRM), answer-key (exact step labels for synthetic problems: what a perfect PRM "
+                        "would say; it knows the answer), prm:<adapter file>, or a real PRM as "
+                        "hf:<id or folder>:<math-shepherd|rlhflow|qwen>")
     s.add_argument("--agg", default="last", choices=AGGREGATIONS, help="step scores -> solution score (default last)")
     s.add_argument("--voting", default="weighted", choices=VOTING_RULES, help="final pick (default weighted)")
     s.add_argument("--temperature", type=float, default=0.8, help="sampling temperature (default 0.8)")
     s.add_argument("--max-rounds", type=_positive_int, default=12, help="cap on search rounds (default 12)")
     s.add_argument("--seed", type=_positive_int, default=0, help="random seed (default 0)")
     s.add_argument("--model", default="embedded",
-                   help="'embedded' (SmolLM2-135M, offline), a preset name from 'ttc-viz models', "
-                        "or a Hugging Face model id / local folder")
+                   help="'embedded' (SmolLM2-135M with the project's fine-tuned adapter, offline), "
+                        "'embedded-base' (the base model), 'embedded:<adapter file>', a preset name from "
+                        "'ttc-viz models', or a Hugging Face model id / local folder")
     s.add_argument("--device", default="auto", help="auto | cpu | cuda (default auto)")
     s.add_argument("--batch-size", type=_positive_int, default=64, help="sequences decoded together (default 64)")
     s.add_argument("--trust-remote-code", action="store_true",
@@ -606,7 +609,7 @@ def main(argv=None) -> int:
     w.add_argument("--temperature", type=float, default=0.8)
     w.add_argument("--max-rounds", type=_positive_int, default=12)
     w.add_argument("--seed", type=_positive_int, default=0)
-    w.add_argument("--verifier", default=None, help="as for solve (default: the preset's, prm for the embedded model)")
+    w.add_argument("--verifier", default=None, help="as for solve (default: the preset's, symbolic for the embedded model)")
     w.add_argument("--model", default="embedded")
     w.add_argument("--device", default="auto")
     w.add_argument("--batch-size", type=_positive_int, default=64)

@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Sequence
 
-from ..grading import equivalent, marked_answer
+from ..grading import marked_answer, normalize
+from ..grading.numeric import numeric_verdict
 from .base import BatchVerifier, VerifierError
 
 MAX_STEP_CHARS = 2000
@@ -300,7 +301,9 @@ def check_step(chain: Chain, step: str) -> Verdict:
         if v not in real:
             return Verdict(False, f"{_show(v)} is not a quantity of this problem")
     ans = marked_answer(text)
-    if ans is not None and not equivalent(ans, str(chain.answer)):
+    # the truth is a whole number: the in-process numeric check decides (no symbolic worker);
+    # an answer it cannot read as a number is wrong
+    if ans is not None and not numeric_verdict(normalize(ans), str(chain.answer)):
         return Verdict(False, "wrong final answer")
     return Verdict(True, "")
 
