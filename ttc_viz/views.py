@@ -41,13 +41,13 @@ def round_rows(tree: SearchTree) -> list[dict]:
 def rescore(tree: SearchTree, verifier) -> tuple[SearchTree, list[dict]]:
     """The same tree scored by another verifier, re-picked, and the steps where the two
     verifiers disagree (one says on track, > 0.5, the other off track, < 0.5)."""
-    from .search.base import finalize
+    from .search.base import finalize, finite_score
 
     other = copy.deepcopy(tree)
     ids = [n.id for n in other.nodes[1:]]
     scores = verifier.score_batch(other.problem["text"], [other.steps(i) for i in ids])
     for i, sc in zip(ids, scores):
-        other.nodes[i].score = float(sc[-1]) if sc else None
+        other.nodes[i].score = finite_score(sc[-1]) if sc else None
     other.verifier = getattr(verifier, "name", "verifier")
     finalize(other)
     diffs = []
