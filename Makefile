@@ -6,8 +6,11 @@ PY := $(VENV)/bin/python
 # CPU build of torch by default. With a GPU: make setup TORCH_SPEC=torch (a CUDA build).
 TORCH_SPEC ?= torch==2.13.0
 PORT ?= 8501
+# What visitors may use is the operator's choice at start-up (README: "Running it for a
+# class"), e.g. make serve APP_ARGS="--models qwen2.5-math-1.5b-instruct --max-jobs 2"
+APP_ARGS ?=
 
-.PHONY: setup run test demo bench browser-deps clean
+.PHONY: setup run serve test demo bench browser-deps clean lock
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,8 +22,13 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed
 
+# Local only: the app listens on this machine alone.
 run: setup
-	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+	$(VENV)/bin/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) -- $(APP_ARGS)
+
+# On purpose, for a class: listen on every network interface of this machine.
+serve: setup
+	$(VENV)/bin/streamlit run app.py --server.address 0.0.0.0 --server.port $(PORT) -- $(APP_ARGS)
 
 demo: setup
 	$(VENV)/bin/ttc-viz solve --dataset synthetic --level 2 --index 0 --strategy beam --n 8 --m 4 --seed 1
