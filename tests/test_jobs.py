@@ -150,7 +150,7 @@ def test_token_budget_ends_a_job():
 def test_a_job_whose_owner_went_away_is_cancelled():
     owner = {"alive": True}
     job = SearchJob([("beam", P, SearchConfig(n=4, m=2, seed=1, max_rounds=100))], SlowFake(steps_to_finish=1000),
-                    SymbolicVerifier(), alive=lambda: owner["alive"]).start()
+                    SymbolicVerifier(), alive=lambda: owner["alive"], owner_grace_s=0.3).start()
     assert job.wait_update(0, timeout=10) > 0
     owner["alive"] = False
     assert job.wait(10)
@@ -215,6 +215,7 @@ def test_a_queued_job_can_be_stopped_or_abandoned_before_it_starts():
     owner = {"alive": True}
     b = _held_job(gen, "b")
     b.alive = lambda: owner["alive"]
+    b.owner_grace_s = 0.0
     q.submit(b, "b")
     c = q.submit(_held_job(gen, "c"), "c")
     assert gen.entered.wait(10)
@@ -232,3 +233,14 @@ def test_queue_applies_its_token_budget():
     j = q.submit(SearchJob([("beam", P, SearchConfig(n=8, m=2, seed=1, max_rounds=50))],
                            FakeGenerator(steps_to_finish=100), SymbolicVerifier()), "s")
     assert j.wait(30) and j.max_tokens == 50 and j.trees[0].stopped
+
+
+def test_a_tab_that_reconnects_within_the_grace_period_keeps_its_job():
+    owner = {"alive": True}
+    job = SearchJob([("beam", P, SearchConfig(n=4, m=2, seed=1, max_rounds=6))], SlowFake(steps_to_finish=1000),
+                    SymbolicVerifier(), alive=lambda: owner["alive"], owner_grace_s=30).start()
+    assert job.wait_update(0, timeout=10) > 0
+    owner["alive"] = False
+    time.sleep(0.3)
+    owner["alive"] = True
+    assert job.wait(30) and job.limit is None and job.trees[0].iterations == 6

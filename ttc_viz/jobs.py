@@ -13,7 +13,8 @@ UI polls ``snapshot()`` (a copy of the tree after the latest round) and ``stop()
 * A job may have a token budget (``max_tokens``, generated tokens over all its runs):
   once spent, the job ends like Stop after the current round, with ``limit`` saying why.
 * A job may have an owner (``alive``: a function saying whether the browser session that
-  started it still exists); when the owner goes away the job is cancelled.
+  started it still exists); when the owner has been gone for ``owner_grace_s`` seconds
+  (a reconnecting tab comes back sooner) the job is cancelled.
 * Any failure, ``BaseException`` included, ends the job with ``error`` set; only a job
   that finished every run or was stopped counts as done without error.
 
@@ -116,7 +117,8 @@ def close_partial(tree: SearchTree) -> SearchTree:
 
 class SearchJob:
     def __init__(self, runs: list[tuple], generator, verifier, *, max_tokens: int = 0,
-                 alive: Callable[[], bool] | None = None, session: str | None = None):
+                 alive: Callable[[], bool] | None = None, session: str | None = None,
+                 owner_grace_s: float = 10.0):
         """``runs``: (strategy, problem, config) triples, run one after another.
         ``max_tokens``: generated-token budget for the whole job (0: none).
         ``alive``: returns False once the job's owner (a browser session) has gone."""
@@ -126,6 +128,8 @@ class SearchJob:
         self.max_tokens = int(max_tokens)
         self.alive = alive
         self.session = session
+        self.owner_grace_s = owner_grace_s
+        self._gone_since: float | None = None
         self._stop = threading.Event()
         self._budget_spent = False
         self._lock = threading.Lock()
@@ -152,9 +156,16 @@ class SearchJob:
         if self.alive is None:
             return False
         try:
-            return not self.alive()
+            here = bool(self.alive())
         except Exception:  # noqa: BLE001 - a failing check must not kill the job
+            here = True
+        if here:
+            self._gone_since = None
             return False
+        now = time.monotonic()
+        if self._gone_since is None:
+            self._gone_since = now
+        return now - self._gone_since >= self.owner_grace_s
 
     def _check(self, generating: bool) -> None:
         if self._owner_gone() and not self._stop.is_set():
