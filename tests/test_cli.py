@@ -198,3 +198,11 @@ def test_levels_parse():
     for bad in ("1-100000000", "0-2", "6", "a", "1-", "", "1,,2"):
         with pytest.raises(ValueError):
             _levels(bad)
+
+
+def test_output_folders_are_checked_before_any_model_loads(tmp_path):
+    f = tmp_path / "afile"
+    f.write_text("x")
+    for cmd in (["sweep", "--out", str(f)], ["prm-data", "--out", str(f)]):
+        r = cli(*cmd)
+        assert r.returncode == 2 and "is a file" in r.stderr and "Traceback" not in r.stderr

@@ -207,6 +207,25 @@ def _check_writable(path: str, inputs=()) -> None:
             raise ValueError(f"--out {path} is the input file {src}; writing there would destroy it")
 
 
+def _check_out_dir(path: str, inputs=()) -> None:
+    """An output folder: a folder or nothing yet (under a writable parent), never an input."""
+    import os
+
+    if not path or not path.strip():
+        raise ValueError("the output folder is empty")
+    full = os.path.abspath(path)
+    if os.path.exists(full) and not os.path.isdir(full):
+        raise ValueError(f"--out {path} is a file; give a folder")
+    for src in inputs:
+        if src and os.path.exists(src) and os.path.abspath(src).startswith(full + os.sep):
+            raise ValueError(f"--out {path} holds the input {src}; use another folder")
+    probe = full
+    while not os.path.exists(probe):
+        probe = os.path.dirname(probe)
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise ValueError(f"cannot write {path}: permission denied")
+
+
 def _quiet_libraries(a) -> None:
     """--quiet also silences transformers' own loading bars."""
     if getattr(a, "quiet", False):
@@ -288,6 +307,7 @@ def cmd_prm_data(a) -> int:
     cfg = MCConfig(levels=levels, problems_per_level=a.problems, samples=a.samples, rollouts=a.rollouts,
                    temperature=a.temperature, seed=a.seed, start_index=a.start)
     cfg.check()
+    _check_out_dir(a.out)
     from .lm import load_generator
     from .lm.hf import HFConfig
 
@@ -451,6 +471,7 @@ def cmd_sweep(a) -> int:
                       search_budgets=_ints(a.search_budgets, "--search-budgets") if a.search_budgets else None,
                       resamples=a.resamples, temperature=a.temperature, max_rounds=a.max_rounds, seed=a.seed)
     cfg.check()
+    _check_out_dir(a.out, inputs=[a.dataset])
     probs = cfg.problem_list()  # a bad data set fails here, before any model loads
     total = sum(len(cfg.cells_for(p)) for p in probs)
     _quiet_libraries(a)
@@ -652,6 +673,10 @@ def main(argv=None) -> int:
                 "report": cmd_report}[a.cmd](a)
     except (ProblemError, ValueError, GeneratorError, VerifierError, TreeFormatError) as e:
         print(f"ttc-viz: error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:  # a file or folder that cannot be read or written
+        where = f": {e.filename}" if getattr(e, "filename", None) else ""
+        print(f"ttc-viz: error: {e.strerror or e}{where}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("ttc-viz: interrupted", file=sys.stderr)
