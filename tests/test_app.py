@@ -370,3 +370,18 @@ def test_queue_message_is_plain_language():
 
     assert "next" in queue_message(1, 4)
     assert "2 searches ahead" in queue_message(3, 4)
+
+
+def test_jsonl_upload_is_size_limited_and_shows_problems_as_text():
+    from ui.common import MAX_UPLOAD_BYTES
+
+    at = app()
+    at.radio(key="source").set_value("From a JSONL file").run()
+    row = '{"problem": "![x](http://evil.example/p.png) 2+3?", "answer": "5"}\n'
+    at.file_uploader(key="upload").set_value((("n" * 300) + ".jsonl", row.encode(), "application/json")).run()
+    assert not at.exception, at.exception
+    assert at.button(key="run").disabled is False
+    assert "\\]\\(http" in at.info[0].value  # escaped: shown, not fetched
+    at.file_uploader(key="upload").set_value(("big.jsonl", b" " * (MAX_UPLOAD_BYTES + 1), "application/json")).run()
+    assert not at.exception and any("MB" in w.value for w in at.warning)
+    assert at.button(key="run").disabled

@@ -176,7 +176,8 @@ def problem_input(prefix: str = ""):
 @st.cache_data(max_entries=8, show_spinner=False)
 def _load_uploaded(data: bytes, name: str):
     with tempfile.TemporaryDirectory() as d:
-        path = os.path.join(d, os.path.basename(name) or "upload.jsonl")
+        safe = re.sub(r"[^A-Za-z0-9._-]", "_", os.path.basename(name))[:64].lstrip(".")
+        path = os.path.join(d, safe or "upload.jsonl")
         with open(path, "wb") as fh:
             fh.write(data)
         return load_jsonl(path)
