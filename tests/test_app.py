@@ -148,9 +148,10 @@ def fake_sweep(tmp_path_factory):
     return d
 
 
-def test_curves_page_draws_a_sweep_and_opens_a_cell_in_explore(fake_sweep):
+def test_curves_page_draws_a_sweep_and_opens_a_cell_in_explore(fake_sweep, monkeypatch):
+    monkeypatch.setenv("TTC_VIZ_SWEEPS", str(fake_sweep))
     at = app("curves.py")
-    at.text_input(key="cv_folder").set_value(str(fake_sweep)).run()
+    at.selectbox(key="cv_folder").set_value(str(fake_sweep)).run()
     assert not at.exception, at.exception
     assert at.title[0].value == "Accuracy versus test-time budget"
     assert [m.label for m in at.metric][:3] == ["problems", "cells", "efficiency multiple"]
@@ -170,23 +171,26 @@ def test_curves_page_draws_a_sweep_and_opens_a_cell_in_explore(fake_sweep):
     assert at.title[0].value == "Explore a search"
 
 
-def test_curves_page_warns_when_bins_are_too_small_to_cross_validate(tmp_path):
+def test_curves_page_warns_when_bins_are_too_small_to_cross_validate(tmp_path, monkeypatch):
     from ttc_viz.sweep import SweepConfig, run_sweep
 
     run_sweep(FakeGenerator(), SymbolicVerifier(), SweepConfig(levels=(1, 2, 3, 4, 5), problems=1,
                                                               strategies=("best_of_n",), budgets=(1, 2), resamples=2),
               tmp_path)
+    monkeypatch.setenv("TTC_VIZ_SWEEPS", str(tmp_path))
     at = app("curves.py")
-    at.text_input(key="cv_folder").set_value(str(tmp_path)).run()
+    at.selectbox(key="cv_folder").set_value(str(tmp_path)).run()
     assert not at.exception
     assert "single problem" in at.warning[0].value
 
 
-def test_curves_page_explains_a_missing_sweep(tmp_path):
+def test_curves_page_explains_a_damaged_sweep(tmp_path, monkeypatch):
+    (tmp_path / "summary.json").write_text('{"meta": 1}')
+    monkeypatch.setenv("TTC_VIZ_SWEEPS", str(tmp_path))
     at = app("curves.py")
-    at.text_input(key="cv_folder").set_value(str(tmp_path)).run()
+    at.selectbox(key="cv_folder").set_value(str(tmp_path)).run()
     assert not at.exception
-    assert "no sweep results" in at.error[0].value
+    assert "damaged" in at.error[0].value
 
 
 def test_learn_page_has_the_exchange_rate_calculator():
@@ -195,3 +199,189 @@ def test_learn_page_has_the_exchange_rate_calculator():
     vals = {m.label: m.value for m in at.metric}
     assert vals["R = inference / pretraining tokens"] == "1"
     assert vals["test-time multiplier for the small model"] == "53×"
+
+
+# ---------------------------------------------------------------------------------------
+# Safe to serve: the operator decides what visitors may load; uploads are bounded
+
+def test_sidebar_offers_only_what_the_operator_allowed(monkeypatch):
+    at = app()
+    assert not at.exception
+    assert at.sidebar.selectbox(key="preset").options == ["embedded: SmolLM2-135M-Instruct (CPU, offline)"]
+    assert at.sidebar.selectbox(key="verifier").options == ["prm", "symbolic"]
+    assert len(at.sidebar.text_input) == 0 and len(at.sidebar.checkbox) == 0  # no free model id, no remote-code box
+    monkeypatch.setenv("TTC_VIZ_MODELS", "qwen2.5-math-1.5b-instruct")
+    monkeypatch.setenv("TTC_VIZ_VERIFIERS", "hf:peiyi9979/math-shepherd-mistral-7b-prm:math-shepherd")
+    at = app()
+    assert "qwen2.5-math-1.5b-instruct" in at.sidebar.selectbox(key="preset").options
+    assert at.sidebar.selectbox(key="verifier").options[-1].startswith("hf:peiyi9979")
+
+
+def test_remote_code_only_when_the_operator_enabled_it(monkeypatch):
+    from ui import common
+
+    seen = []
+    monkeypatch.setattr(common, "get_generator", lambda spec, trust=False: seen.append((spec, trust)) or FakeGenerator())
+    monkeypatch.setattr(common, "get_verifier", lambda name, trust=False: SymbolicVerifier())
+    monkeypatch.setenv("TTC_VIZ_MODELS", "my/model")
+    for env, want in ((None, False), ("1", True)):
+        if env:
+            monkeypatch.setenv("TTC_VIZ_TRUST_REMOTE_CODE", env)
+        at = app()
+        at.sidebar.selectbox(key="preset").set_value("my/model")
+        at.sidebar.number_input(key="n").set_value(4)
+        at.sidebar.number_input(key="m").set_value(2)
+        at.run()
+        at.button(key="run").click().run()
+        t0 = time.time()
+        while "job" in at.session_state and time.time() - t0 < 60:
+            at.run()
+        assert not at.exception
+        assert seen[-1] == ("my/model", want)
+
+
+def test_a_model_the_operator_did_not_allow_cannot_be_started(monkeypatch):
+    from ttc_viz.settings import SettingsError
+    from ui import common
+
+    with pytest.raises(SettingsError, match="not offered"):
+        common.settings().model_spec("evil/remote-code-model")
+    with pytest.raises(SettingsError, match="not offered"):
+        common.settings().check_verifier("hf:evil/prm:qwen")
+
+
+HOSTILE = "![tracker](http://evil.example/x.png) <img src=x onerror=alert(1)> [click](http://evil.example)"
+
+
+def test_untrusted_problem_text_is_shown_as_text():
+    tree = fake_tree()
+    tree.problem["text"] = HOSTILE
+    tree.problem["answer"] = "5` ![i](http://evil.example/a.png) `"
+    at = app()
+    at.session_state["tree"] = tree
+    at.run()
+    assert not at.exception
+    import re
+
+    md = " ".join(m.value for m in at.markdown) + " ".join(m.value for m in at.info)
+    assert "tracker" in md
+    outside_code = re.sub(r"`[^`]*`", "", md)  # inline code is shown literally
+    assert not re.search(r"(?<!\\)\]\(http", outside_code)  # no link or image: "](" arrives escaped
+    assert not re.search(r"(?<!\\)<img", outside_code)
+    assert md.count("`") % 2 == 0  # an answer cannot close its code span early
+
+
+def test_uploaded_tree_is_checked_rendered_off_screen_and_size_limited():
+    at = app()
+    good = fake_tree()
+    at.file_uploader(key="tree_upload").set_value(("t.json", good.to_json().encode(), "application/json")).run()
+    assert not at.exception and at.session_state["tree"].to_dict() == good.to_dict()
+    bad = good.to_dict()
+    bad["nodes"][1]["score"] = "0.9"
+    import json as _json
+
+    at.file_uploader(key="tree_upload").set_value(("bad.json", _json.dumps(bad).encode(), "application/json")).run()
+    assert not at.exception and any("not a ttc-viz tree" in e.value for e in at.error)
+    assert at.session_state["tree"].to_dict() == good.to_dict()  # the page kept its tree
+    at.run()  # and later reruns still work
+    assert not at.exception
+    from ui.common import MAX_UPLOAD_BYTES
+
+    big = b" " * (MAX_UPLOAD_BYTES + 1)
+    at.file_uploader(key="tree_upload").set_value(("big.json", big, "application/json")).run()
+    assert not at.exception and any("MB" in e.value for e in at.error)
+
+
+def test_a_tree_that_breaks_a_view_is_not_kept(monkeypatch):
+    from ui import common
+
+    def boom(tree):
+        raise ZeroDivisionError("view broke")
+
+    monkeypatch.setattr(common, "round_rows", boom)
+    tree = fake_tree()
+    at = app()
+    at.file_uploader(key="tree_upload").set_value(("t.json", tree.to_json().encode(), "application/json")).run()
+    assert any("cannot be shown" in e.value for e in at.error)
+    assert "tree" not in at.session_state
+
+
+def test_a_deep_uploaded_tree_loads_and_draws():
+    from ttc_viz.tree import SearchTree
+
+    t = SearchTree.new("best_of_n", {"n": 1, "aggregation": "last", "voting": "weighted"}, "deep?", None)
+    parent = 0
+    for i in range(1200):
+        parent = t.add(parent, f"step {i}", iteration=1, score=0.5,
+                       status="finished" if i == 1199 else "kept").id
+    at = app()
+    at.file_uploader(key="tree_upload").set_value(("d.json", t.to_json().encode(), "application/json")).run()
+    assert not at.exception, at.exception
+    assert len(at.session_state["tree"].nodes) == 1201
+
+
+def test_rescore_has_a_size_cap():
+    from ttc_viz.settings import MAX_RESCORE_STEPS
+    from ttc_viz.tree import SearchTree
+
+    t = SearchTree.new("best_of_n", {"n": 1, "aggregation": "last", "voting": "weighted"}, "big?", None)
+    for i in range(MAX_RESCORE_STEPS + 1):
+        t.add(0, f"s{i}", iteration=1, score=0.5, status="finished")
+    at = app()
+    at.session_state["tree"] = t
+    at.run()
+    assert not at.exception
+    assert at.button(key="wi_rescore").disabled
+
+
+def test_curves_page_opens_only_allowed_sweeps(tmp_path, monkeypatch):
+    at = app("curves.py")
+    assert not at.exception
+    assert len(at.text_input) == 0
+    from ttc_viz.sweep import SHIPPED_SWEEP
+
+    assert at.selectbox(key="cv_folder").options == ["the shipped sweep (data/sweep-smollm2)"]
+    assert at.selectbox(key="cv_folder").value == str(SHIPPED_SWEEP)
+
+
+def test_server_config_is_local_only_bounded_and_quiet():
+    import tomllib
+
+    cfg = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert cfg["server"]["address"] == "127.0.0.1"
+    assert 1 <= cfg["server"]["maxUploadSize"] <= 16
+    assert cfg["client"]["showErrorDetails"] == "none"
+    from ui.common import MAX_UPLOAD_BYTES
+
+    assert MAX_UPLOAD_BYTES == cfg["server"]["maxUploadSize"] * 1024 * 1024
+
+
+def test_make_run_binds_localhost_and_serve_opens_on_purpose():
+    import subprocess
+
+    run = subprocess.run(["make", "-n", "-B", "run"], cwd=ROOT, capture_output=True, text=True, timeout=60).stdout
+    assert "--server.address 127.0.0.1" in run
+    serve = subprocess.run(["make", "-n", "-B", "serve"], cwd=ROOT, capture_output=True, text=True, timeout=60).stdout
+    assert "--server.address 0.0.0.0" in serve
+
+
+def test_queue_message_is_plain_language():
+    from ui.common import queue_message
+
+    assert "next" in queue_message(1, 4)
+    assert "2 searches ahead" in queue_message(3, 4)
+
+
+def test_jsonl_upload_is_size_limited_and_shows_problems_as_text():
+    from ui.common import MAX_UPLOAD_BYTES
+
+    at = app()
+    at.radio(key="source").set_value("From a JSONL file").run()
+    row = '{"problem": "![x](http://evil.example/p.png) 2+3?", "answer": "5"}\n'
+    at.file_uploader(key="upload").set_value((("n" * 300) + ".jsonl", row.encode(), "application/json")).run()
+    assert not at.exception, at.exception
+    assert at.button(key="run").disabled is False
+    assert "\\]\\(http" in at.info[0].value  # escaped: shown, not fetched
+    at.file_uploader(key="upload").set_value(("big.jsonl", b" " * (MAX_UPLOAD_BYTES + 1), "application/json")).run()
+    assert not at.exception and any("MB" in w.value for w in at.warning)
+    assert at.button(key="run").disabled

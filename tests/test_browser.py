@@ -141,3 +141,113 @@ def test_curves_page_draws_the_shipped_sweep_and_a_click_picks_a_point(server, b
     out = Path(os.environ.get("TTC_VIZ_SCREENSHOTS", ROOT / ".pytest_cache"))
     out.mkdir(parents=True, exist_ok=True)
     assert d.save_screenshot(str(out / "curves.png"))
+
+
+PROBLEMS = [("Tom has 9 marbles and wins 5 more. How many marbles does Tom have now?", "14"),
+            ("A box holds 6 eggs. Mia buys 3 boxes. How many eggs does she have?", "18"),
+            ("Leo reads 12 pages on Monday and 7 on Tuesday. How many pages did he read?", "19"),
+            ("Sara had 20 stickers and gave 8 away. How many stickers are left?", "12"),
+            ("Ben has 4 bags with 5 apples each. How many apples does he have?", "20")]
+SMALL = {"Budget N": "4", "Beam width M": "2", "Max rounds": "2"}
+
+
+def _fill(d, text, answer):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    area = wait_for(lambda: d.find_elements(By.CSS_SELECTOR, "textarea"), 120)
+    ans = wait_for(lambda: d.find_elements(By.CSS_SELECTOR, "input[aria-label^='Ground-truth']"), 60)
+    boxes = wait_for(lambda: len(d.find_elements(By.CSS_SELECTOR, "input[aria-label='Max rounds']")) == 1, 60)
+    assert area and ans and boxes, "the Explore page did not render"
+    time.sleep(1)
+    for el, value in ((area[0], text), (ans[0], answer)):
+        el.send_keys(Keys.CONTROL, "a")
+        el.send_keys(Keys.DELETE)
+        el.send_keys(value, Keys.TAB)
+        time.sleep(0.5)
+    for label, value in SMALL.items():
+        box = d.find_element(By.CSS_SELECTOR, f"input[aria-label='{label}']")
+        box.send_keys(Keys.CONTROL, "a")
+        box.send_keys(value, Keys.ENTER)
+        time.sleep(0.8)
+    for label, value in SMALL.items():
+        assert d.find_element(By.CSS_SELECTOR, f"input[aria-label='{label}']").get_attribute("value") == value
+
+
+def _run_button(d):
+    from selenium.webdriver.common.by import By
+
+    return wait_for(lambda: [b for b in d.find_elements(By.TAG_NAME, "button")
+                             if "Run search" in b.text and b.is_enabled()], 30)
+
+
+def _tree_id(d):
+    from selenium.webdriver.common.by import By
+
+    for e in d.find_elements(By.XPATH, "//*[contains(text(), 'tree id ')]"):
+        words = e.text.split()
+        if "id" in words and words.index("id") + 1 < len(words):
+            return words[words.index("id") + 1]
+    return None
+
+
+def test_four_sessions_search_at_once_and_a_fifth_is_queued(server, browser):
+    """Five tabs = five sessions on one server (at most 4 searches at once by default): the
+    first four search concurrently and get the trees the same seeded searches give one after
+    another; the fifth waits in line with a message, then runs."""
+    from selenium.webdriver.common.by import By
+
+    d = browser
+    first = d.current_window_handle
+    tabs = []
+    for i, (text, answer) in enumerate(PROBLEMS):
+        if i:
+            d.switch_to.new_window("tab")
+        d.get(server)
+        _fill(d, text, answer)
+        tabs.append(d.current_window_handle)
+    before = {}
+    for h in tabs:  # press Run in all five, quickly
+        d.switch_to.window(h)
+        run = _run_button(d)
+        assert run
+        before[h] = _tree_id(d)  # the recorded example's id
+        run[0].click()
+    # One of the five waits in line (which one depends on which page reaches the queue first:
+    # the first Run also loads the model and the PRM, a minute or more on a busy CPU).
+    def queued_tab():
+        for h in tabs:
+            d.switch_to.window(h)
+            if "Queued:" in d.find_element(By.TAG_NAME, "body").text:
+                return h
+        return None
+
+    waiting = wait_for(queued_tab, 600, every=0.2)
+    assert waiting, "no search was shown as queued"
+    assert not d.find_elements(By.CSS_SELECTOR, "[data-testid='stException']")
+    ids = {}
+    for h in tabs:
+        d.switch_to.window(h)
+        got = wait_for(lambda: (_tree_id(d) if _tree_id(d) != before[h] and
+                                d.find_elements(By.XPATH, "//*[contains(., 'Selected answer')]") else None),
+                       600, every=2)
+        assert got, "a search did not finish"
+        ids[h] = got
+        assert not d.find_elements(By.CSS_SELECTOR, "[data-testid='stException']")
+    # the same searches, one after another, in this process
+    from ttc_viz.lm import load_generator
+    from ttc_viz.problems import make_problem
+    from ttc_viz.search import SearchConfig, run
+    from ttc_viz.verifiers import load_verifier
+    from ttc_viz.views import tree_fingerprint
+
+    gen, ver = load_generator("embedded"), load_verifier("prm")
+    for h, (text, answer) in zip(tabs, PROBLEMS):
+        cfg = SearchConfig(n=4, m=2, k=1, temperature=0.8, aggregation="last", voting="weighted", max_rounds=2,
+                           seed=0)
+        alone = run("beam", make_problem(text, answer), gen, ver, cfg)
+        assert ids[h] == tree_fingerprint(alone), f"the concurrent search of {text!r} differs from a lone run"
+    for h in tabs[1:]:
+        d.switch_to.window(h)
+        d.close()
+    d.switch_to.window(first)

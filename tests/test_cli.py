@@ -78,10 +78,10 @@ def test_presets_are_valid_and_listed(tmp_path):
     (["sweep", "--out", "/tmp/x-sweep-never", "--budgets", "2", "--strategies", "beam"], "no cell fits"),
     (["sweep", "--out", "/tmp/x-sweep-never", "--dataset", "/no/such.jsonl"], "not found"),
     (["report", "/no/such/sweep"], "no sweep results"),
-    (["eval-prm", "--n", "0"], "N must"),
+    (["eval-prm", "--n", "0"], "positive"),
     (["eval-prm", "--verifiers", "prm:/no/such.safetensors"], "PRM adapter not found"),
     (["eval-prm", "--json", "/no/such/dir/e.json"], "does not exist"),
-    (["train-prm", "--batch-size", "0"], "batch size"),
+    (["train-prm", "--batch-size", "0"], "positive"),
     (["train-prm", "--out", "/tmp/x-train-never", "--data", "/no/such/data"], "no MC-labelled data"),
 ])
 def test_bad_input_for_the_other_commands(args, msg):
@@ -115,3 +115,94 @@ def test_report_on_a_small_sweep(tmp_path):
     r = cli("report", str(tmp_path), "--json", "--no-figures")
     assert json.loads(r.stdout)["problems"] == 6
     assert (tmp_path / "summary.json").exists()
+
+
+# ---------------------------------------------------------------------------------------
+# Numbers, devices, levels and output paths are refused up front, in bounded time
+
+@pytest.mark.parametrize("args,msg", [
+    (["solve", "x", "--batch-size", "0"], "positive"),
+    (["solve", "x", "--batch-size", "-1"], "positive"),
+    (["solve", "x", "--n", "-4"], "positive"),
+    (["solve", "x", "--seed", "-1"], "non-negative"),
+    (["solve", "--dataset", "synthetic", "--index", "-2"], "non-negative"),
+    (["solve", "x", "--max-rounds", "-3"], "positive"),
+    (["solve", "x", "--n", "9" * 5000], "whole number"),
+    (["solve", "x", "--device", "bogus"], "unknown device"),
+    (["solve", "x", "--device", "cuda:x"], "unknown device"),
+    (["sweep", "--out", "o", "--batch-size", "0"], "positive"),
+    (["sweep", "--out", "o", "--levels", "1-100000000"], "levels"),
+    (["sweep", "--out", "o", "--levels", "3-1"], "levels"),
+    (["sweep", "--out", "o", "--budgets", ",".join(["1"] * 10_000)], "budgets"),
+    (["prm-data", "--out", "o", "--levels", "0-2"], "levels"),
+    (["prm-data", "--out", "o", "--batch-size", "-1"], "positive"),
+    (["eval-prm", "--levels", "1-99999999", "--problems", "3"], "levels"),
+    (["train-prm", "--batch-size", "0"], "positive"),
+    (["train-prm", "--device", "gpu0"], "unknown device"),
+])
+def test_bad_numbers_and_devices_fail_fast_in_one_short_line(args, msg):
+    r = cli(*args)
+    assert r.returncode == 2, r.stderr[-500:]
+    assert "Traceback" not in r.stderr
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and msg in lines[0], r.stderr[:500]
+    assert len(r.stderr) < 500
+
+
+def test_out_is_checked_before_the_search(tmp_path):
+    folder = tmp_path / "a_folder"
+    folder.mkdir()
+    r = cli("solve", "x", "--out", str(folder))
+    assert r.returncode == 2 and "is a folder" in r.stderr
+    r = cli("solve", "x", "--out", str(tmp_path / ("n" * 300 + ".json")))
+    assert r.returncode == 2 and "longer than" in r.stderr and "Traceback" not in r.stderr
+    data = tmp_path / "d.jsonl"
+    data.write_text(json.dumps({"problem": "1+1?", "answer": "2"}) + "\n")
+    before = data.read_text()
+    r = cli("solve", "--dataset", str(data), "--out", str(data))
+    assert r.returncode == 2 and "input file" in r.stderr
+    assert data.read_text() == before
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "geteuid") or __import__("os").geteuid() == 0,
+                    reason="root can write anywhere")
+def test_out_in_a_read_only_folder_is_refused(tmp_path):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
+    try:
+        r = cli("solve", "x", "--out", str(ro / "t.json"))
+        assert r.returncode == 2 and "permission" in r.stderr
+    finally:
+        ro.chmod(0o700)
+
+
+def test_a_tree_that_cannot_be_written_at_the_end_is_kept_elsewhere(tmp_path, monkeypatch, capsys):
+    from ttc_viz import cli as cli_mod
+    from ttc_viz.tree import SearchTree
+
+    t = SearchTree.new("beam", {"n": 1}, "1+1?", "2")
+    gone = tmp_path / "gone"
+    rc = cli_mod._save_tree(t, str(gone / "t.json"))  # the folder vanished during the search
+    err = capsys.readouterr().err
+    assert rc == 1 and "saved to" in err
+    spare = err.rsplit("saved to ", 1)[1].strip()
+    assert SearchTree.load(spare).problem["text"] == "1+1?"
+    __import__("os").unlink(spare)
+
+
+def test_levels_parse():
+    from ttc_viz.cli import _levels
+
+    assert _levels("1-3") == (1, 2, 3) and _levels("1,2,5") == (1, 2, 5) and _levels("2") == (2,)
+    for bad in ("1-100000000", "0-2", "6", "a", "1-", "", "1,,2"):
+        with pytest.raises(ValueError):
+            _levels(bad)
+
+
+def test_output_folders_are_checked_before_any_model_loads(tmp_path):
+    f = tmp_path / "afile"
+    f.write_text("x")
+    for cmd in (["sweep", "--out", str(f)], ["prm-data", "--out", str(f)]):
+        r = cli(*cmd)
+        assert r.returncode == 2 and "is a file" in r.stderr and "Traceback" not in r.stderr

@@ -79,13 +79,13 @@ def test_a_fresh_adapter_round_trips_and_scores_consistently(tmp_path):
     for b, s in zip(batched, single):
         assert b == pytest.approx(s, abs=1e-4)
     assert all(0.0 <= x <= 1.0 for s in batched for x in s)
-    # a damaged tensor set is caught when the weights are loaded
+    # a damaged tensor set is caught before the base model is loaded
     from safetensors.torch import save_file
 
     bad = tmp_path / "b.safetensors"
     meta = {"format": FORMAT, "base": "smollm2-135m-instruct", "config": json.dumps({"rank": 4, "layers": 2})}
     save_file({k: v for k, v in list(tensors.items())[:3]}, str(bad), metadata=meta)
-    with pytest.raises(VerifierError, match="do not match"):
+    with pytest.raises(VerifierError, match="not match"):
         load_learned_prm(bad, device="cpu")
 
 
@@ -99,3 +99,66 @@ def test_the_shipped_prm_is_small_and_selectable_but_not_the_default():
     assert find("smollm2-135m-embedded")["verifier"] == "symbolic"
     _, cfg, info = read_adapter(DEFAULT_ADAPTER)
     assert info["steps"] > 0 and info["examples"] > 0
+
+
+def _adapter_with(tmp_path, config=None, info=None, tensors=None):
+    from safetensors.torch import save_file
+
+    src, cfg, _ = read_adapter(DEFAULT_ADAPTER)
+    meta = {"format": FORMAT, "base": "smollm2-135m-instruct",
+            "config": json.dumps(config if config is not None else {
+                "rank": cfg.rank, "alpha": cfg.alpha, "layers": cfg.layers, "targets": list(cfg.targets),
+                "dropout": cfg.dropout}),
+            "info": json.dumps(info if info is not None else {})}
+    f = tmp_path / "a.safetensors"
+    save_file(tensors if tensors is not None else src, str(f), metadata=meta)
+    return f
+
+
+@pytest.mark.parametrize("config", [
+    {"rank": "16", "layers": 12},
+    {"rank": 16, "layers": 99},
+    {"rank": 0},
+    {"rank": 16, "layers": 12, "targets": "q_proj"},
+    {"rank": 16, "layers": 12, "targets": ["q_proj", "evil_proj"]},
+    {"rank": 16, "layers": 12, "dropout": "none"},
+    {"rank": 16, "layers": 12, "alpha": None},
+    [1, 2],
+])
+def test_adapter_metadata_of_wrong_types_fails_before_the_base_model_loads(tmp_path, config, monkeypatch):
+    import ttc_viz.verifiers.learned as learned
+
+    monkeypatch.setattr(learned, "build_net", lambda *a, **k: pytest.fail("the base model was loaded"))
+    f = _adapter_with(tmp_path, config=config)
+    with pytest.raises(VerifierError, match="damaged metadata|cannot use"):
+        learned.load_learned_prm(f)
+
+
+def test_adapter_info_must_be_an_object(tmp_path):
+    with pytest.raises(VerifierError, match="damaged metadata"):
+        read_adapter(_adapter_with(tmp_path, info=[1]))
+
+
+def test_adapter_tensors_of_wrong_shapes_fail_before_the_base_model_loads(tmp_path, monkeypatch):
+    import torch
+
+    import ttc_viz.verifiers.learned as learned
+
+    monkeypatch.setattr(learned, "build_net", lambda *a, **k: pytest.fail("the base model was loaded"))
+    src, _, _ = read_adapter(DEFAULT_ADAPTER)
+    for change in ({"head.weight": torch.zeros(1, 100)}, {"head.bias": torch.zeros(3)}):
+        with pytest.raises(VerifierError, match="does not match"):
+            learned.load_learned_prm(_adapter_with(tmp_path, tensors={**src, **change}))
+    fewer = dict(list(src.items())[:-1])
+    with pytest.raises(VerifierError, match="does not match"):
+        learned.load_learned_prm(_adapter_with(tmp_path, tensors=fewer))
+    k = next(k for k in src if k.endswith("lora_A.weight"))
+    with pytest.raises(VerifierError, match="does not match"):
+        learned.load_learned_prm(_adapter_with(tmp_path, tensors={**src, k: torch.zeros(8, 576)}))
+
+
+def test_the_shipped_adapter_passes_the_shape_check():
+    from ttc_viz.verifiers.learned import check_shapes
+
+    t, cfg, _ = read_adapter(DEFAULT_ADAPTER)
+    assert check_shapes(t, cfg) is None

@@ -107,3 +107,30 @@ def test_curves_figure_puts_strategies_at_their_nominal_budgets():
 
     with pytest.raises(ValueError, match="x axis"):
         curves_figure(rep, "all", "dollars")
+
+
+def test_layout_of_a_very_deep_chain_does_not_recurse():
+    """A valid chain of 1,200 steps (deeper than Python's recursion limit) lays out."""
+    from ttc_viz.tree import SearchTree
+
+    t = SearchTree.new("best_of_n", {"n": 1}, "deep?", None)
+    parent = 0
+    for i in range(1200):
+        parent = t.add(parent, f"step {i}", iteration=1, score=0.5,
+                       status="finished" if i == 1199 else "kept").id
+    pos = layout(t, [n.id for n in t.nodes])
+    assert len(pos) == 1201 and pos[1200] == (0.0, -1200.0)
+    assert tree_figure(t).data
+
+
+def test_iterative_layout_matches_the_tidy_rule():
+    t = tree(n=8, m=2, strategy="lookahead")
+    ids = [n.id for n in t.nodes]
+    pos = layout(t, ids)
+    for n in t.nodes:
+        kids = [c for c in t.nodes if c.parent == n.id]
+        if kids:
+            kids.sort(key=lambda c: (c.status == "rollout", c.id))
+            assert pos[n.id][0] == (pos[kids[0].id][0] + pos[kids[-1].id][0]) / 2
+    leaves = sorted(pos[n.id][0] for n in t.nodes if not any(c.parent == n.id for c in t.nodes))
+    assert leaves == [float(i) for i in range(len(leaves))]

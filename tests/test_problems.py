@@ -95,3 +95,25 @@ def test_gsm8k_answer_with_commas(tmp_path):
     f = tmp_path / "g.jsonl"
     f.write_text(json.dumps({"question": "q?", "answer": "lots\n#### 1,200"}))
     assert equivalent(load_jsonl(f)[0].answer, "1200")
+
+
+@pytest.mark.parametrize("row,msg", [
+    ({"problem": None, "answer": "2"}, "must be text"),
+    ({"problem": ["1+1"], "answer": "2"}, "must be text"),
+    ({"question": None, "answer": "#### 2"}, "must be text"),
+    ({"problem": "1+1?", "answer": {"x": 2}}, "answer"),
+])
+def test_null_or_non_text_problems_are_refused(tmp_path, row, msg):
+    import json
+
+    f = tmp_path / "d.jsonl"
+    f.write_text(json.dumps(row) + "\n")
+    with pytest.raises(ProblemError, match=msg):
+        load_jsonl(f)
+
+
+def test_utf8_byte_order_mark_is_accepted_in_jsonl(tmp_path):
+    f = tmp_path / "bom.jsonl"
+    f.write_bytes(b"\xef\xbb\xbf" + b'{"problem": "1+1?", "answer": 2}\n')
+    (p,) = load_jsonl(f)
+    assert p.text == "1+1?" and p.answer == "2"

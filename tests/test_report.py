@@ -76,3 +76,47 @@ def _int_keys(d):
 def test_missing_sweep_is_a_clear_error(tmp_path):
     with pytest.raises(ValueError, match="no sweep results"):
         build(tmp_path)
+
+
+def _summary_sweep(tmp_path):
+    cfg = SweepConfig(levels=(1, 2), problems=1, strategies=("best_of_n", "beam"), budgets=(1, 2, 4), ms=(2,),
+                      resamples=2)
+    run_sweep(FakeGenerator(), SymbolicVerifier(), cfg, tmp_path)
+    write_summary(tmp_path)
+    import shutil
+
+    shutil.rmtree(tmp_path / "cells")
+    return json.loads((tmp_path / "summary.json").read_text())
+
+
+@pytest.mark.parametrize("mutate", [
+    lambda s: s.__setitem__("rows", "all"),
+    lambda s: s["rows"][0].__setitem__("acc", "1"),
+    lambda s: s["rows"][0].__setitem__("budget", None),
+    lambda s: s["rows"][0].pop("config"),
+    lambda s: s["rows"].append(7),
+    lambda s: s.__setitem__("difficulty", []),
+    lambda s: s["difficulty"].__setitem__("x", {"oracle": "hard"}),
+    lambda s: s.pop("meta"),
+    lambda s: s["meta"]["config"].__setitem__("budgets", "1,2"),
+    lambda s: s.__setitem__("cells", "3"),
+    lambda s: s.clear(),
+])
+def test_malformed_summary_is_a_clear_error(tmp_path, mutate):
+    s = _summary_sweep(tmp_path)
+    mutate(s)
+    (tmp_path / "summary.json").write_text(json.dumps(s))
+    with pytest.raises(ValueError, match="damaged|malformed"):
+        build(tmp_path)
+
+
+def test_malformed_summary_in_the_cli_is_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    s = _summary_sweep(tmp_path)
+    s["rows"][0]["acc"] = None
+    (tmp_path / "summary.json").write_text(json.dumps(s))
+    r = subprocess.run([sys.executable, "-m", "ttc_viz.cli", "report", str(tmp_path), "--no-figures"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "Traceback" not in r.stderr and "damaged" in r.stderr

@@ -94,7 +94,7 @@ def test_trees_are_kept_and_cost_is_counted(tmp_path):
     s = cells[0]["summary"]
     assert s["generations"] == tree.cost.generations and s["tokens"] > 0
     assert s["flops"] == 0  # fakes have no parameters; the symbolic checker costs nothing
-    with pytest.raises(ValueError, match="no file"):
+    with pytest.raises(ValueError, match="no cell"):
         load_tree(tmp_path, "nope")
 
 
@@ -114,7 +114,7 @@ def test_damaged_cell_is_reported(tmp_path):
     run_sweep(FakeGenerator(), SymbolicVerifier(), small(strategies=("best_of_n",), problems=1), tmp_path)
     f = next((tmp_path / "cells").glob("*.json"))
     f.write_text("{not json")
-    with pytest.raises(ValueError, match="damaged; delete it and rerun"):
+    with pytest.raises(ValueError, match="damaged.*; delete it and rerun"):
         load_cells(tmp_path)
 
 
@@ -139,3 +139,55 @@ def test_search_budgets_can_stop_below_the_best_of_n_pool():
     cells = cfg.cells_for(Problem("q", "1", id="p"))
     assert max(c["budget"] for c in cells if c["strategy"] != "best_of_n") == 16
     assert [c["n"] for c in cells if c["strategy"] == "best_of_n"] == [64]
+
+
+def test_load_tree_cannot_leave_the_cells_folder(tmp_path):
+    run_sweep(FakeGenerator(), SymbolicVerifier(), small(strategies=("best_of_n",), problems=1, levels=(1,)), tmp_path)
+    secret = tmp_path / "secret.json"
+    secret.write_text(json.dumps({"tree": {}}))
+    for bad in ("../secret", "../../etc/passwd", "/etc/passwd", "a/b", "..", "", None, 5):
+        with pytest.raises(ValueError):
+            load_tree(tmp_path, bad)
+
+
+def test_cell_ids_from_file_names_are_safe(tmp_path):
+    from ttc_viz.sweep import _cell, safe_cell_id
+
+    c = _cell(Problem("x", "1", id="../../my data-3"), "beam", 4, 4, 2, 0)
+    assert safe_cell_id(c["id"]) == c["id"] and "/" not in c["id"] and ".." not in c["id"]
+
+
+@pytest.mark.parametrize("mutate", [
+    lambda r: r["summary"].__setitem__("pool", "many"),
+    lambda r: r["summary"]["pool"][0].__setitem__("value", "0.5"),
+    lambda r: r["summary"]["pool"][0].__setitem__("value", float("nan")),
+    lambda r: r["summary"].pop("tokens"),
+    lambda r: r["cell"].__setitem__("budget", "4"),
+    lambda r: r["cell"].__setitem__("id", "../../x"),
+    lambda r: r["cell"].__setitem__("strategy", "mcts"),
+    lambda r: r.__setitem__("summary", []),
+    lambda r: r.__setitem__("cell", None),
+])
+def test_malformed_cells_are_clear_errors(tmp_path, mutate):
+    run_sweep(FakeGenerator(), SymbolicVerifier(), small(strategies=("best_of_n",), problems=1, levels=(1,)), tmp_path)
+    f = next((tmp_path / "cells").glob("*.json"))
+    rec = json.loads(f.read_text())
+    mutate(rec)
+    f.write_text(json.dumps(rec))
+    with pytest.raises(ValueError, match="damaged"):
+        load_cells(tmp_path)
+
+
+def test_cells_are_written_through_the_shared_atomic_writer(tmp_path):
+    import ttc_viz.sweep as sweep
+
+    seen = []
+    orig = sweep.write_atomic
+    sweep.write_atomic = lambda p, d: (seen.append(p.name), orig(p, d))[1]
+    try:
+        run_sweep(FakeGenerator(), SymbolicVerifier(), small(strategies=("best_of_n",), problems=1, levels=(1,)),
+                  tmp_path)
+    finally:
+        sweep.write_atomic = orig
+    assert "sweep.json" in seen and any(n.endswith("--best_of_n-b16.json") for n in seen)
+    assert not list(tmp_path.rglob("*.tmp"))

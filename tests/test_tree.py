@@ -66,3 +66,130 @@ def test_inconsistent_trees_are_refused():
     d["nodes"][1]["score"] = 3.0
     with pytest.raises(TreeFormatError, match="score"):
         SearchTree.from_dict(d)
+
+
+# ---------------------------------------------------------------------------------------
+# Hostile or damaged files fail at load time with TreeFormatError, never later
+
+def _with(path, value):
+    d = small_tree().to_dict()
+    cur = d
+    for k in path[:-1]:
+        cur = cur[k]
+    cur[path[-1]] = value
+    return d
+
+
+@pytest.mark.parametrize("path,value", [
+    (("nodes", 1, "score"), "0.9"),                 # a string score
+    (("nodes", 1, "score"), float("nan")),
+    (("nodes", 1, "score"), True),
+    (("nodes", 1, "value"), "high"),
+    (("nodes", 1, "text"), 5),
+    (("nodes", 1, "text"), "x" * 30_000),
+    (("nodes", 1, "answer"), ["2"]),
+    (("nodes", 1, "answer"), "9" * 5_000),
+    (("nodes", 1, "iteration"), 10**12),
+    (("nodes", 1, "iteration"), 1.5),
+    (("nodes", 1, "tokens"), -3),
+    (("nodes", 1, "correct"), "yes"),
+    (("nodes", 1, "group"), None),
+    (("nodes", 1, "token_ids"), [1, "a"]),
+    (("nodes", 1, "token_ids"), list(range(5_000))),
+    (("nodes", 1, "depth"), 10**6),
+    (("nodes", 1), "node"),
+    (("problem",), None),
+    (("problem", "text"), None),
+    (("problem", "answer"), 21),
+    (("config", "aggregation"), "mean"),
+    (("config", "voting"), ["weighted"]),
+    (("config", "n"), "8"),
+    (("config", "x"), {"deep": 1}),
+    (("picks", "naive"), 3),
+    (("picks",), {"best": "2"}),
+    (("cost", "tokens_generated"), "many"),
+    (("cost", "wall_s"), float("inf")),
+    (("selected_answer",), 2),
+    (("stopped",), "no"),
+    (("strategy",), 7),
+    (("generator",), None),
+    (("format",), "something-else"),
+    (("version",), 99),
+])
+def test_wrong_field_types_and_ranges_are_refused(path, value):
+    with pytest.raises(TreeFormatError):
+        SearchTree.from_dict(_with(path, value))
+
+
+def test_token_ids_of_whole_numbers_are_accepted():
+    d = small_tree().to_dict()
+    d["nodes"][1]["token_ids"] = [1, 2, 3]
+    SearchTree.from_dict(d)
+
+
+@pytest.mark.parametrize("text", [
+    '{"strategy": "beam", "nodes": [], "problem": ' + "[" * 100_000 + "]" * 100_000 + "}",
+    '{"strategy": "beam", "nodes": [{"id": ' + "9" * 5_000 + '}], "problem": {"text": "x"}}',
+    '{"strategy": "beam", "problem": {"text": "x"}, "nodes": [{"id": 0, "parent": null, "depth": 0, '
+    '"iteration": 0, "text": "", "score": NaN, "status": "root"}]}',
+])
+def test_parser_level_attacks_are_format_errors(text):
+    with pytest.raises(TreeFormatError):
+        SearchTree.from_json(text)
+
+
+def test_a_huge_file_is_refused_before_parsing():
+    from ttc_viz.tree import MAX_TREE_BYTES
+
+    with pytest.raises(TreeFormatError, match="MB"):
+        SearchTree.from_json(" " * (MAX_TREE_BYTES + 1))
+
+
+def test_null_problem_is_not_the_text_none():
+    d = small_tree().to_dict()
+    d["problem"] = None
+    with pytest.raises(TreeFormatError, match="problem"):
+        SearchTree.from_dict(d)
+
+
+def test_utf8_byte_order_mark_is_accepted(tmp_path):
+    t = small_tree()
+    p = tmp_path / "bom.json"
+    p.write_bytes(b"\xef\xbb\xbf" + t.to_json().encode("utf-8"))
+    assert SearchTree.load(p).to_dict() == t.to_dict()
+    assert SearchTree.from_json(p.read_bytes()).to_dict() == t.to_dict()
+    assert SearchTree.from_json("\ufeff" + t.to_json()).to_dict() == t.to_dict()
+
+
+def test_a_deep_valid_chain_loads():
+    t = SearchTree.new("best_of_n", {"n": 1}, "deep?", None)
+    parent = 0
+    for i in range(1200):
+        parent = t.add(parent, f"s{i}", iteration=1, score=0.5).id
+    assert len(SearchTree.from_json(t.to_json()).nodes) == 1201
+
+
+def test_save_is_atomic_and_leaves_no_temporary_file(tmp_path, monkeypatch):
+    t = small_tree()
+    p = tmp_path / "t.json"
+    t.save(p)
+    before = p.read_text()
+    # a failure half-way through writing leaves the old file whole
+    import ttc_viz.io as tio
+
+    def boom(fd):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(tio.os, "fsync", boom)
+    t.problem["text"] = "changed"
+    with pytest.raises(OSError):
+        t.save(p)
+    assert p.read_text() == before
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["t.json"]
+
+
+def test_nan_never_reaches_a_file():
+    t = small_tree()
+    t.nodes[1].score = float("nan")
+    with pytest.raises(ValueError):
+        t.to_json()

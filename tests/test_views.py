@@ -61,3 +61,48 @@ def test_html_export_is_standalone():
 def test_png_export():
     png = figure_png(tree_figure(tree()), width=600, height=400)
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_fingerprint_ignores_timing_but_not_content():
+    from ttc_viz.views import tree_fingerprint
+
+    a = run("beam", P, FakeGenerator(), SymbolicVerifier(), SearchConfig(n=4, m=2, seed=1))
+    b = run("beam", P, FakeGenerator(), SymbolicVerifier(), SearchConfig(n=4, m=2, seed=1))
+    b.cost.wall_s += 5
+    assert tree_fingerprint(a) == tree_fingerprint(b) and len(tree_fingerprint(a)) == 12
+    c = run("beam", P, FakeGenerator(), SymbolicVerifier(), SearchConfig(n=4, m=2, seed=2))
+    assert tree_fingerprint(c) != tree_fingerprint(a)
+
+
+def test_png_export_in_the_app_reuses_one_browser(monkeypatch):
+    import kaleido
+
+    import ttc_viz.views as views
+
+    starts = []
+    monkeypatch.setattr(kaleido, "start_sync_server", lambda **kw: starts.append(kw))
+    monkeypatch.setattr(views, "_png_server_started", False)
+
+    class Fig:
+        class layout:
+            height = 100
+
+        def to_image(self, **kw):
+            return b"png"
+
+    assert views.figure_png(Fig(), persistent=True) == b"png"
+    assert views.figure_png(Fig(), persistent=True) == b"png"
+    assert len(starts) == 1
+
+
+def test_rescore_with_a_nan_verifier_keeps_scores_finite():
+    class NaN:
+        name = "nan"
+
+        def score_batch(self, problem, sols):
+            return [[float("nan")] * len(s) for s in sols]
+
+    t = run("beam", P, FakeGenerator(), SymbolicVerifier(), SearchConfig(n=4, m=2, seed=1))
+    other, _ = rescore(t, NaN())
+    assert all(n.score == 0.0 for n in other.nodes[1:])
+    other.to_json()

@@ -27,11 +27,39 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(2)
 
 
-def _positive_int(s: str) -> int:
+MAX_INT = 2**31 - 1  # larger is a typo; it would only mean hours of work or unbounded memory
+DEVICES = ("auto", "cpu", "cuda", "mps")
+
+
+def _whole(s: str, lo: int) -> int:
     try:
-        return int(s)
+        v = int(s.strip()) if len(s) <= 20 else None
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {s!r}") from None
+        v = None
+    if v is None:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {s[:40]!r}")
+    if not lo <= v <= MAX_INT:
+        kind = "a positive" if lo == 1 else "a non-negative"
+        raise argparse.ArgumentTypeError(f"expected {kind} whole number, got {v}")
+    return v
+
+
+def _positive_int(s: str) -> int:
+    """A whole number >= 1 (budgets, batch sizes, counts that must do something)."""
+    return _whole(s, 1)
+
+
+def _count(s: str) -> int:
+    """A whole number >= 0 (indices, seeds, counts where 0 means none)."""
+    return _whole(s, 0)
+
+
+def _device(s: str) -> str:
+    """auto, cpu, cuda, cuda:<index> or mps; anything else fails here, not inside torch."""
+    head, _, idx = s.partition(":")
+    if head in DEVICES and (not idx or (head == "cuda" and idx.isdigit() and len(idx) < 4)):
+        return s
+    raise argparse.ArgumentTypeError(f"unknown device {s[:40]!r}; use auto, cpu, cuda, cuda:<index> or mps")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,11 +73,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--answer", help="the ground-truth answer, to mark leaves right/wrong")
     s.add_argument("--dataset", help="'synthetic' or a MATH/GSM8K-style .jsonl file")
     s.add_argument("--level", type=_positive_int, default=1, help="synthetic difficulty 1-5 (default 1)")
-    s.add_argument("--index", type=_positive_int, default=0, help="problem index in the data set (default 0)")
+    s.add_argument("--index", type=_count, default=0, help="problem index in the data set (default 0)")
     s.add_argument("--strategy", default="beam", help="best_of_n | beam | lookahead | dvts (default beam)")
     s.add_argument("--n", type=_positive_int, default=8, help="budget N (default 8)")
     s.add_argument("--m", type=_positive_int, default=4, help="beam width M; must divide N (default 4)")
-    s.add_argument("--k", type=_positive_int, default=1, help="lookahead depth k (default 1)")
+    s.add_argument("--k", type=_count, default=1, help="lookahead depth k (default 1)")
     s.add_argument("--verifier", default=None,
                    help="symbolic (exact arithmetic checker; the embedded preset's default), prm (the project's "
                         "own learned PRM), answer-key (exact step labels for synthetic problems: what a perfect PRM "
@@ -59,12 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--voting", default="weighted", choices=VOTING_RULES, help="final pick (default weighted)")
     s.add_argument("--temperature", type=float, default=0.8, help="sampling temperature (default 0.8)")
     s.add_argument("--max-rounds", type=_positive_int, default=12, help="cap on search rounds (default 12)")
-    s.add_argument("--seed", type=_positive_int, default=0, help="random seed (default 0)")
+    s.add_argument("--seed", type=_count, default=0, help="random seed (default 0)")
     s.add_argument("--model", default="embedded",
                    help="'embedded' (SmolLM2-135M with the project's fine-tuned adapter, offline), "
                         "'embedded-base' (the base model), 'embedded:<adapter file>', a preset name from "
                         "'ttc-viz models', or a Hugging Face model id / local folder")
-    s.add_argument("--device", default="auto", help="auto | cpu | cuda (default auto)")
+    s.add_argument("--device", default="auto", type=_device, help="auto | cpu | cuda (default auto)")
     s.add_argument("--batch-size", type=_positive_int, default=64, help="sequences decoded together (default 64)")
     s.add_argument("--trust-remote-code", action="store_true",
                    help="allow a hub model's own Python code to run (only for models you trust)")
@@ -98,7 +126,7 @@ def cmd_solve(a) -> int:
                        voting=a.voting, max_rounds=a.max_rounds, seed=a.seed)
     cfg.check(a.strategy)
     if a.out:
-        _check_writable(a.out)
+        _check_writable(a.out, inputs=[a.dataset])
     from .lm import load_generator
     from .presets import find
 
@@ -131,17 +159,74 @@ def cmd_solve(a) -> int:
         bar.close()
     print(summary(tree))
     if a.out:
-        tree.save(a.out)
-        print(f"tree written to {a.out}")
+        return _save_tree(tree, a.out)
     return 0
 
 
-def _check_writable(path: str) -> None:
+def _save_tree(tree, out: str) -> int:
+    """Save the tree; if that fails after all (the disk filled, the folder vanished), keep it
+    in the temporary folder instead of losing the search, and say where."""
+    import os
+    import tempfile
+
+    try:
+        tree.save(out)
+        print(f"tree written to {out}")
+        return 0
+    except OSError as e:
+        fd, spare = tempfile.mkstemp(prefix="ttc-viz-tree-", suffix=".json")
+        os.close(fd)
+        tree.save(spare)
+        print(f"ttc-viz: error: could not write {out} ({e.strerror or e}); the tree was saved to {spare}",
+              file=sys.stderr)
+        return 1
+
+
+def _check_writable(path: str, inputs=()) -> None:
+    """Refuse an output path that cannot be written, before any model is loaded or any
+    search runs: a folder, a missing or read-only folder, a name too long for the file
+    system, or one of the command's own input files."""
     import os
 
-    d = os.path.dirname(os.path.abspath(path))
+    if not path or not path.strip():
+        raise ValueError("the output path is empty")
+    full = os.path.abspath(path)
+    d, name = os.path.split(full)
+    if os.path.isdir(full):
+        raise ValueError(f"cannot write {path}: it is a folder; give a file name")
     if not os.path.isdir(d):
         raise ValueError(f"cannot write {path}: folder {d} does not exist")
+    try:
+        name_max = os.pathconf(d, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        name_max = 255
+    if len(name.encode("utf-8", "surrogateescape")) > name_max:
+        raise ValueError(f"cannot write {path[:60]}...: the file name is longer than this file system allows "
+                         f"({name_max} bytes)")
+    if not os.access(d, os.W_OK | os.X_OK) or (os.path.exists(full) and not os.access(full, os.W_OK)):
+        raise ValueError(f"cannot write {path}: permission denied")
+    for src in inputs:
+        if src and os.path.exists(src) and os.path.exists(full) and os.path.samefile(src, full):
+            raise ValueError(f"--out {path} is the input file {src}; writing there would destroy it")
+
+
+def _check_out_dir(path: str, inputs=()) -> None:
+    """An output folder: a folder or nothing yet (under a writable parent), never an input."""
+    import os
+
+    if not path or not path.strip():
+        raise ValueError("the output folder is empty")
+    full = os.path.abspath(path)
+    if os.path.exists(full) and not os.path.isdir(full):
+        raise ValueError(f"--out {path} is a file; give a folder")
+    for src in inputs:
+        if src and os.path.exists(src) and os.path.abspath(src).startswith(full + os.sep):
+            raise ValueError(f"--out {path} holds the input {src}; use another folder")
+    probe = full
+    while not os.path.exists(probe):
+        probe = os.path.dirname(probe)
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise ValueError(f"cannot write {path}: permission denied")
 
 
 def _quiet_libraries(a) -> None:
@@ -225,6 +310,7 @@ def cmd_prm_data(a) -> int:
     cfg = MCConfig(levels=levels, problems_per_level=a.problems, samples=a.samples, rollouts=a.rollouts,
                    temperature=a.temperature, seed=a.seed, start_index=a.start, labels=a.labels)
     cfg.check()
+    _check_out_dir(a.out)
     from .lm import load_generator
     from .lm.hf import HFConfig
 
@@ -321,6 +407,7 @@ def cmd_train_gen(a) -> int:
                          bf16=not a.fp32, levels=_levels(a.levels),
                          lora=LoraSettings(rank=a.rank, alpha=2 * a.rank, layers=a.layers))
     cfg.check()
+    _check_out_dir(a.out)
     if a.minutes is not None and a.minutes <= 0:
         raise ValueError(f"--minutes must be positive, got {a.minutes}")
     _quiet_libraries(a)
@@ -352,6 +439,7 @@ def cmd_train_gen(a) -> int:
 
 def cmd_eval_prm(a) -> int:
     import json
+    import os
 
     from .prm_eval import EvalConfig, run_eval, summarize, table
     from .verifiers import check_spec, load_verifier
@@ -361,6 +449,8 @@ def cmd_eval_prm(a) -> int:
     cfg.check()
     if a.json:
         _check_writable(a.json)
+        if a.records and os.path.abspath(a.json).startswith(os.path.abspath(a.records) + os.sep):
+            raise ValueError(f"--json {a.json} is inside the --records folder; write it elsewhere")
     names = [v.strip() for v in a.verifiers.split(",") if v.strip()]
     if not names:
         raise ValueError("--verifiers needs at least one verifier, e.g. prm,symbolic")
@@ -389,16 +479,22 @@ def cmd_eval_prm(a) -> int:
     summ = summarize(recs, cfg, names)
     print(table(summ))
     if a.json:
-        Path(a.json).write_text(json.dumps(summ, indent=1))
+        from .io import write_atomic
+
+        write_atomic(a.json, json.dumps(summ, indent=1))
         print(f"written to {a.json}")
     return 0
 
 
-def _ints(s: str, what: str) -> tuple:
+def _ints(s: str, what: str, most: int = 64) -> tuple:
+    parts = [x for x in s.split(",") if x.strip()]
+    bad = f"{what} must be up to {most} comma-separated whole numbers, e.g. 1,2,4,8; got {s[:40]!r}"
+    if len(parts) > most or any(len(x) > 20 for x in parts):
+        raise ValueError(bad)
     try:
-        vals = tuple(int(x) for x in s.split(",") if x.strip())
+        vals = tuple(int(x) for x in parts)
     except ValueError:
-        raise ValueError(f"{what} must be comma-separated whole numbers, e.g. 1,2,4,8; got {s!r}") from None
+        raise ValueError(bad) from None
     if not vals:
         raise ValueError(f"{what} is empty")
     return vals
@@ -415,6 +511,7 @@ def cmd_sweep(a) -> int:
                       search_budgets=_ints(a.search_budgets, "--search-budgets") if a.search_budgets else None,
                       resamples=a.resamples, temperature=a.temperature, max_rounds=a.max_rounds, seed=a.seed)
     cfg.check()
+    _check_out_dir(a.out, inputs=[a.dataset])
     probs = cfg.problem_list()  # a bad data set fails here, before any model loads
     total = sum(len(cfg.cells_for(p)) for p in probs)
     _quiet_libraries(a)
@@ -463,14 +560,16 @@ def cmd_report(a) -> int:
         from .plots import curves_figure
         from .views import figure_html, figure_png
 
+        from .io import write_atomic
+
         figdir = Path(a.dir) / "figures"
         figdir.mkdir(exist_ok=True)
         fig = curves_figure(rep, "all")
-        (figdir / "accuracy.html").write_text(figure_html(fig), encoding="utf-8")
+        write_atomic(figdir / "accuracy.html", figure_html(fig))
         try:
-            (figdir / "accuracy.png").write_bytes(figure_png(fig, width=1000, height=520))
+            write_atomic(figdir / "accuracy.png", figure_png(fig, width=1000, height=520))
             for b in [k for k in rep["curves"] if k != "all"]:
-                (figdir / f"accuracy-bin{b}.png").write_bytes(figure_png(curves_figure(rep, b), width=1000, height=520))
+                write_atomic(figdir / f"accuracy-bin{b}.png", figure_png(curves_figure(rep, b), width=1000, height=520))
         except Exception as e:  # noqa: BLE001 - PNG needs a Chrome/Chromium; HTML always works
             print(f"(PNG figures skipped: {e})", file=sys.stderr)
         print(f"figures written to {figdir}", file=sys.stderr)
@@ -479,14 +578,26 @@ def cmd_report(a) -> int:
     return 0
 
 
+MAX_LEVEL = 5  # the synthetic set's levels (and MATH's)
+
+
 def _levels(s: str) -> tuple:
+    """``1-3`` or ``1,2,5``, each level 1-5: checked before any range is built, so a typo
+    such as 1-100000000 is one short error line, not a hundred-million-element tuple."""
+    bad = f"levels must look like 1-3 or 1,2,5 with levels 1-{MAX_LEVEL}; got {s[:40]!r}"
     try:
         if "-" in s:
-            lo, hi = (int(x) for x in s.split("-", 1))
-            return tuple(range(lo, hi + 1))
-        return tuple(int(x) for x in s.split(","))
+            lo, hi = (int(x) for x in s.split("-", 1) if len(x) <= 20)
+            vals = (lo, hi)
+        else:
+            vals = tuple(int(x) for x in s.split(",") if len(x) <= 20)
+            if len(vals) != len(s.split(",")):
+                raise ValueError
     except ValueError:
-        raise ValueError(f"levels must look like 1-3 or 1,2,5; got {s!r}") from None
+        raise ValueError(bad) from None
+    if not vals or any(not 1 <= v <= MAX_LEVEL for v in vals) or ("-" in s and vals[0] > vals[1]):
+        raise ValueError(bad)
+    return tuple(range(vals[0], vals[1] + 1)) if "-" in s else tuple(dict.fromkeys(vals))
 
 
 def main(argv=None) -> int:
@@ -504,13 +615,13 @@ def main(argv=None) -> int:
     d.add_argument("--out", required=True, help="output folder (shards/ and config.json)")
     d.add_argument("--levels", default="1-3", help="synthetic levels, e.g. 1-3 or 1,2,5 (default 1-3)")
     d.add_argument("--problems", type=_positive_int, default=20, help="problems per level (default 20)")
-    d.add_argument("--start", type=_positive_int, default=0, help="first problem index per level (default 0)")
+    d.add_argument("--start", type=_count, default=0, help="first problem index per level (default 0)")
     d.add_argument("--samples", type=_positive_int, default=4, help="solutions per problem (default 4)")
     d.add_argument("--rollouts", type=_positive_int, default=8, help="K rollouts per step prefix (default 8)")
     d.add_argument("--temperature", type=float, default=0.8)
-    d.add_argument("--seed", type=_positive_int, default=0)
+    d.add_argument("--seed", type=_count, default=0)
     d.add_argument("--model", default="embedded")
-    d.add_argument("--device", default="auto")
+    d.add_argument("--device", default="auto", type=_device)
     d.add_argument("--labels", default="mc", choices=("mc", "oracle"),
                    help="mc: K rollouts per step (Math-Shepherd); oracle: the answer key's exact labels, no "
                         "rollouts (synthetic problems; seconds instead of minutes)")
@@ -525,25 +636,25 @@ def main(argv=None) -> int:
                               "--problems 0 --synthetic-steps 900 --mc-steps 100")
     t.add_argument("--out", default="models/smollm2-prm", help="output folder (default models/smollm2-prm)")
     t.add_argument("--data", default="data/prm-mc-smollm2", help="MC-labelled data folder (default data/prm-mc-smollm2)")
-    t.add_argument("--problems", type=_positive_int, default=0,
+    t.add_argument("--problems", type=_count, default=0,
                    help="first MC-label this many training problems per level into --data (resumes; default 0: "
                         "use the data already there)")
     t.add_argument("--levels", default="1-3", help="levels for new MC labels (default 1-3)")
     t.add_argument("--samples", type=_positive_int, default=4, help="solutions per problem for MC labels (default 4)")
     t.add_argument("--rollouts", type=_positive_int, default=8, help="K rollouts per step (default 8)")
-    t.add_argument("--synthetic-steps", type=_positive_int, default=900, help="stage-1 steps (default 900)")
-    t.add_argument("--mc-steps", type=_positive_int, default=100, help="stage-2 steps (default 100)")
+    t.add_argument("--synthetic-steps", type=_count, default=900, help="stage-1 steps (default 900)")
+    t.add_argument("--mc-steps", type=_count, default=100, help="stage-2 steps (default 100)")
     t.add_argument("--batch-size", type=_positive_int, default=32, help="solutions per step (default 32)")
     t.add_argument("--lr", type=float, default=3e-4, help="peak learning rate (default 3e-4)")
     t.add_argument("--layers", type=_positive_int, default=12, help="top layers given LoRA (default 12 of 30)")
     t.add_argument("--rank", type=_positive_int, default=16, help="LoRA rank (default 16)")
     t.add_argument("--minutes", type=float, help="stop (checkpointed) after this many minutes")
     t.add_argument("--save-every", type=_positive_int, default=50)
-    t.add_argument("--eval-every", type=_positive_int, default=100, help="validation AUROC every this many steps")
+    t.add_argument("--eval-every", type=_count, default=100, help="validation AUROC every this many steps")
     t.add_argument("--valid-size", type=_positive_int, default=256, help="held-out solutions for the validation AUROC")
     t.add_argument("--fp32", action="store_true", help="no bfloat16 autocast")
-    t.add_argument("--seed", type=_positive_int, default=0)
-    t.add_argument("--device", default="auto")
+    t.add_argument("--seed", type=_count, default=0)
+    t.add_argument("--device", default="auto", type=_device)
     t.add_argument("--quiet", action="store_true")
     g = sub.add_parser("train-gen", help="fine-tune the embedded generator (a LoRA adapter) on synthetic solutions",
                        description="Train a LoRA adapter that teaches the embedded SmolLM2 the step format search uses, "
@@ -562,8 +673,8 @@ def main(argv=None) -> int:
     g.add_argument("--minutes", type=float, help="stop (checkpointed) after this many minutes")
     g.add_argument("--save-every", type=_positive_int, default=10)
     g.add_argument("--fp32", action="store_true", help="no bfloat16 autocast")
-    g.add_argument("--seed", type=_positive_int, default=0)
-    g.add_argument("--device", default="auto")
+    g.add_argument("--seed", type=_count, default=0)
+    g.add_argument("--device", default="auto", type=_device)
     g.add_argument("--quiet", action="store_true")
     e = sub.add_parser("eval-prm", help="step AUROC and best-of-n accuracy of verifiers on held-out problems",
                        description="Sample N solutions per held-out synthetic problem (test split) with the embedded "
@@ -576,7 +687,7 @@ def main(argv=None) -> int:
     e.add_argument("--problems", type=_positive_int, default=102, help="problems in all, spread over --levels (default 102)")
     e.add_argument("--levels", default="1-3", help="synthetic levels (default 1-3)")
     e.add_argument("--n", type=_positive_int, default=16, help="samples per problem, N (default 16)")
-    e.add_argument("--mc-samples", type=int, default=0,
+    e.add_argument("--mc-samples", type=_count, default=0,
                    help="solutions per problem whose steps also get Monte Carlo labels, a secondary AUROC "
                         "(default 0: off; each costs K rollouts per step)")
     e.add_argument("--rollouts", type=_positive_int, default=4, help="K rollouts per step for MC labels (default 4)")
@@ -584,10 +695,10 @@ def main(argv=None) -> int:
                    help="generator: embedded (fine-tuned, the default) or embedded-base (the base model)")
     e.add_argument("--verifiers", default="prm,symbolic",
                    help="comma-separated verifiers (default prm,symbolic; answer-key gives the perfect-PRM ceiling)")
-    e.add_argument("--seed", type=_positive_int, default=0)
+    e.add_argument("--seed", type=_count, default=0)
     e.add_argument("--json", help="write the summary (tables and curves) as JSON here")
     e.add_argument("--records", help="keep per-problem samples, scores and labels in this folder; reruns resume")
-    e.add_argument("--device", default="auto")
+    e.add_argument("--device", default="auto", type=_device)
     e.add_argument("--quiet", action="store_true")
     w = sub.add_parser("sweep", help="accuracy versus budget: every problem x strategy x budget (resumable)",
                        description="Run every (problem, strategy, budget, M, k) cell and store every tree, one file "
@@ -608,10 +719,10 @@ def main(argv=None) -> int:
     w.add_argument("--resamples", type=_positive_int, default=16, help="best-of-n subsets per budget (default 16)")
     w.add_argument("--temperature", type=float, default=0.8)
     w.add_argument("--max-rounds", type=_positive_int, default=12)
-    w.add_argument("--seed", type=_positive_int, default=0)
+    w.add_argument("--seed", type=_count, default=0)
     w.add_argument("--verifier", default=None, help="as for solve (default: the preset's, symbolic for the embedded model)")
     w.add_argument("--model", default="embedded")
-    w.add_argument("--device", default="auto")
+    w.add_argument("--device", default="auto", type=_device)
     w.add_argument("--batch-size", type=_positive_int, default=64)
     w.add_argument("--trust-remote-code", action="store_true")
     w.add_argument("--quiet", action="store_true")
@@ -631,6 +742,10 @@ def main(argv=None) -> int:
                 "report": cmd_report}[a.cmd](a)
     except (ProblemError, ValueError, GeneratorError, VerifierError, TreeFormatError) as e:
         print(f"ttc-viz: error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:  # a file or folder that cannot be read or written
+        where = f": {e.filename}" if getattr(e, "filename", None) else ""
+        print(f"ttc-viz: error: {e.strerror or e}{where}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("ttc-viz: interrupted", file=sys.stderr)

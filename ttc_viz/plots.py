@@ -1,7 +1,7 @@
 """Pure functions from search data to plotly figures (no UI code here).
 
 ``tree_figure(tree, ...)`` draws a SearchTree top-down: depth downwards, solutions side by
-side. networkx gives the traversal; positions come from a tidy layered layout (leaves on
+side. Positions come from a tidy layered layout (leaves on
 consecutive columns, a parent centred over its children), which stays readable where a
 force layout turns into a hairball. Colour = verifier score (with a colour bar); pruned
 branches faded; lookahead rollouts as small diamonds on dotted edges; the selected
@@ -45,26 +45,37 @@ def visible_nodes(tree: SearchTree, iteration: int | None = None, show_pruned: b
 
 
 def layout(tree: SearchTree, ids: list[int]) -> dict[int, tuple[float, float]]:
-    """Tidy layered positions: x = leaf column (parents centred), y = -depth."""
-    g = tree.to_networkx().subgraph(ids)
-    pos: dict[int, tuple[float, float]] = {}
-    next_col = [0.0]
+    """Tidy layered positions: x = leaf column (parents centred), y = -depth.
 
-    def place(u: int) -> float:
-        kids = sorted(g.successors(u))
+    Iterative (an explicit stack, post-order), so a chain thousands of steps deep lays
+    out like any other tree instead of exhausting Python's recursion limit."""
+    idset = set(ids)
+    kids: dict[int, list[int]] = {}
+    for i in sorted(idset):
+        p = tree.nodes[i].parent
+        if p is not None and p in idset:
+            kids.setdefault(p, []).append(i)
+    for k in kids.values():
         # rollouts after the real children, so the main tree reads first
-        kids.sort(key=lambda k: tree.nodes[k].status == "rollout")
-        if not kids:
-            x = next_col[0]
-            next_col[0] += 1.0
+        k.sort(key=lambda c: (tree.nodes[c].status == "rollout", c))
+    pos: dict[int, tuple[float, float]] = {}
+    if 0 not in idset:
+        return pos
+    col = 0.0
+    stack: list[tuple[int, bool]] = [(0, False)]
+    while stack:
+        u, expanded = stack.pop()
+        ch = kids.get(u, [])
+        if not ch:
+            x = col
+            col += 1.0
+        elif not expanded:
+            stack.append((u, True))
+            stack.extend((c, False) for c in reversed(ch))  # first child is placed first
+            continue
         else:
-            xs = [place(k) for k in kids]
-            x = (xs[0] + xs[-1]) / 2
+            x = (pos[ch[0]][0] + pos[ch[-1]][0]) / 2
         pos[u] = (x, -float(tree.nodes[u].depth))
-        return x
-
-    if 0 in g:  # recursion depth = tree depth: at most max_rounds + k levels
-        place(0)
     return pos
 
 

@@ -28,6 +28,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from .io import recover_dir, replace_dir, write_atomic
 from .metrics import auroc  # noqa: F401  (re-exported: older callers import it from here)
 from .problems import Problem, synthetic
 
@@ -220,6 +221,7 @@ def train(out_dir: str | Path, cfg: TrainConfig, mc_records: list[dict], *, devi
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     ckpt_dir = out / "checkpoint"
+    recover_dir(ckpt_dir)
     net, tok, dev = build_net(device, adapter or AdapterConfig())
     params = [p for p in net.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=0.0)
@@ -257,15 +259,13 @@ def train(out_dir: str | Path, cfg: TrainConfig, mc_records: list[dict], *, devi
         tmp.mkdir(exist_ok=True)
         save_adapter(net, tmp / "adapter.safetensors", info)
         torch.save(opt.state_dict(), tmp / "optimizer.pt")
-        (tmp / "state.json").write_text(json.dumps(state))
-        if ckpt_dir.exists():
-            import shutil
-
-            shutil.rmtree(ckpt_dir)
-        tmp.rename(ckpt_dir)
+        write_atomic(tmp / "state.json", json.dumps(state))
+        # the old checkpoint is moved aside, not deleted, until the new one has its name:
+        # killed in between, recover_dir (at the next start) puts a complete one back
+        replace_dir(tmp, ckpt_dir)
         if final:
             save_adapter(net, out / "adapter.safetensors", info)
-            (out / "training.json").write_text(json.dumps({**info, "history": state["history"]}, indent=1))
+            write_atomic(out / "training.json", json.dumps({**info, "history": state["history"]}, indent=1))
 
     net.train()
     t_start = time.perf_counter()

@@ -142,6 +142,14 @@ def _gsm8k_answer(raw: str) -> str:
     return raw.rsplit("####", 1)[1].strip().replace(",", "")
 
 
+def _check_fields(text, answer, name: str) -> None:
+    """A problem must be text (a null is not the problem "None"); an answer text, a number or null."""
+    if not isinstance(text, str):
+        raise ProblemError(f"'{name}' must be text, got {type(text).__name__ if text is not None else 'null'}")
+    if answer is not None and (isinstance(answer, bool) or not isinstance(answer, (str, int, float))):
+        raise ProblemError(f"'answer' must be text or a number, got {type(answer).__name__}")
+
+
 def load_jsonl(path: str | Path, limit: int | None = None) -> list[Problem]:
     """Read MATH-style or GSM8K-style JSONL. Raises ProblemError naming the file and line."""
     p = Path(path)
@@ -151,7 +159,7 @@ def load_jsonl(path: str | Path, limit: int | None = None) -> list[Problem]:
         raise ProblemError(f"dataset path is a folder, not a .jsonl file: {p}")
     out: list[Problem] = []
     try:
-        fh = p.open(encoding="utf-8")
+        fh = p.open(encoding="utf-8-sig")  # a byte-order mark (some editors write one) is fine
         lines = fh.read().splitlines()
         fh.close()
     except UnicodeDecodeError:
@@ -168,6 +176,7 @@ def load_jsonl(path: str | Path, limit: int | None = None) -> list[Problem]:
         try:
             if "problem" in row:
                 text, ans = row["problem"], row.get("answer")
+                _check_fields(text, ans, "problem")
                 level = row.get("level")
                 if isinstance(level, str):  # MATH writes "Level 3"
                     digits = "".join(ch for ch in level if ch.isdigit())
@@ -176,6 +185,7 @@ def load_jsonl(path: str | Path, limit: int | None = None) -> list[Problem]:
                 prob = make_problem(str(text), None if ans is None else str(ans), level=level,
                                     source=p.name, id=f"{p.stem}-{len(out)}", meta=meta)
             elif "question" in row:
+                _check_fields(row["question"], row.get("answer", ""), "question")
                 ans = _gsm8k_answer(str(row.get("answer", "")))
                 prob = make_problem(str(row["question"]), ans, source=p.name, id=f"{p.stem}-{len(out)}")
             else:

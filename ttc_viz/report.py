@@ -22,7 +22,8 @@ import json
 import math
 from pathlib import Path
 
-from .sweep import difficulty, load_cells, rows_from_cells
+from .io import write_atomic
+from .sweep import _number, _whole, check_meta, difficulty, load_cells, rows_from_cells
 
 BIN_KINDS = ("oracle", "predicted")
 N_BINS = 5
@@ -136,18 +137,50 @@ def efficiency(curve_all: dict, co_all: dict) -> dict:
             "multiple": (largest / hit) if hit else None}
 
 
+ROW_NUMBERS = ("acc", "sd", "generations", "tokens", "flops")
+
+
+def check_summary(s, where: str) -> None:
+    """ValueError unless a summary.json has meta, rows, difficulty and cells of the right types."""
+    if not isinstance(s, dict) or not isinstance(s.get("rows"), list) or not isinstance(s.get("difficulty"), dict):
+        raise ValueError(f"{where} is damaged (expected meta, rows, difficulty and cells)")
+    check_meta(s.get("meta"), where)
+    if not _whole(s.get("cells"), 0, 10**9):
+        raise ValueError(f"{where} is damaged (cells must be a whole number)")
+    for r in s["rows"]:
+        if not (isinstance(r, dict) and all(isinstance(r.get(k), str) for k in ("problem_id", "strategy", "config", "cell"))
+                and _whole(r.get("budget"), 0, 10**6) and all(_number(r.get(k)) for k in ROW_NUMBERS)
+                and r["acc"] <= 1):
+            raise ValueError(f"{where} is damaged (a row lacks problem_id, config, budget or a number)")
+    for pid, x in s["difficulty"].items():
+        if not (isinstance(x, dict) and all(_number(x.get(k), 0.0, 1.0) for k in BIN_KINDS)):
+            raise ValueError(f"{where} is damaged (difficulty of {str(pid)[:40]})")
+
+
 def build(sweep_dir: str | Path, bin_kind: str = "oracle") -> dict:
-    """Everything the report and the app's curves page show, from one sweep folder."""
+    """Everything the report and the app's curves page show, from one sweep folder.
+    A damaged or foreign folder is a ValueError saying which file, never a traceback."""
+    if bin_kind not in BIN_KINDS:
+        raise ValueError(f"bin kind must be one of {', '.join(BIN_KINDS)}, got {bin_kind!r}")
     d = Path(sweep_dir)
+    try:
+        return _build(d, bin_kind)
+    except (KeyError, TypeError, AttributeError, IndexError, ZeroDivisionError, RecursionError) as e:
+        # every field is checked on reading; this is the net under those checks
+        raise ValueError(f"{d} holds malformed sweep results ({type(e).__name__}: {str(e)[:80]})") from None
+
+
+def _build(d: Path, bin_kind: str) -> dict:
     if (d / "cells").is_dir() and any((d / "cells").glob("*.json")):
         meta, cells = load_cells(d)
         rows, diff = rows_from_cells(meta, cells), difficulty(cells)
         n_cells = len(cells)
     elif (d / SUMMARY).exists():
         try:
-            s = json.loads((d / SUMMARY).read_text())
-        except json.JSONDecodeError as e:
-            raise ValueError(f"{d / SUMMARY} is damaged ({e})") from None
+            s = json.loads((d / SUMMARY).read_text(encoding="utf-8-sig"))
+        except (ValueError, RecursionError) as e:
+            raise ValueError(f"{d / SUMMARY} is damaged ({str(e)[:100]})") from None
+        check_summary(s, str(d / SUMMARY))
         meta, rows, diff, n_cells = s["meta"], s["rows"], s["difficulty"], s["cells"]
     else:
         raise ValueError(f"{d} holds no sweep results (no cells/ and no {SUMMARY}); run `ttc-viz sweep --out {d}`")
@@ -169,9 +202,7 @@ def write_summary(sweep_dir: str | Path) -> Path:
     d = Path(sweep_dir)
     meta, cells = load_cells(d)
     out = {"meta": meta, "rows": rows_from_cells(meta, cells), "difficulty": difficulty(cells), "cells": len(cells)}
-    p = d / SUMMARY
-    p.write_text(json.dumps(out, separators=(",", ":")))
-    return p
+    return write_atomic(d / SUMMARY, json.dumps(out, separators=(",", ":"), allow_nan=False))
 
 
 def text_report(rep: dict) -> str:

@@ -18,12 +18,14 @@ Cost per cell: generations, tokens (generated + prompt), PRM tokens read, and FL
 from __future__ import annotations
 
 import json
-import os
+import math
+import re
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .costs import inference_flops
+from .io import write_atomic
 from .grading import grade
 from .pools import pass_at_1, pool_accuracy
 from .prm_data import hash_id
@@ -96,8 +98,19 @@ class SweepConfig:
         return cells
 
 
+CELL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+=-]{0,199}")
+
+
+def safe_cell_id(cid) -> str:
+    """A cell id that can only name a file inside ``cells/`` (no folders, no ``..``)."""
+    if not isinstance(cid, str) or not CELL_ID.fullmatch(cid) or ".." in cid:
+        raise ValueError(f"not a cell id: {str(cid)[:60]!r}")
+    return cid
+
+
 def _cell(p: Problem, strategy: str, budget: int, n: int, m: int, k: int) -> dict:
-    cid = f"{p.id}--{strategy}-b{budget}" + ("" if strategy == "best_of_n" else f"-m{m}") + \
+    pid = re.sub(r"[^A-Za-z0-9._+=-]", "_", p.id).strip("._") or "problem"  # ids from a file name
+    cid = f"{pid}--{strategy}-b{budget}" + ("" if strategy == "best_of_n" else f"-m{m}") + \
           (f"-k{k}" if strategy == "lookahead" else "")
     return {"id": cid, "problem_id": p.id, "level": p.level, "strategy": strategy, "budget": budget,
             "n": n, "m": m, "k": k}
@@ -169,15 +182,6 @@ def run_cell(generator, verifier, p: Problem, cell: dict, cfg: SweepConfig, p_ge
     return {"format": FORMAT, "cell": cell, "summary": summary, "tree": tree.to_dict()}
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    tmp.replace(path)
-
-
 def run_sweep(generator, verifier, cfg: SweepConfig, out_dir: str | Path, *, verifier_spec: str = "",
               progress=None, should_stop=None) -> dict:
     """Run every missing cell into ``out_dir/cells``; returns counts. Resumable."""
@@ -198,7 +202,7 @@ def run_sweep(generator, verifier, cfg: SweepConfig, out_dir: str | Path, *, ver
             raise ValueError(f"{out} holds a sweep with other settings ({old['config']}, verifier "
                              f"{old.get('verifier')}); use another --out folder or the same settings")
     meta["params"] = {"generator": p_gen, "verifier": p_prm}
-    _write_atomic(meta_path, json.dumps(meta, indent=1))
+    write_atomic(meta_path, json.dumps(meta, indent=1))
     probs = cfg.problem_list()
     todo = [(p, c) for p in probs for c in cfg.cells_for(p) if not (out / "cells" / f"{c['id']}.json").exists()]
     total = sum(len(cfg.cells_for(p)) for p in probs)
@@ -208,7 +212,7 @@ def run_sweep(generator, verifier, cfg: SweepConfig, out_dir: str | Path, *, ver
         if should_stop and should_stop():
             break
         rec = run_cell(generator, verifier, p, c, cfg, p_gen, p_prm)
-        _write_atomic(out / "cells" / f"{c['id']}.json", json.dumps(rec))
+        write_atomic(out / "cells" / f"{c['id']}.json", json.dumps(rec, allow_nan=False))
         if progress:
             progress(done0 + j + 1, total, time.perf_counter() - t0)
     return {"cells": total, "skipped": done0, "ran": len(list((out / "cells").glob("*.json"))) - done0}
@@ -223,33 +227,94 @@ def load_cells(out_dir: str | Path) -> tuple[dict, list[dict]]:
     if not meta_path.exists():
         raise ValueError(f"{out} is not a sweep folder (no sweep.json); make one with `ttc-viz sweep --out {out}`")
     try:
-        meta = json.loads(meta_path.read_text())
-    except json.JSONDecodeError as e:
-        raise ValueError(f"{meta_path} is damaged ({e})") from None
+        meta = json.loads(meta_path.read_text(encoding="utf-8-sig"))
+    except (ValueError, RecursionError) as e:
+        raise ValueError(f"{meta_path} is damaged ({str(e)[:100]})") from None
+    check_meta(meta, meta_path)
     cells = []
     for f in sorted((out / "cells").glob("*.json")):
         try:
-            rec = json.loads(f.read_text())
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise ValueError(f"{f} is damaged; delete it and rerun the sweep to redo that cell") from None
+            rec = json.loads(f.read_text(encoding="utf-8-sig"))
+            check_cell(rec)
+        except (ValueError, RecursionError) as e:
+            raise ValueError(f"{f} is damaged ({str(e)[:100]}); delete it and rerun the sweep to redo that cell") from None
         rec.pop("tree", None)
         cells.append(rec)
     return meta, cells
 
 
-def load_tree(out_dir: str | Path, cell_id: str):
-    """The SearchTree a cell recorded."""
-    from .tree import SearchTree
+def _bad(what: str) -> ValueError:
+    return ValueError(what)
 
-    f = Path(out_dir) / "cells" / f"{cell_id}.json"
-    if not f.exists():
-        raise ValueError(f"no file {f}")
+
+def _whole(v, lo=0, hi=10**15) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and lo <= v <= hi
+
+
+def _number(v, lo=0.0, hi=1e30) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and lo <= v <= hi
+
+
+def check_meta(meta, where="sweep.json") -> None:
+    """ValueError unless a sweep's metadata has the fields the report reads, with their types."""
+    cfg = meta.get("config") if isinstance(meta, dict) else None
+    if not isinstance(cfg, dict):
+        raise _bad(f"{where}: no 'config' object")
+    for k in ("budgets", "levels"):
+        if not isinstance(cfg.get(k), list) or not all(_whole(b, 0, 10**6) for b in cfg[k]):
+            raise _bad(f"{where}: config {k} must be a list of whole numbers")
+    if not _whole(cfg.get("resamples"), 1, 10_000) or not _whole(cfg.get("seed"), 0, 2**63):
+        raise _bad(f"{where}: config resamples and seed must be whole numbers")
+    if not isinstance(cfg.get("dataset"), str):
+        raise _bad(f"{where}: config dataset must be text")
+
+
+def check_cell(rec) -> None:
+    """ValueError unless a cell record has the fields rows and bins are made from."""
+    if not isinstance(rec, dict) or rec.get("format", FORMAT) != FORMAT:
+        raise _bad("not a sweep cell")
+    c, s = rec.get("cell"), rec.get("summary")
+    if not isinstance(c, dict) or not isinstance(s, dict):
+        raise _bad("a cell needs 'cell' and 'summary' objects")
+    safe_cell_id(c.get("id"))
+    if not isinstance(c.get("problem_id"), str) or c.get("strategy") not in STRATEGIES:
+        raise _bad("cell problem_id must be text and strategy a known one")
+    if not (c.get("level") is None or _whole(c["level"], 0, 1000)):
+        raise _bad("cell level must be a whole number or null")
+    for k in ("budget", "n", "m", "k"):
+        if not _whole(c.get(k), 0, 10**6):
+            raise _bad(f"cell {k} must be a whole number")
+    for k in ("generations", "tokens", "flops"):
+        if not _number(s.get(k)):
+            raise _bad(f"summary {k} must be a non-negative number")
+    if not isinstance(s.get("correct"), bool):
+        raise _bad("summary correct must be true or false")
+    if c["strategy"] == "best_of_n":
+        pool = s.get("pool")
+        if not isinstance(pool, list) or not pool:
+            raise _bad("a best-of-N cell needs a non-empty pool")
+        for x in pool:
+            if not (isinstance(x, dict) and (x.get("answer") is None or isinstance(x["answer"], str))
+                    and _number(x.get("value"), 0.0, 1.0) and isinstance(x.get("correct"), bool)):
+                raise _bad("each pool entry needs answer (text or null), value (0-1) and correct (true/false)")
+
+
+def load_tree(out_dir: str | Path, cell_id: str):
+    """The SearchTree a cell recorded. ``cell_id`` can only name a file in ``cells/``."""
+    from .tree import MAX_TREE_BYTES, SearchTree
+
+    folder = (Path(out_dir) / "cells").resolve()
+    f = folder / f"{safe_cell_id(cell_id)}.json"
+    if f.resolve().parent != folder or not f.is_file():
+        raise ValueError(f"no cell {cell_id} in this sweep")
+    if f.stat().st_size > MAX_TREE_BYTES + 1_000_000:
+        raise ValueError(f"{f.name} is too large to be a cell")
     try:
-        rec = json.loads(f.read_text())
-    except json.JSONDecodeError as e:
-        raise ValueError(f"{f} is damaged ({e})") from None
-    if "tree" not in rec:
-        raise ValueError(f"{f} holds no tree")
+        rec = json.loads(f.read_text(encoding="utf-8-sig"))
+    except (ValueError, RecursionError) as e:
+        raise ValueError(f"{f.name} is damaged ({str(e)[:100]})") from None
+    if not isinstance(rec, dict) or "tree" not in rec:
+        raise ValueError(f"{f.name} holds no tree")
     return SearchTree.from_dict(rec["tree"])
 
 

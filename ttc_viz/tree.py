@@ -30,13 +30,30 @@ tokens_prompt, wall_s}, verifier, generator, stopped (ended early by the user).
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+import math
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+
+from .io import write_atomic
 
 ROOT = 0
 NO_PARENT = None
 STATUSES = ("root", "kept", "pruned", "finished", "rollout")
 FORMAT_VERSION = 1
+
+# Limits on what a loaded tree may hold. Far above any search this project runs (N <= 1024,
+# 100 rounds, k <= 8), low enough that a hostile or damaged file cannot hang or exhaust the
+# app: a step or answer that long, or a round number that large, is not a real search.
+MAX_TREE_BYTES = 32 * 1024 * 1024   # the JSON file
+MAX_NODES = 200_000
+MAX_DEPTH = 5_000
+MAX_ITERATION = 1_000
+MAX_TEXT = 20_000                   # characters in one step
+MAX_PROBLEM = 50_000                # characters in the problem text
+MAX_ANSWER = 1_000                  # characters in an answer
+MAX_NAME = 500                      # strategy, generator, verifier names
+MAX_TOKEN_IDS = 4_096               # token ids recorded for one step
+MAX_COUNT = 10**12                  # token and generation counts
 
 
 class TreeFormatError(ValueError):
@@ -154,45 +171,61 @@ class SearchTree:
         return d
 
     def to_json(self, indent: int | None = 1) -> str:
-        return json.dumps(self.to_dict(), indent=indent)
+        # allow_nan=False: a NaN would make a file other JSON readers (and ``load``) refuse
+        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
 
     def save(self, path: str | Path) -> None:
-        Path(path).write_text(self.to_json(), encoding="utf-8")
+        """Write the tree as JSON atomically (a reader never sees half a file)."""
+        write_atomic(path, self.to_json())
 
     @classmethod
     def from_dict(cls, d: dict) -> "SearchTree":
-        if not isinstance(d, dict) or "nodes" not in d or "strategy" not in d:
-            raise TreeFormatError("not a ttc-viz tree: expected an object with 'strategy' and 'nodes'")
+        """Build a tree from parsed JSON, checking every field's type and range first, so
+        a foreign, damaged or hostile file fails here with TreeFormatError and never later."""
+        check_tree_dict(d)
+        known = {f.name for f in fields(Node)}
         try:
-            nodes = [Node(**n) for n in d["nodes"]]
-            tree = cls(strategy=str(d["strategy"]), config=dict(d.get("config", {})),
+            nodes = [Node(**{k: v for k, v in n.items() if k in known}) for n in d["nodes"]]
+            tree = cls(strategy=d["strategy"], config=dict(d.get("config", {})),
                        problem=dict(d["problem"]), nodes=nodes,
                        selected_answer=d.get("selected_answer"), correct=d.get("correct"),
                        picks=dict(d.get("picks", {})), cost=Cost(**d.get("cost", {})),
                        generator=d.get("generator", ""), verifier=d.get("verifier", ""),
-                       stopped=bool(d.get("stopped", False)))
+                       stopped=d.get("stopped", False))
         except (TypeError, KeyError, ValueError) as e:
             raise TreeFormatError(f"not a ttc-viz tree: {e}") from None
         tree.validate()
         return tree
 
     @classmethod
-    def from_json(cls, text: str) -> "SearchTree":
+    def from_json(cls, text: str | bytes) -> "SearchTree":
+        """Parse a tree from JSON text (or UTF-8 bytes, a byte-order mark allowed)."""
+        if len(text) > MAX_TREE_BYTES:
+            raise TreeFormatError(f"the file is {len(text) / 1e6:.1f} MB; a tree may be at most "
+                                  f"{MAX_TREE_BYTES / 1e6:.0f} MB")
+        if isinstance(text, (bytes, bytearray)):
+            try:
+                text = bytes(text).decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise TreeFormatError("not a text file (not UTF-8)") from None
+        text = text.removeprefix("\ufeff")
         try:
             d = json.loads(text)
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            raise TreeFormatError(f"not JSON: {e}") from None
+        except RecursionError:
+            raise TreeFormatError("not a ttc-viz tree: nested too deeply") from None
+        except ValueError as e:  # JSONDecodeError, and integers longer than Python parses
+            raise TreeFormatError(f"not JSON: {str(e)[:200]}") from None
         return cls.from_dict(d)
 
     @classmethod
     def load(cls, path: str | Path) -> "SearchTree":
         p = Path(path)
-        if not p.exists():
+        if not p.is_file():
             raise TreeFormatError(f"tree file not found: {p}")
-        try:
-            return cls.from_json(p.read_text(encoding="utf-8"))
-        except UnicodeDecodeError:
-            raise TreeFormatError(f"{p} is not a text file") from None
+        if p.stat().st_size > MAX_TREE_BYTES:
+            raise TreeFormatError(f"{p} is {p.stat().st_size / 1e6:.1f} MB; a tree may be at most "
+                                  f"{MAX_TREE_BYTES / 1e6:.0f} MB")
+        return cls.from_json(p.read_bytes())
 
     def validate(self) -> None:
         """Raise TreeFormatError unless the structure is consistent."""
@@ -209,6 +242,8 @@ class SearchTree:
                 raise TreeFormatError(f"node {i} has depth {n.depth}, parent's + 1 expected")
             if n.score is not None and not (0.0 <= n.score <= 1.0):
                 raise TreeFormatError(f"node {i} has score {n.score} outside [0, 1]")
+            if n.depth > MAX_DEPTH:
+                raise TreeFormatError(f"node {i} is {n.depth} steps deep; the limit is {MAX_DEPTH}")
 
     def to_networkx(self):
         import networkx as nx
@@ -219,3 +254,147 @@ class SearchTree:
             if n.parent is not None:
                 g.add_edge(n.parent, n.id)
         return g
+
+
+# ---------------------------------------------------------------------------------------
+# Checking a parsed file before anything is built from it
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_num(v) -> bool:
+    return (isinstance(v, (int, float)) and not isinstance(v, bool)
+            and abs(v) <= 1e300 and math.isfinite(v))
+
+
+def _fail(where: str, what: str, v) -> None:
+    shown = repr(v)
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    raise TreeFormatError(f"not a ttc-viz tree: {where} must be {what}, got {shown}")
+
+
+def _int(where, v, lo, hi, none=False):
+    if v is None and none:
+        return
+    if not _is_int(v) or not lo <= v <= hi:
+        _fail(where, f"a whole number {lo}-{hi}" + (" or null" if none else ""), v)
+
+
+def _num(where, v, lo, hi, none=False):
+    if v is None and none:
+        return
+    if not _is_num(v) or not lo <= v <= hi:
+        _fail(where, f"a number in [{lo}, {hi}]" + (" or null" if none else ""), v)
+
+
+def _str(where, v, cap, none=False):
+    if v is None and none:
+        return
+    if not isinstance(v, str) or len(v) > cap:
+        _fail(where, f"text of at most {cap} characters" + (" or null" if none else ""), v)
+
+
+def _bool(where, v, none=False):
+    if v is None and none:
+        return
+    if not isinstance(v, bool):
+        _fail(where, "true or false" + (" or null" if none else ""), v)
+
+
+_NODE_KEYS = {"id", "parent", "depth", "iteration", "text", "score", "status", "tokens", "value",
+              "answer", "correct", "group", "token_ids"}
+
+
+def check_node_dict(i: int, n) -> None:
+    where = f"node {i}"
+    if not isinstance(n, dict):
+        _fail(where, "an object", n)
+    extra = set(n) - _NODE_KEYS
+    if extra:
+        raise TreeFormatError(f"not a ttc-viz tree: {where} has unknown fields {sorted(extra)[:5]}")
+    for k in ("id", "parent", "depth", "iteration", "text", "score", "status"):
+        if k not in n:
+            raise TreeFormatError(f"not a ttc-viz tree: {where} lacks {k!r}")
+    _int(f"{where} id", n["id"], 0, MAX_NODES)
+    _int(f"{where} parent", n["parent"], 0, MAX_NODES, none=True)
+    _int(f"{where} depth", n["depth"], 0, MAX_DEPTH)
+    _int(f"{where} iteration", n["iteration"], 0, MAX_ITERATION)
+    _str(f"{where} text", n["text"], MAX_TEXT)
+    _num(f"{where} score", n["score"], 0.0, 1.0, none=True)
+    if n["status"] not in STATUSES:
+        _fail(f"{where} status", f"one of {', '.join(STATUSES)}", n["status"])
+    _int(f"{where} tokens", n.get("tokens", 0), 0, MAX_COUNT)
+    _num(f"{where} value", n.get("value"), 0.0, 1.0, none=True)
+    _str(f"{where} answer", n.get("answer"), MAX_ANSWER, none=True)
+    _bool(f"{where} correct", n.get("correct"), none=True)
+    _int(f"{where} group", n.get("group", 0), 0, MAX_NODES)
+    ids = n.get("token_ids")
+    if ids is not None:
+        if not isinstance(ids, list) or len(ids) > MAX_TOKEN_IDS:
+            _fail(f"{where} token_ids", f"a list of at most {MAX_TOKEN_IDS} token ids", ids)
+        for t in ids:
+            _int(f"{where} token_ids", t, 0, 2**31 - 1)
+
+
+def check_tree_dict(d) -> None:
+    """Raise TreeFormatError unless ``d`` (parsed JSON) has the tree format's fields with the
+    right types and ranges; the structure (parents, depths) is checked by ``validate``."""
+    from .scoring import AGGREGATIONS, VOTING_RULES
+
+    if not isinstance(d, dict) or "nodes" not in d or "strategy" not in d:
+        raise TreeFormatError("not a ttc-viz tree: expected an object with 'strategy' and 'nodes'")
+    if d.get("format", "ttc-viz-tree") != "ttc-viz-tree":
+        _fail("format", "'ttc-viz-tree'", d.get("format"))
+    _int("version", d.get("version", FORMAT_VERSION), 1, FORMAT_VERSION)
+    _str("strategy", d["strategy"], 64)
+    for k in ("generator", "verifier"):
+        _str(k, d.get(k, ""), MAX_NAME)
+    _bool("stopped", d.get("stopped", False))
+    _str("selected_answer", d.get("selected_answer"), MAX_ANSWER, none=True)
+    _bool("correct", d.get("correct"), none=True)
+    p = d.get("problem")
+    if not isinstance(p, dict):
+        _fail("problem", "an object with 'text' and 'answer'", p)
+    _str("problem text", p.get("text"), MAX_PROBLEM)
+    _str("problem answer", p.get("answer"), MAX_ANSWER, none=True)
+    for k, v in p.items():
+        if k not in ("text", "answer") and not (v is None or _is_num(v) or isinstance(v, (str, bool))):
+            _fail(f"problem {k}", "a plain value", v)
+    cfg = d.get("config", {})
+    if not isinstance(cfg, dict) or len(cfg) > 50:
+        _fail("config", "an object of at most 50 settings", cfg)
+    for k, v in cfg.items():
+        if not (v is None or isinstance(v, bool) or _is_num(v) or (isinstance(v, str) and len(v) <= MAX_NAME)):
+            _fail(f"config {k}", "a plain value", v)
+    for k in ("n", "m", "k", "max_rounds"):
+        if k in cfg:
+            _int(f"config {k}", cfg[k], 0, 10**6)
+    if "seed" in cfg:
+        _int("config seed", cfg["seed"], 0, 2**63)
+    if "temperature" in cfg:
+        _num("config temperature", cfg["temperature"], 0.0, 10.0)
+    if "aggregation" in cfg and cfg["aggregation"] not in AGGREGATIONS:
+        _fail("config aggregation", f"one of {', '.join(AGGREGATIONS)}", cfg["aggregation"])
+    if "voting" in cfg and cfg["voting"] not in VOTING_RULES:
+        _fail("config voting", f"one of {', '.join(VOTING_RULES)}", cfg["voting"])
+    picks = d.get("picks", {})
+    if not isinstance(picks, dict) or set(picks) - set(VOTING_RULES):
+        _fail("picks", f"an object with keys among {', '.join(VOTING_RULES)}", picks)
+    for k, v in picks.items():
+        _str(f"picks {k}", v, MAX_ANSWER, none=True)
+    cost = d.get("cost", {})
+    if not isinstance(cost, dict):
+        _fail("cost", "an object", cost)
+    for k, v in cost.items():
+        if k == "wall_s":
+            _num("cost wall_s", v, 0.0, 1e9)
+        else:
+            _int(f"cost {k}", v, 0, MAX_COUNT)
+    nodes = d["nodes"]
+    if not isinstance(nodes, list) or not 1 <= len(nodes) <= MAX_NODES:
+        _fail("nodes", f"a list of 1-{MAX_NODES} nodes", type(nodes).__name__ if not isinstance(nodes, list)
+              else f"{len(nodes)} nodes")
+    for i, n in enumerate(nodes):
+        check_node_dict(i, n)

@@ -5,6 +5,9 @@ Everything here is computed from the recorded tree: nothing generates text.
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
+import threading
 
 from .grading import answer_key, equivalent
 from .scoring import tally
@@ -41,13 +44,13 @@ def round_rows(tree: SearchTree) -> list[dict]:
 def rescore(tree: SearchTree, verifier) -> tuple[SearchTree, list[dict]]:
     """The same tree scored by another verifier, re-picked, and the steps where the two
     verifiers disagree (one says on track, > 0.5, the other off track, < 0.5)."""
-    from .search.base import finalize
+    from .search.base import finalize, finite_score
 
     other = copy.deepcopy(tree)
     ids = [n.id for n in other.nodes[1:]]
     scores = verifier.score_batch(other.problem["text"], [other.steps(i) for i in ids])
     for i, sc in zip(ids, scores):
-        other.nodes[i].score = float(sc[-1]) if sc else None
+        other.nodes[i].score = finite_score(sc[-1]) if sc else None
     other.verifier = getattr(verifier, "name", "verifier")
     finalize(other)
     diffs = []
@@ -65,9 +68,35 @@ def figure_html(fig) -> str:
     return fig.to_html(include_plotlyjs=True, full_html=True)
 
 
-def figure_png(fig, width: int = 1400, height: int | None = None) -> bytes:
-    """PNG bytes via kaleido (needs a Chrome/Chromium on the machine)."""
+def tree_fingerprint(tree: SearchTree) -> str:
+    """A short id of what a search produced (strategy, config, problem, every node), not of
+    when or how fast: the same seeded search gives the same id on any machine or run."""
+    d = tree.to_dict()
+    core = {k: d[k] for k in ("strategy", "config", "problem", "nodes", "picks", "selected_answer")}
+    return hashlib.sha256(json.dumps(core, sort_keys=True).encode("utf-8")).hexdigest()[:12]
+
+
+_PNG_SERVER = threading.Lock()
+_png_server_started = False
+
+
+def _start_png_server() -> None:
+    """Keep one headless browser for every PNG (a server process), instead of one per call."""
+    global _png_server_started
+    with _PNG_SERVER:
+        if not _png_server_started:
+            import kaleido
+
+            kaleido.start_sync_server(silence_warnings=True)
+            _png_server_started = True
+
+
+def figure_png(fig, width: int = 1400, height: int | None = None, persistent: bool = False) -> bytes:
+    """PNG bytes via kaleido (needs a Chrome/Chromium on the machine). ``persistent``: reuse
+    one browser for all calls in this process (the app); otherwise each call starts one."""
     try:
+        if persistent:
+            _start_png_server()
         return fig.to_image(format="png", width=width, height=height or fig.layout.height or 700, scale=2)
     except Exception as e:  # noqa: BLE001 - kaleido's failures vary by platform
         raise RuntimeError(f"PNG export needs kaleido and a Chrome/Chromium browser: {e}".splitlines()[0]) from None

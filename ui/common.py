@@ -8,34 +8,60 @@ the generator serialises its own decoding, so concurrent searches stay seed-repr
 from __future__ import annotations
 
 import os
+import re
+import sys
 import tempfile
+import threading
 import time
 
 import streamlit as st
 
+from ttc_viz import settings as server_settings
 from ttc_viz.grading import equivalent
-from ttc_viz.jobs import SearchJob
+from ttc_viz.jobs import JobQueue, JobRefused, SearchJob
 from ttc_viz.plots import legend_markdown, score_fig_from_rows, tree_figure
 from ttc_viz.problems import ProblemError, load_jsonl, make_problem, synthetic
 from ttc_viz.scoring import AGGREGATIONS, VOTING_RULES
 from ttc_viz.search import STRATEGIES, SearchConfig, finalize
 from ttc_viz.tree import SearchTree, TreeFormatError
-from ttc_viz.verifiers import VERIFIERS, load_verifier
-from ttc_viz.verifiers.hf_prm import FORMATS as PRM_FORMATS
+from ttc_viz.verifiers import load_verifier
 from ttc_viz.views import (answer_rows, figure_html, figure_png, path_rows, rescore,
-                           round_rows)
+                           round_rows, tree_fingerprint)
 
 STRATEGY_LABEL = {"best_of_n": "Best-of-N", "beam": "Beam search", "lookahead": "Lookahead search",
                   "dvts": "DVTS (diverse subtrees)"}
 MAX_UI_N = 256  # the engine allows more; the page stays responsive up to here on a laptop
+MAX_UPLOAD_BYTES = 8 * 1024 * 1024  # also server.maxUploadSize in .streamlit/config.toml
+MODEL_LABEL = {"embedded": "embedded: SmolLM2-135M-Instruct (CPU, offline)"}
+
+
+# ------------------------------------------------------------------------- operator settings
+def settings() -> server_settings.ServerSettings:
+    """What the operator allowed when starting the server (command line after ``--``, or the
+    environment); see ttc_viz/settings.py. Visitors choose among these only."""
+    argv = sys.argv[1:] if sys.argv and os.path.basename(sys.argv[0]) == "app.py" else []
+    return server_settings.load(os.environ, argv)
+
+
+@st.cache_resource(show_spinner=False)
+def get_queue(limits: tuple) -> JobQueue:
+    """One job queue for the whole server process (all sessions)."""
+    from ttc_viz.jobs import Limits
+
+    return JobQueue(Limits(*limits))
+
+
+def queue() -> JobQueue:
+    lim = settings().limits
+    return get_queue((lim.max_running, lim.max_queued, lim.per_session, lim.max_tokens))
 
 
 # ------------------------------------------------------------------------- shared resources
 @st.cache_resource(show_spinner="Loading the model (the first start converts it: ~20 s)…")
-def get_generator(spec: str):
+def get_generator(spec: str, trust_remote_code: bool = False):
     from ttc_viz.lm import load_generator
 
-    return load_generator(spec)
+    return load_generator(spec, trust_remote_code=trust_remote_code)
 
 
 @st.cache_resource(show_spinner="Loading the verifier…")
@@ -43,26 +69,43 @@ def get_verifier(name: str, trust_remote_code: bool = False):
     return load_verifier(name, trust_remote_code=trust_remote_code)
 
 
+def allowed_generator(choice: str):
+    """The generator for an operator-allowed choice (a SettingsError for anything else)."""
+    s = settings()
+    return get_generator(s.model_spec(choice), s.trust_remote_code)
+
+
+def allowed_verifier(spec: str):
+    s = settings()
+    return get_verifier(s.check_verifier(spec), s.trust_remote_code)
+
+
+# ------------------------------------------------------------------------- safe text
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^])")
+
+
+def md_escape(text) -> str:
+    """Text from a file or a visitor, shown inside markdown as the literal text: no links,
+    no remote images, no HTML, no emphasis (every markdown character is escaped)."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", "  \n")
+
+
+def md_code(text) -> str:
+    """A short value (an answer) as inline code that cannot break out of its backticks."""
+    s = str(text).replace("`", "'").replace("\n", " ")
+    return f"`{s[:200]}`"
+
+
 # ------------------------------------------------------------------------- sidebar settings
 def sidebar_settings(key: str = "") -> tuple[str, str, SearchConfig]:
     sb = st.sidebar
+    s = settings()
     sb.header("Model and verifier")
-    preset = sb.selectbox("Generator", ["embedded: SmolLM2-135M-Instruct (CPU, offline)",
-                                        "Hugging Face model id or folder…"], key="preset")
-    model = "embedded"
-    if preset.startswith("Hugging"):
-        model = sb.text_input("Model id or local folder", key="hf_model",
-                              help="Any causal LM with a chat template, e.g. Qwen/Qwen2.5-Math-1.5B-Instruct "
-                                   "(must already be downloaded to this machine's cache)").strip() or "embedded"
-    verifier = sb.selectbox("Verifier (PRM)", list(VERIFIERS) + ["Hugging Face PRM…"], key="verifier",
-                            help="symbolic: checks every 'a op b = c' in a step exactly")
-    if verifier.startswith("Hugging"):
-        prm_id = sb.text_input("PRM id or local folder", key="prm_id",
-                               help="e.g. peiyi9979/math-shepherd-mistral-7b-prm (downloaded beforehand)").strip()
-        fmt = sb.selectbox("PRM format", PRM_FORMATS, key="prm_format")
-        sb.checkbox("Trust the model's own code", key="prm_trust",
-                    help="Only the Qwen PRM needs it; it runs Python code shipped with the model")
-        verifier = f"hf:{prm_id}:{fmt}" if prm_id else "symbolic"
+    model = sb.selectbox("Generator", list(s.models), key="preset", format_func=lambda m: MODEL_LABEL.get(m, m),
+                         help="The models this server offers (chosen by whoever started it)")
+    verifier = sb.selectbox("Verifier (PRM)", list(s.verifiers), key="verifier",
+                            help="prm: the project's own learned PRM; symbolic: checks every 'a op b = c' "
+                                 "in a step exactly")
     sb.header("Search")
     sb.number_input("Seed", min_value=0, max_value=2**31 - 2, value=0, key="seed")
     cfg = SearchConfig(
@@ -109,17 +152,21 @@ def problem_input(prefix: str = ""):
             level = c1.selectbox("Level", [1, 2, 3, 4, 5], index=1, key=f"{prefix}level")
             idx = c2.number_input("Index", min_value=0, max_value=100_000, value=0, key=f"{prefix}index")
             p = synthetic(int(level), int(idx))
-            st.info(f"**{p.text}**  \nanswer: {p.answer}")
+            st.info(f"**{md_escape(p.text)}**  \nanswer: {md_escape(p.answer)}")
             return p
         up = st.file_uploader("MATH-style (problem/answer) or GSM8K-style (question/answer) .jsonl",
                               type=["jsonl", "json", "txt"], key=f"{prefix}upload")
         if up is None:
             st.caption("Upload a file to pick a problem from it.")
             return None
+        if up.size > MAX_UPLOAD_BYTES:
+            st.warning(f"That file is {up.size / 1e6:.1f} MB; this page reads data sets up to "
+                       f"{MAX_UPLOAD_BYTES / 1e6:.0f} MB (the command line reads any size).")
+            return None
         probs = _load_uploaded(up.getvalue(), up.name)
         i = st.selectbox("Problem", range(len(probs)), key=f"{prefix}pick",
                          format_func=lambda i: f"{i}: {probs[i].text[:90]}")
-        st.info(f"**{probs[i].text}**  \nanswer: {probs[i].answer}")
+        st.info(f"**{md_escape(probs[i].text)}**  \nanswer: {md_escape(probs[i].answer)}")
         return probs[i]
     except ProblemError as e:
         st.warning(str(e))
@@ -129,37 +176,77 @@ def problem_input(prefix: str = ""):
 @st.cache_data(max_entries=8, show_spinner=False)
 def _load_uploaded(data: bytes, name: str):
     with tempfile.TemporaryDirectory() as d:
-        path = os.path.join(d, os.path.basename(name) or "upload.jsonl")
+        safe = re.sub(r"[^A-Za-z0-9._-]", "_", os.path.basename(name))[:64].lstrip(".")
+        path = os.path.join(d, safe or "upload.jsonl")
         with open(path, "wb") as fh:
             fh.write(data)
         return load_jsonl(path)
 
 
 # ------------------------------------------------------------------------- running
-def start_job(key: str, runs, model: str, verifier: str) -> None:
+def _session():
+    """(session id, a function saying whether that browser session still exists)."""
     try:
-        gen = get_generator(model)
+        from streamlit import runtime
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        ctx = get_script_run_ctx()
+        if ctx is None:
+            return None, None
+        if not runtime.exists():
+            return ctx.session_id, None
+        rt = runtime.get_instance()
+        sid = ctx.session_id
+        return sid, (lambda: rt.is_active_session(sid))
+    except Exception:  # noqa: BLE001 - outside a server (tests): no owner check
+        return None, None
+
+
+def start_job(key: str, runs, model: str, verifier: str) -> bool:
+    """Queue a search job for this session; False (with a message on the page) if the
+    model or verifier cannot load or the server's queue refuses it."""
+    try:
+        gen = allowed_generator(model)
     except Exception as e:  # noqa: BLE001 - a model that fails to load: say so, keep the page
         st.error(f"Could not load the model {model!r}: {e}")
-        return
+        return False
     try:
-        ver = get_verifier(verifier, bool(st.session_state.get("prm_trust")))
+        ver = allowed_verifier(verifier)
     except Exception as e:  # noqa: BLE001 - a PRM that fails to load: say so, keep the page
         st.error(f"Could not load the verifier {verifier!r}: {e}")
-        return
-    st.session_state[key] = SearchJob(runs, gen, ver).start()
+        return False
+    sid, alive = _session()
+    try:
+        st.session_state[key] = queue().submit(SearchJob(runs, gen, ver, alive=alive), sid)
+    except JobRefused as e:
+        st.warning(str(e))
+        return False
+    return True
+
+
+def queue_message(pos: int, running: int) -> str:
+    """What a visitor whose search waits for a slot reads (``pos``: 1 = next in line)."""
+    if pos <= 1:
+        return (f"Queued: the server is running {running} searches; yours is next and starts by itself "
+                "when one finishes. Keep this page open.")
+    return (f"Queued: {pos - 1} search{'es' if pos > 2 else ''} ahead of yours ({running} running). "
+            "It starts by itself; keep this page open.")
 
 
 def job_panel(key: str, on_done) -> None:
-    """Live view of a running job: redrawn once per finished round (the script waits on
-    the job without using CPU, so decoding keeps both cores); hands the finished trees to
-    ``on_done`` once. Stop asks the job to end after its current round."""
+    """Live view of a job: its place in the queue while it waits, then redrawn once per
+    finished round (the script waits on the job without using CPU, so decoding keeps both
+    cores); hands the finished trees to ``on_done`` once. Stop ends the search at its next
+    model call, keeping the last complete round."""
     job: SearchJob | None = st.session_state.get(key)
+    note = st.session_state.pop(f"{key}_note", None)
+    if note:
+        st.info(note)
     if job is None:
         return
     c1, c2 = st.columns([4, 1])
     c2.button("Stop", key=f"stop_{key}", on_click=job.stop, type="secondary",
-              help="End the search after the current round; the partial tree is kept.")
+              help="End the search now (at its next model call); the rounds finished so far are kept.")
     status, chart = c1.empty(), st.empty()
     seen = -1
     while True:
@@ -167,11 +254,16 @@ def job_panel(key: str, on_done) -> None:
         trees, partial = job.snapshot()
         if job.done:
             break
+        pos = job.position
+        if pos:
+            status.info(queue_message(pos, job.queue.counts()["running"]))
+            seen = version
+            continue
         name = job.runs[job.current][0]
         rounds = partial.iterations if partial else 0
         status.info(f"Running {STRATEGY_LABEL.get(name, name)} ({job.current + 1}/{len(job.runs)}) · "
                     f"round {rounds} done · {len(partial.nodes) - 1 if partial else 0} steps so far · "
-                    f"{time.time() - job.started:.0f} s" + (" · stopping after this round…" if job.stopping else ""))
+                    f"{time.time() - job.started:.0f} s" + (" · stopping…" if job.stopping else ""))
         if version != seen and partial is not None:
             chart.plotly_chart(tree_figure(partial, show_pruned=len(partial.nodes) < 250),
                                key=f"live_{key}_{job.current}_{version}", width="stretch")
@@ -180,7 +272,13 @@ def job_panel(key: str, on_done) -> None:
     if job.error:
         st.error(f"The search failed: {job.error}")
         return
-    on_done([t for t in trees if t is not None])
+    if job.limit:
+        st.session_state[f"{key}_note"] = f"The search ended early: {job.limit}. The rounds finished so far are kept."
+    kept = [t for t in trees if t is not None]
+    if kept:
+        on_done(kept)
+    elif not job.limit:
+        st.session_state[f"{key}_note"] = "Stopped before the first round finished: nothing to show."
     st.rerun()
 
 
@@ -239,7 +337,7 @@ def trees_side_by_side(trees: list[SearchTree], key: str, height: int = 420) -> 
     for col, t in zip(st.columns(len(trees)), trees):
         with col:
             verdict = {True: "✓ right", False: "✗ wrong", None: ""}[t.correct]
-            st.markdown(f"**{STRATEGY_LABEL.get(t.strategy, t.strategy)}** picks `{t.selected_answer}` {verdict} · "
+            st.markdown(f"**{STRATEGY_LABEL.get(t.strategy, t.strategy)}** picks {md_code(t.selected_answer)} {verdict} · "
                         f"{t.cost.tokens_generated} tokens · {t.cost.wall_s:.1f} s")
             st.plotly_chart(tree_figure(t, show_pruned=len(t.nodes) < 200, height=height),
                             key=f"{key}_{t.strategy}", width="stretch")
@@ -250,7 +348,7 @@ def answers_panel(tree: SearchTree) -> None:
     c1, c2 = st.columns([3, 2])
     with c1:
         verdict = {True: "✓ right", False: "✗ wrong", None: ""}[tree.correct]
-        st.markdown(f"**Selected answer ({tree.config.get('voting')}):** `{tree.selected_answer}` {verdict}"
+        st.markdown(f"**Selected answer ({tree.config.get('voting')}):** {md_code(tree.selected_answer)} {verdict}"
                     + ("  \n*stopped early: picked from the partial tree*" if tree.stopped else ""))
         if rows:
             st.dataframe([{"answer": r["answer"], "count": r["count"], "summed score": round(r["weight"], 3),
@@ -281,25 +379,40 @@ def what_if(tree: SearchTree, sidebar_verifier: str = "symbolic") -> None:
     alt = finalize(SearchTree.from_dict(tree.to_dict()), aggregation=agg, voting=rule)
     verdict = {True: "✓ right", False: "✗ wrong", None: ""}[alt.correct]
     changed = "" if equivalent(alt.selected_answer, tree.selected_answer) else " ← **the pick changes**"
-    st.markdown(f"With **{agg}** aggregation and **{rule}** voting the pick is `{alt.selected_answer}` "
-                f"{verdict}{changed}.  All three rules: naive `{alt.picks.get('naive')}`, "
-                f"weighted `{alt.picks.get('weighted')}`, majority `{alt.picks.get('majority')}`.")
+    st.markdown(f"With **{agg}** aggregation and **{rule}** voting the pick is {md_code(alt.selected_answer)} "
+                f"{verdict}{changed}.  All three rules: naive {md_code(alt.picks.get('naive'))}, "
+                f"weighted {md_code(alt.picks.get('weighted'))}, majority {md_code(alt.picks.get('majority'))}.")
     if tree.strategy != "best_of_n":
         st.caption("Beam-style trees keep the branches that were chosen under the original rule; "
                    "the re-pick votes over the same finished leaves.")
-    choices = list(dict.fromkeys([sidebar_verifier, *VERIFIERS]))
+    allowed = settings().verifiers
+    choices = list(dict.fromkeys([v for v in (sidebar_verifier, *allowed) if v in allowed]))
     other = st.selectbox("Re-score the recorded steps with", choices, key="wi_verifier",
-                         help="Pick a Hugging Face PRM in the sidebar to compare it with the symbolic checker")
-    if st.button("Re-score", key="wi_rescore"):
+                         help="Compare the verifiers this server offers on the same recorded steps")
+    steps = len(tree.nodes) - 1
+    too_big = steps > server_settings.MAX_RESCORE_STEPS
+    if too_big:
+        st.caption(f"Re-scoring reads every recorded step ({steps}); this page re-scores trees of up to "
+                   f"{server_settings.MAX_RESCORE_STEPS} steps.")
+    if st.button("Re-score", key="wi_rescore", disabled=too_big):
         try:
-            re_tree, diffs = rescore(tree, get_verifier(other, bool(st.session_state.get("prm_trust"))))
+            re_tree, diffs = rescore(tree, allowed_verifier(other))
         except Exception as e:  # noqa: BLE001
             st.error(f"Re-scoring failed: {e}")
             return
-        st.markdown(f"Re-scored by **{other}**: pick `{re_tree.selected_answer}`; "
+        st.markdown(f"Re-scored by **{other}**: pick {md_code(re_tree.selected_answer)}; "
                     f"{len(diffs)} steps where the verifiers disagree (one above 0.5, the other below).")
         if diffs:
             st.dataframe(diffs, hide_index=True, width="stretch")
+
+
+_PNG_LOCK = threading.Lock()  # one PNG at a time per server: each drives a headless browser
+
+
+@st.cache_data(max_entries=32, show_spinner="Drawing the PNG…")
+def _png(fingerprint: str, _fig) -> bytes:
+    """The PNG of a tree, made once per tree (by fingerprint) for all sessions."""
+    return figure_png(_fig, persistent=True)
 
 
 def export_panel(tree: SearchTree, key: str = "x") -> None:
@@ -308,31 +421,65 @@ def export_panel(tree: SearchTree, key: str = "x") -> None:
     name = f"ttc-{tree.strategy}-N{tree.config.get('n')}"
     c1.download_button("Tree as JSON", tree.to_json(), file_name=f"{name}.json", mime="application/json",
                        key=f"{key}_json", help="Load it back below: it replays without any model")
+    if len(tree.nodes) > server_settings.MAX_EXPORT_NODES:
+        c2.caption(f"HTML and PNG export are for trees of up to {server_settings.MAX_EXPORT_NODES} nodes; "
+                   f"this one has {len(tree.nodes)}. The JSON replays here, or draw it with the library.")
+        return
     fig = tree_figure(tree)
     c2.download_button("Interactive HTML", figure_html(fig), file_name=f"{name}.html", mime="text/html",
                        key=f"{key}_html", help="A standalone page for slides; works offline")
+    fp = tree_fingerprint(tree)
     if c3.button("Make PNG", key=f"{key}_png_make"):
-        try:
-            st.session_state[f"{key}_png"] = figure_png(fig)
-        except RuntimeError as e:
-            st.warning(str(e))
-    if st.session_state.get(f"{key}_png"):
-        c3.download_button("Download PNG", st.session_state[f"{key}_png"], file_name=f"{name}.png",
+        if not _PNG_LOCK.acquire(blocking=False):
+            st.info("Another PNG is being drawn on this server; press again in a few seconds.")
+        else:
+            try:
+                st.session_state[f"{key}_png"] = (fp, _png(fp, fig))
+            except RuntimeError as e:
+                st.warning(str(e))
+            finally:
+                _PNG_LOCK.release()
+    made = st.session_state.get(f"{key}_png")
+    if made and made[0] == fp:
+        c3.download_button("Download PNG", made[1], file_name=f"{name}.png",
                            mime="image/png", key=f"{key}_png_dl")
 
 
+def check_renders(tree: SearchTree) -> None:
+    """Draw every view of a tree once, off screen: a tree that would break a page (on this
+    or any later rerun) raises here instead, so it is never kept."""
+    tree_figure(tree)
+    tree_figure(tree, iteration=1, show_pruned=False)
+    answer_rows(tree)
+    round_rows(tree)
+    for n in (tree.selected_path() or [len(tree.nodes) - 1])[-1:]:
+        path_rows(tree, n)
+    finalize(SearchTree.from_dict(tree.to_dict()))
+    if len(tree.nodes) <= server_settings.MAX_EXPORT_NODES:
+        tree.to_json()
+
+
 def load_tree_box() -> None:
-    up = st.file_uploader("Load a saved tree (.json)", type=["json"], key="tree_upload")
+    up = st.file_uploader("Load a saved tree (.json)", type=["json"], key="tree_upload",
+                          help=f"Up to {MAX_UPLOAD_BYTES / 1e6:.0f} MB")
     if up is not None and st.session_state.get("tree_upload_seen") != (up.name, up.size):
         st.session_state["tree_upload_seen"] = (up.name, up.size)
+        if up.size > MAX_UPLOAD_BYTES:
+            st.error(f"That file is {up.size / 1e6:.1f} MB; this page loads trees up to "
+                     f"{MAX_UPLOAD_BYTES / 1e6:.0f} MB.")
+            return
         try:
-            text = up.getvalue().decode("utf-8")
-            st.session_state["tree"] = SearchTree.from_json(text)
-            st.session_state.pop("main_node", None)
-            st.session_state.pop("main_nodepick", None)
-            st.session_state.pop("main_round", None)
-            st.success(f"Loaded {up.name}.")
-        except (TreeFormatError, UnicodeDecodeError) as e:
+            scratch = SearchTree.from_json(up.getvalue())
+        except TreeFormatError as e:
             st.error(f"That file is not a ttc-viz tree: {e}")
-
-
+            return
+        try:
+            check_renders(scratch)
+        except Exception as e:  # noqa: BLE001 - whatever breaks the views, the page keeps its tree
+            st.error(f"That tree cannot be shown ({type(e).__name__}); the page keeps the tree it had.")
+            return
+        st.session_state["tree"] = scratch
+        st.session_state.pop("main_node", None)
+        st.session_state.pop("main_nodepick", None)
+        st.session_state.pop("main_round", None)
+        st.success(f"Loaded {up.name}.")

@@ -18,8 +18,8 @@ def page_compare() -> None:
         st.caption("Pick at least two strategies.")
     if st.button("▶ Run all", type="primary", key="cmp_run",
                  disabled="cmp_job" in st.session_state or problem is None or errs != [] or len(chosen) < 2):
-        start_job("cmp_job", [(s, problem, cfg) for s in chosen], model, verifier)
-        st.rerun()
+        if start_job("cmp_job", [(s, problem, cfg) for s in chosen], model, verifier):
+            st.rerun()
     job_panel("cmp_job", lambda trees: st.session_state.__setitem__("cmp_trees", trees))
     trees = st.session_state.get("cmp_trees") or []
     if trees:

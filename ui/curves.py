@@ -6,8 +6,10 @@ import streamlit as st
 
 from ttc_viz.plots import X_AXES, curves_figure
 from ttc_viz.report import BIN_KINDS, build
+from ttc_viz.settings import sweep_folders
 from ttc_viz.sweep import SHIPPED_SWEEP, load_tree
 from ttc_viz.tree import TreeFormatError
+from ui.common import settings
 
 
 @st.cache_data(show_spinner="Reading the sweep…", max_entries=8)
@@ -29,9 +31,17 @@ def page_curves() -> None:
     st.caption("Each line is a strategy; the band is ±1 standard error across problems. The black line is the "
                "compute-optimal selector: per difficulty bin and budget, the strategy that did best on the other "
                "half of the bin's problems (2-fold cross-validation).")
-    folder = st.text_input("Sweep folder", value=str(SHIPPED_SWEEP), key="cv_folder",
-                           help="Made by `ttc-viz sweep --out FOLDER`; the shipped sweep is the default")
-    path = Path(folder.strip()).expanduser()
+    # only the folders the operator allowed (the shipped sweep, and --sweeps / TTC_VIZ_SWEEPS)
+    folders = [str(f) for f in sweep_folders(settings(), SHIPPED_SWEEP)]
+    if not folders:
+        st.error("This server offers no sweep folder.")
+        return
+    folder = st.selectbox("Sweep", folders, key="cv_folder",
+                          format_func=lambda f: "the shipped sweep (data/sweep-smollm2)" if f == str(SHIPPED_SWEEP)
+                          else Path(f).name,
+                          help="Made by `ttc-viz sweep --out FOLDER`; the server's operator chooses which "
+                               "folders this page may open")
+    path = Path(folder)
     c1, c2, c3 = st.columns(3)
     kind = c1.radio("Difficulty bins", BIN_KINDS, horizontal=True, key="cv_bins",
                     help="oracle: pass@1 over the best-of-N pool (needs the answers); predicted: mean PRM score "

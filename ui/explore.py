@@ -3,8 +3,8 @@ import streamlit as st
 
 from ttc_viz.examples import load_example
 from ui.common import (STRATEGIES, STRATEGY_LABEL, SearchTree, answers_panel, check_config,
-                       export_panel, job_panel, load_tree_box, problem_input, round_rows,
-                       sidebar_settings, start_job, tree_explorer, what_if)
+                       export_panel, job_panel, load_tree_box, md_code, md_escape, problem_input,
+                       round_rows, sidebar_settings, start_job, tree_explorer, tree_fingerprint, what_if)
 
 
 def page_explore() -> None:
@@ -20,8 +20,8 @@ def page_explore() -> None:
     if st.button("▶ Run search", type="primary", disabled=running or problem is None or err is not None,
                  key="run"):
         st.session_state.pop("main_node", None)
-        start_job("job", [(strategy, problem, cfg)], model, verifier)
-        st.rerun()
+        if start_job("job", [(strategy, problem, cfg)], model, verifier):
+            st.rerun()
 
     def done(trees):
         st.session_state["tree"] = trees[0]
@@ -39,8 +39,10 @@ def page_explore() -> None:
         st.caption("A recorded example (beam search on the embedded model): press Run to search your own "
                    "problem, or load a saved tree.")
     if tree is not None:
-        st.markdown(f"**{tree.problem['text']}**" + (f"  \ntruth: `{tree.problem['answer']}`"
-                                                      if tree.problem.get("answer") else ""))
+        st.markdown(f"**{md_escape(tree.problem['text'])}**" + (f"  \ntruth: {md_code(tree.problem['answer'])}"
+                                                                if tree.problem.get("answer") else ""))
+        st.caption(f"tree id {tree_fingerprint(tree)} (the same problem, settings, models and seed give the "
+                   "same id on any machine)")
         tree_explorer(tree)
         with st.expander("Rounds", expanded=False):
             st.dataframe(round_rows(tree), hide_index=True)

@@ -46,8 +46,8 @@ on a real 135M-parameter model running on your CPU.""")
     st.info(f"**{p.text}**  \nanswer: {p.answer}")
     if st.button("▶ Run the example", key="learn_run", disabled="learn_job" in st.session_state):
         cfg = SearchConfig(n=4, m=2, seed=0, max_rounds=6)
-        start_job("learn_job", [("best_of_n", p, cfg), ("beam", p, cfg)], "embedded", "symbolic")
-        st.rerun()
+        if start_job("learn_job", [("best_of_n", p, cfg), ("beam", p, cfg)], "embedded", "symbolic"):
+            st.rerun()
     job_panel("learn_job", lambda trees: st.session_state.__setitem__("learn_trees", trees))
     trees = st.session_state.get("learn_trees") or []
     if not trees:

@@ -6,14 +6,19 @@ GGUF on first load (~15 s on 2 cores); the result is saved once as safetensors +
 tokenizer in the cache folder, so later loads take a few seconds.
 
 Cache folder: ``$TTC_VIZ_CACHE`` if set, else ``~/.cache/ttc-viz`` (``$XDG_CACHE_HOME`` is
-honoured).
+honoured). The converted copy is named after the GGUF's SHA-256, so another version of the
+weights package is converted afresh instead of reusing a stale copy; a file lock makes two
+processes starting at once (the app and a CLI run) convert once, not race.
 """
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import importlib.metadata
 import os
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 
 from .base import GeneratorError
@@ -46,8 +51,56 @@ def gguf_path() -> Path:
     raise GeneratorError(f"{DIST} is installed but holds no .gguf file; reinstall it: {INSTALL_HINT} --force-reinstall")
 
 
+_HASHES: dict[tuple, str] = {}
+_HASH_LOCK = threading.Lock()
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file, computed once per (path, size, modification time) per process."""
+    st = path.stat()
+    key = (str(path), st.st_size, st.st_mtime_ns)
+    with _HASH_LOCK:
+        if key not in _HASHES:
+            h = hashlib.sha256()
+            with open(path, "rb") as fh:
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    h.update(block)
+            _HASHES[key] = h.hexdigest()
+        return _HASHES[key]
+
+
 def converted_dir() -> Path:
-    return cache_dir() / f"smollm2-135m-instruct-{_CACHE_VERSION}"
+    """The converted copy of this exact GGUF (keyed on its hash)."""
+    return cache_dir() / f"smollm2-135m-instruct-{file_sha256(gguf_path())[:16]}-{_CACHE_VERSION}"
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path):
+    """An exclusive lock between processes (flock; held until the block ends)."""
+    import fcntl
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def ensure_converted(target: Path, convert=None, *, rebuild: bool = False) -> None:
+    """Make sure ``target`` holds the converted model; convert under a lock if it does not.
+    A process that waited for the lock finds the other's copy and does nothing."""
+    convert = convert or _convert
+    ready = target / "model.safetensors"
+    if ready.exists() and not rebuild:
+        return
+    with _file_lock(target.parent / f".{target.name}.lock"):
+        if rebuild and ready.exists():
+            shutil.rmtree(target, ignore_errors=True)
+        elif ready.exists():
+            return
+        convert(target)
 
 
 def _convert(target: Path) -> None:
@@ -86,16 +139,14 @@ def load_embedded_model(device: str = "auto", dtype: str = "auto"):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     target = converted_dir()
-    if not (target / "model.safetensors").exists():
-        _convert(target)
+    ensure_converted(target)
     dev = pick_device(device)
     tdtype = (torch.bfloat16 if dev.startswith("cuda") else torch.float32) if dtype == "auto" else getattr(torch, dtype)
     try:
         tok = AutoTokenizer.from_pretrained(target)
         model = AutoModelForCausalLM.from_pretrained(target, dtype=tdtype)
     except Exception as e:  # noqa: BLE001 - any damage to our own cache: rebuild it once
-        shutil.rmtree(target, ignore_errors=True)
-        _convert(target)
+        ensure_converted(target, rebuild=True)
         try:
             tok = AutoTokenizer.from_pretrained(target)
             model = AutoModelForCausalLM.from_pretrained(target, dtype=tdtype)

@@ -6,6 +6,7 @@ register under a name; ``run`` looks one up, times it and makes the final pick.
 """
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Callable
@@ -137,6 +138,35 @@ def finalize(tree: SearchTree, aggregation: str | None = None, voting: str | Non
     return tree
 
 
+def finite_score(x) -> float:
+    """A verifier's score as a float in [0, 1]; NaN (a broken or overflowing model) counts
+    as 0.0, the lowest, so it can neither win a vote nor end up in a file as NaN."""
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return 0.0
+    if not math.isfinite(v):
+        return 0.0 if math.isnan(v) or v < 0 else 1.0
+    return min(1.0, max(0.0, v))
+
+
+class FiniteScores:
+    """Wraps a verifier so every score it returns is a finite number in [0, 1]."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.name = getattr(inner, "name", type(inner).__name__)
+
+    def __getattr__(self, attr):
+        return getattr(self.inner, attr)
+
+    def score_batch(self, problem, solutions):
+        return [[finite_score(x) for x in row] for row in self.inner.score_batch(problem, solutions)]
+
+    def score(self, problem, steps):
+        return self.score_batch(problem, [list(steps)])[0]
+
+
 def run(strategy: str, problem: Problem, generator, verifier, config: SearchConfig,
         hooks: Hooks | None = None) -> SearchTree:
     """Run a registered strategy end to end: check config, search, time, pick."""
@@ -146,7 +176,7 @@ def run(strategy: str, problem: Problem, generator, verifier, config: SearchConf
         raise ValueError(f"unknown strategy {strategy!r}; choose one of {', '.join(sorted(REGISTRY))}")
     config.check(strategy)
     t0 = time.perf_counter()
-    tree = REGISTRY[strategy](problem, generator, verifier, config, hooks or Hooks())
+    tree = REGISTRY[strategy](problem, generator, FiniteScores(verifier), config, hooks or Hooks())
     tree.cost.wall_s = time.perf_counter() - t0
     tree.generator = getattr(generator, "name", type(generator).__name__)
     tree.verifier = getattr(verifier, "name", type(verifier).__name__)

@@ -3,6 +3,8 @@
 All three picks (naive, weighted, majority) are recorded from the one pool, so they can
 be compared without sampling again; ``config.voting`` says which one is "selected".
 Each solution is a chain of nodes under the root (group = its sample index).
+Stop (``hooks.should_stop``) is checked after sampling: a stopped search keeps its samples
+unscored (score None) instead of spending the verifier on them.
 """
 from __future__ import annotations
 
@@ -16,13 +18,17 @@ def best_of_n(problem, generator, verifier, config: SearchConfig, hooks: Hooks |
     sols = generator.solutions(problem.text, config.n, temperature=config.temperature,
                                seed=round_seed(config.seed, 1))
     charge(tree, [s for sol in sols for s in sol], samples=len(sols))
-    scores = verifier.score_batch(problem.text, [[s.text for s in sol] for sol in sols])
-    tree.cost.verifier_calls += sum(len(sol) for sol in sols)
+    if hooks.stop():
+        tree.stopped = True
+        scores = [[None] * len(sol) for sol in sols]
+    else:
+        scores = verifier.score_batch(problem.text, [[s.text for s in sol] for sol in sols])
+        tree.cost.verifier_calls += sum(len(sol) for sol in sols)
     for g, (sol, sc) in enumerate(zip(sols, scores)):
         parent = 0
         for j, (step, score) in enumerate(zip(sol, sc)):
             last = j == len(sol) - 1
-            node = tree.add(parent, step.text, iteration=1, score=float(score),
+            node = tree.add(parent, step.text, iteration=1, score=None if score is None else float(score),
                             status="finished" if last else "kept", tokens=step.tokens, group=g,
                             token_ids=step.ids)
             parent = node.id

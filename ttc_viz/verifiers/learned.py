@@ -29,6 +29,12 @@ BASE = "smollm2-135m-instruct"
 DEFAULT_ADAPTER = MODELS_DIR / "smollm2-prm" / "adapter.safetensors"
 MAX_TOKENS = 1024          # per scored solution; longer inputs lose the start of the problem
 MAX_STEP_CHARS = 1500
+# The base model's shapes (SmolLM2-135M: 30 layers, hidden 576, MLP 1536, 3 KV heads of 64),
+# so an adapter file is checked completely before the base model is loaded.
+BASE_LAYERS, BASE_HIDDEN = 30, 576
+BASE_PROJ = {"q_proj": ("self_attn", 576, 576), "k_proj": ("self_attn", 576, 192),
+             "v_proj": ("self_attn", 576, 192), "o_proj": ("self_attn", 576, 576),
+             "gate_proj": ("mlp", 576, 1536), "up_proj": ("mlp", 576, 1536), "down_proj": ("mlp", 1536, 576)}
 
 
 @dataclass
@@ -41,7 +47,24 @@ class AdapterConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> "AdapterConfig":
+        """From an adapter's metadata; VerifierError for a wrong type or an impossible value."""
+        if not isinstance(d, dict):
+            raise VerifierError(f"the adapter configuration must be an object, got {type(d).__name__}")
         known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
+
+        def whole(v, lo, hi):
+            return isinstance(v, int) and not isinstance(v, bool) and lo <= v <= hi
+
+        def num(v, lo, hi):
+            return isinstance(v, (int, float)) and not isinstance(v, bool) and lo <= v <= hi
+
+        checks = {"rank": lambda v: whole(v, 1, 1024), "alpha": lambda v: num(v, 1e-6, 1e6),
+                  "layers": lambda v: whole(v, 1, BASE_LAYERS), "dropout": lambda v: num(v, 0.0, 0.99),
+                  "targets": lambda v: (isinstance(v, (list, tuple)) and 0 < len(v) <= len(BASE_PROJ)
+                                        and len(set(v)) == len(v) and all(t in BASE_PROJ for t in v))}
+        for k, ok in checks.items():
+            if k in known and not ok(known[k]):
+                raise VerifierError(f"the adapter's {k} is {str(known[k])[:60]!r}, which this PRM cannot use")
         if "targets" in known:
             known["targets"] = tuple(known["targets"])
         return cls(**known)
@@ -157,9 +180,39 @@ def read_adapter(path: str | Path) -> tuple[dict, AdapterConfig, dict]:
     try:
         cfg = AdapterConfig.from_dict(json.loads(meta.get("config", "{}")))
         info = json.loads(meta.get("info", "{}"))
-    except (json.JSONDecodeError, TypeError) as e:
-        raise VerifierError(f"PRM adapter {path} has damaged metadata ({e}); {fix}") from None
+        if not isinstance(info, dict):
+            raise TypeError(f"info must be an object, got {type(info).__name__}")
+    except (ValueError, TypeError, RecursionError, VerifierError) as e:  # JSONDecodeError is a ValueError
+        raise VerifierError(f"PRM adapter {path} has damaged metadata ({str(e)[:120]}); {fix}") from None
+    problem = check_shapes(tensors, cfg)
+    if problem:
+        raise VerifierError(f"PRM adapter {path} does not match its configuration ({problem}); {fix}")
     return tensors, cfg, info
+
+
+def expected_shapes(cfg: AdapterConfig) -> dict[str, tuple]:
+    """Every tensor an adapter of ``cfg`` holds for the base model, with its shape."""
+    out = {"head.weight": (1, BASE_HIDDEN), "head.bias": (1,)}
+    for layer in range(BASE_LAYERS - cfg.layers, BASE_LAYERS):
+        for t in cfg.targets:
+            part, d_in, d_out = BASE_PROJ[t]
+            stem = f"lora.base_model.model.layers.{layer}.{part}.{t}"
+            out[f"{stem}.lora_A.weight"] = (cfg.rank, d_in)
+            out[f"{stem}.lora_B.weight"] = (d_out, cfg.rank)
+    return out
+
+
+def check_shapes(tensors: dict, cfg: AdapterConfig) -> str | None:
+    """None if the tensors are exactly what ``cfg`` needs (names, shapes, float types)."""
+    want = expected_shapes(cfg)
+    missing, extra = set(want) - set(tensors), set(tensors) - set(want)
+    if missing or extra:
+        return f"{len(tensors)} tensors, {len(want)} expected; e.g. {sorted(missing or extra)[0][:80]!r}"
+    for k, shape in want.items():
+        t = tensors[k]
+        if tuple(t.shape) != shape or not t.is_floating_point():
+            return f"{k} has shape {tuple(t.shape)} ({t.dtype}), expected {shape}"
+    return None
 
 
 class LearnedPRM(BatchVerifier):

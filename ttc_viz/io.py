@@ -1,0 +1,68 @@
+"""Atomic file writes: a reader sees the old file or the new one, never half of either.
+
+``write_atomic(path, data)`` writes to a temporary file with a unique name in the same
+folder (so the final rename never crosses a file system), flushes it to disk, then
+``os.replace``s it over ``path``. Two writers racing on one path both succeed; the last
+rename wins. A writer killed half-way leaves at most a hidden ``.tmp`` file behind, never
+a truncated ``path``.
+
+``replace_dir(new, target)`` does the same for a folder (a training checkpoint): the old
+folder is moved aside before the new one takes its name, and ``recover_dir(target)``
+puts a complete copy back if a process was killed between the two renames.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+
+def write_atomic(path: str | Path, data: str | bytes, encoding: str = "utf-8") -> Path:
+    """Replace ``path`` with ``data`` (text or bytes) atomically; returns the path."""
+    path = Path(path)
+    raw = data.encode(encoding) if isinstance(data, str) else bytes(data)
+    # a short prefix: the temporary name must fit wherever ``path`` fits
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(raw)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return path
+
+
+def _aside(target: Path) -> Path:
+    return target.with_name(target.name + ".old")
+
+
+def replace_dir(new: str | Path, target: str | Path) -> None:
+    """Give the complete folder ``new`` the name ``target``; the old ``target`` is removed.
+
+    Order: old -> ``target.old``, new -> ``target``, then delete ``target.old``. Killed at
+    any point, either ``target`` or ``target.old`` is a complete folder (see recover_dir)."""
+    new, target = Path(new), Path(target)
+    old = _aside(target)
+    if old.exists() and target.exists():
+        shutil.rmtree(old)  # a leftover from an earlier interrupted swap; target is complete
+    if target.exists():
+        os.replace(target, old)
+    os.replace(new, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def recover_dir(target: str | Path) -> bool:
+    """If a swap was interrupted after the old folder was moved aside, move it back.
+    Returns True when ``target`` exists afterwards."""
+    target = Path(target)
+    old = _aside(target)
+    if not target.exists() and old.is_dir():
+        os.replace(old, target)
+    return target.exists()
