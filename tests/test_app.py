@@ -207,8 +207,12 @@ def test_learn_page_has_the_exchange_rate_calculator():
 def test_sidebar_offers_only_what_the_operator_allowed(monkeypatch):
     at = app()
     assert not at.exception
-    assert at.sidebar.selectbox(key="preset").options == ["embedded: SmolLM2-135M-Instruct (CPU, offline)"]
-    assert at.sidebar.selectbox(key="verifier").options == ["prm", "symbolic"]
+    assert at.sidebar.selectbox(key="preset").options == [
+        "embedded: SmolLM2-135M-Instruct, fine-tuned (CPU, offline)",
+        "embedded base: SmolLM2-135M-Instruct without the adapter"]
+    opts = at.sidebar.selectbox(key="verifier").options
+    assert [o.split()[0] for o in opts] == ["symbolic", "prm", "answer"]
+    assert "knows the answer" in opts[2]  # the answer key is labelled as what it is
     assert len(at.sidebar.text_input) == 0 and len(at.sidebar.checkbox) == 0  # no free model id, no remote-code box
     monkeypatch.setenv("TTC_VIZ_MODELS", "qwen2.5-math-1.5b-instruct")
     monkeypatch.setenv("TTC_VIZ_VERIFIERS", "hf:peiyi9979/math-shepherd-mistral-7b-prm:math-shepherd")

@@ -5,7 +5,7 @@ from ttc_viz.settings import ServerSettings, SettingsError, load, sweep_folders
 
 def test_defaults_offer_only_the_embedded_model_and_no_remote_code():
     s = load({}, [])
-    assert s.models == ("embedded",) and s.verifiers == ("prm", "symbolic")
+    assert s.models == ("embedded", "embedded-base") and s.verifiers == ("symbolic", "prm", "answer-key")
     assert s.trust_remote_code is False and s.sweeps == ()
     assert s.limits.max_running == 4 and s.limits.per_session == 1
 
@@ -14,10 +14,10 @@ def test_environment_and_command_line():
     env = {"TTC_VIZ_MODELS": "qwen2.5-math-1.5b-instruct, /models/mine", "TTC_VIZ_TRUST_REMOTE_CODE": "1",
            "TTC_VIZ_MAX_JOBS": "2", "TTC_VIZ_VERIFIERS": "hf:a/b:qwen"}
     s = load(env, [])
-    assert s.models == ("embedded", "qwen2.5-math-1.5b-instruct", "/models/mine")
+    assert s.models == ("embedded", "embedded-base", "qwen2.5-math-1.5b-instruct", "/models/mine")
     assert s.trust_remote_code and s.limits.max_running == 2 and "hf:a/b:qwen" in s.verifiers
     s = load(env, ["--models", "x/y", "--max-jobs", "3", "--max-tokens", "0"])  # the command line wins
-    assert s.models == ("embedded", "x/y") and s.limits.max_running == 3 and s.limits.max_tokens == 0
+    assert s.models == ("embedded", "embedded-base", "x/y") and s.limits.max_running == 3 and s.limits.max_tokens == 0
     assert load({}, ["--trust-remote-code"]).trust_remote_code
 
 

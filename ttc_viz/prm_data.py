@@ -18,12 +18,12 @@ progress, and the data set ends with no duplicates and no gaps (``check``).
 from __future__ import annotations
 
 import json
-import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .grading import extract_answer, grade
+from .io import write_atomic
 from .lm.base import step_text
 from .verifiers.oracle import chain_of, step_labels
 from .problems import Problem, synthetic
@@ -119,15 +119,6 @@ def label_problem(generator, problem: Problem, cfg: MCConfig, seed: int) -> list
     return records
 
 
-def _write_atomic(path: Path, lines: list[str]) -> None:
-    tmp = path.with_suffix(".tmp")
-    with tmp.open("w", encoding="utf-8") as fh:
-        fh.write("".join(line + "\n" for line in lines))
-        fh.flush()
-        os.fsync(fh.fileno())
-    tmp.replace(path)
-
-
 def generate(generator, out_dir: str | Path, cfg: MCConfig, progress=None) -> dict:
     """Label every problem of ``cfg`` into ``out_dir/shards``; skips shards already there."""
     cfg.check()
@@ -151,7 +142,7 @@ def generate(generator, out_dir: str | Path, cfg: MCConfig, progress=None) -> di
     for n, p in enumerate(todo):
         seed = (cfg.seed * 1_000_003 + hash_id(p.id)) % (2**31 - 1)
         recs = label_problem(generator, p, cfg, seed)
-        _write_atomic(shards / f"{p.id}.jsonl", [json.dumps(r) for r in recs])
+        write_atomic(shards / f"{p.id}.jsonl", "".join(json.dumps(r) + "\n" for r in recs))
         if progress:
             progress(done_before + n + 1, len(cfg.problems()), time.perf_counter() - t0)
     return {"problems": len(cfg.problems()), "skipped": done_before, "labelled": len(todo)}

@@ -31,7 +31,8 @@ from pathlib import Path
 from .grading import extract_answer, grade
 from .metrics import auroc, bootstrap, within_problem_auroc
 from .pools import pass_at_1, pool_accuracy
-from .prm_data import _write_atomic, complete, hash_id
+from .io import write_atomic
+from .prm_data import complete, hash_id
 from .problems import Problem, synthetic
 from .scoring import VOTING_RULES
 from .verifiers.oracle import chain_of, step_labels
@@ -126,11 +127,11 @@ def run_eval(generator, verifiers: dict, cfg: EvalConfig, records: str | Path | 
                 steps = [s["steps"] for s in rec["samples"]]
                 for v in missing:
                     rec["scores"][v] = verifiers[v].score_batch(rec["problem"], steps)
-                _write_atomic(f, [json.dumps(rec)])
+                write_atomic(f, json.dumps(rec) + "\n")
         else:
             rec = evaluate_problem(generator, verifiers, p, cfg)
             if f is not None:
-                _write_atomic(f, [json.dumps(rec)])
+                write_atomic(f, json.dumps(rec) + "\n")
         out.append(rec)
         if progress:
             progress(k + 1, len(probs), time.perf_counter() - t0)

@@ -9,7 +9,7 @@ or, failing that, from an environment variable:
   --models M1,M2        TTC_VIZ_MODELS           generators offered besides the embedded
                                                  model: preset names (``ttc-viz models``),
                                                  Hugging Face ids or local folders
-  --verifiers V1,V2     TTC_VIZ_VERIFIERS        verifiers offered besides prm and symbolic,
+  --verifiers V1,V2     TTC_VIZ_VERIFIERS        verifiers offered besides symbolic, prm, answer-key
                                                  e.g. hf:peiyi9979/math-shepherd-mistral-7b-prm:math-shepherd
   --trust-remote-code   TTC_VIZ_TRUST_REMOTE_CODE=1   let the allowed models run their own code
   --sweeps D1,D2        TTC_VIZ_SWEEPS           sweep folders the Curves page may open
@@ -30,8 +30,10 @@ from pathlib import Path
 
 from .jobs import Limits
 
-ALWAYS_MODELS = ("embedded",)
-ALWAYS_VERIFIERS = ("prm", "symbolic")
+ALWAYS_MODELS = ("embedded", "embedded-base")
+# the first is the default; the answer key knows the answer (synthetic problems only) and
+# is offered, clearly labelled, to show what a perfect PRM would do
+ALWAYS_VERIFIERS = ("symbolic", "prm", "answer-key")
 MAX_RESCORE_STEPS = 2_000     # Re-score reads every recorded step through the verifier
 MAX_EXPORT_NODES = 5_000      # HTML / PNG export of larger trees is refused (slow, huge files)
 

@@ -32,7 +32,8 @@ STRATEGY_LABEL = {"best_of_n": "Best-of-N", "beam": "Beam search", "lookahead": 
                   "dvts": "DVTS (diverse subtrees)"}
 MAX_UI_N = 256  # the engine allows more; the page stays responsive up to here on a laptop
 MAX_UPLOAD_BYTES = 8 * 1024 * 1024  # also server.maxUploadSize in .streamlit/config.toml
-MODEL_LABEL = {"embedded": "embedded: SmolLM2-135M-Instruct (CPU, offline)"}
+MODEL_LABEL = {"embedded": "embedded: SmolLM2-135M-Instruct, fine-tuned (CPU, offline)",
+               "embedded-base": "embedded base: SmolLM2-135M-Instruct without the adapter"}
 
 
 # ------------------------------------------------------------------------- operator settings
@@ -96,6 +97,10 @@ def md_code(text) -> str:
     return f"`{s[:200]}`"
 
 
+VERIFIER_LABEL = {"symbolic": "symbolic (exact arithmetic checker)", "prm": "prm (learned PRM)",
+                  "answer-key": "answer key — knows the answer (synthetic problems only)"}
+
+
 # ------------------------------------------------------------------------- sidebar settings
 def sidebar_settings(key: str = "") -> tuple[str, str, SearchConfig]:
     sb = st.sidebar
@@ -104,8 +109,10 @@ def sidebar_settings(key: str = "") -> tuple[str, str, SearchConfig]:
     model = sb.selectbox("Generator", list(s.models), key="preset", format_func=lambda m: MODEL_LABEL.get(m, m),
                          help="The models this server offers (chosen by whoever started it)")
     verifier = sb.selectbox("Verifier (PRM)", list(s.verifiers), key="verifier",
-                            help="prm: the project's own learned PRM; symbolic: checks every 'a op b = c' "
-                                 "in a step exactly")
+                            format_func=lambda v: VERIFIER_LABEL.get(v, v),
+                            help="symbolic: checks every 'a op b = c' in a step exactly; prm: the project's own "
+                                 "learned PRM; answer key: knows the answer of a synthetic problem and checks "
+                                 "each step against it (what a perfect PRM would do; not a real verifier)")
     sb.header("Search")
     sb.number_input("Seed", min_value=0, max_value=2**31 - 2, value=0, key="seed")
     cfg = SearchConfig(
