@@ -89,8 +89,16 @@ def test_train_prm_cli_stops_on_time_resumes_and_ships_a_loadable_adapter(tmp_pa
 
     from ttc_viz.verifiers import load_verifier
 
-    out = tmp_path / "prm"
-    args = [sys.executable, "-m", "ttc_viz.cli", "train-prm", "--out", str(out), "--synthetic-steps", "3",
+    out, data = tmp_path / "prm", tmp_path / "data"
+    # stage 2's data: the model's own samples with the answer key's exact labels
+    made = subprocess.run([sys.executable, "-m", "ttc_viz.cli", "prm-data", "--labels", "oracle", "--out", str(data),
+                           "--levels", "1", "--problems", "1", "--samples", "2", "--quiet"],
+                          capture_output=True, text=True, timeout=600)
+    assert made.returncode == 0, made.stderr
+    recs = [json.loads(x) for f in (data / "shards").glob("*.jsonl") for x in f.read_text().splitlines()]
+    assert len(recs) == 2 and all(r["label_kind"] == "oracle" and set(r["labels"]) <= {0.0, 1.0} for r in recs)
+    args = [sys.executable, "-m", "ttc_viz.cli", "train-prm", "--out", str(out), "--data", str(data),
+            "--synthetic-steps", "3",
             "--mc-steps", "1", "--batch-size", "2", "--layers", "1", "--rank", "2", "--save-every", "1",
             "--eval-every", "0", "--valid-size", "8", "--quiet"]
     first = subprocess.run(args + ["--minutes", "0.0001"], capture_output=True, text=True, timeout=600)
