@@ -241,7 +241,9 @@ def test_four_sessions_search_at_once_and_a_fifth_is_queued(server, browser):
     from ttc_viz.verifiers import load_verifier
     from ttc_viz.views import tree_fingerprint
 
-    gen, ver = load_generator("embedded"), load_verifier("prm")
+    from ttc_viz.settings import ALWAYS_VERIFIERS
+
+    gen, ver = load_generator("embedded"), load_verifier(ALWAYS_VERIFIERS[0])  # the sidebar's default
     for h, (text, answer) in zip(tabs, PROBLEMS):
         cfg = SearchConfig(n=4, m=2, k=1, temperature=0.8, aggregation="last", voting="weighted", max_rounds=2,
                            seed=0)
