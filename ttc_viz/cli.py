@@ -375,19 +375,7 @@ def cmd_train_prm(a) -> int:
     records = load(a.data) if a.data and (Path(a.data) / "shards").is_dir() else []
     if tcfg.mc_steps and not records:
         raise ValueError(f"no MC-labelled data in {a.data}; make some with --problems N, or pass --mc-steps 0")
-    bar = None
-    if not a.quiet:
-        from tqdm import tqdm
-
-        bar = tqdm(total=tcfg.total, desc="training", unit="step", file=sys.stderr)
-
-    def progress(done, total, loss):
-        if bar is not None:
-            bar.n = done
-            bar.set_postfix(loss=f"{loss:.3f}", refresh=False)
-            bar.refresh()
-
-    log = (lambda m: (bar.write(m) if bar is not None else print(m, file=sys.stderr)))
+    bar, progress, log = _training_bar(a, tcfg.total)
     res = train(a.out, tcfg, records, device=a.device, minutes=a.minutes, adapter=acfg, progress=progress, log=log)
     if bar is not None:
         bar.close()
@@ -398,6 +386,26 @@ def cmd_train_prm(a) -> int:
         print(f"stopped at step {res['step']} of {tcfg.total} (checkpoint in {a.out}/checkpoint); "
               "rerun the same command to continue")
     return 0
+
+
+def _training_bar(a, total: int):
+    """(bar or None, progress(done, total, loss), log(message)) for a training command."""
+    bar = None
+    if not a.quiet:
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, desc="training", unit="step", file=sys.stderr)
+
+    def progress(done, _total, loss):
+        if bar is not None:
+            bar.n = done
+            bar.set_postfix(loss=f"{loss:.3f}", refresh=False)
+            bar.refresh()
+
+    def log(message):
+        (bar.write if bar is not None else lambda m: print(m, file=sys.stderr))(message)
+
+    return bar, progress, log
 
 
 def cmd_train_gen(a) -> int:
@@ -411,19 +419,7 @@ def cmd_train_gen(a) -> int:
     if a.minutes is not None and a.minutes <= 0:
         raise ValueError(f"--minutes must be positive, got {a.minutes}")
     _quiet_libraries(a)
-    bar = None
-    if not a.quiet:
-        from tqdm import tqdm
-
-        bar = tqdm(total=cfg.steps, desc="training", unit="step", file=sys.stderr)
-
-    def progress(done, total, loss):
-        if bar is not None:
-            bar.n = done
-            bar.set_postfix(loss=f"{loss:.3f}", refresh=False)
-            bar.refresh()
-
-    log = (lambda m: (bar.write(m) if bar is not None else print(m, file=sys.stderr)))
+    bar, progress, log = _training_bar(a, cfg.steps)
     res = train_generator(a.out, cfg, device=a.device, minutes=a.minutes, progress=progress, log=log)
     if bar is not None:
         bar.close()
