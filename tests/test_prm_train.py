@@ -37,6 +37,42 @@ def test_spoiled_solutions_turn_to_zero_at_the_mistake_and_stay_there():
     assert seen_zero > 180
 
 
+def test_every_mistake_kind_is_made_and_caught_and_labels_do_not_follow_position():
+    """Each kind of mistake (the model's own included) occurs, and the answer key's labels
+    catch it; a clean step is labelled 1 wherever it stands (no position-dependent label)."""
+    from collections import Counter
+
+    from ttc_viz.prm_train import MISTAKES, _MISTAKE_WEIGHTS
+
+    made, caught = Counter(), Counter()
+    last_step_clean = []
+    for i in range(1500):
+        p = synthetic(1 + i % 5, 30_000 + i, split="train")
+        rng = random.Random(i)
+        kind = random.Random(i).choices(MISTAKES, _MISTAKE_WEIGHTS)[0]  # what write_solution draws first
+        steps, labels = write_solution(p, rng, spoil=True)
+        made[kind] += 1
+        caught[kind] += 0.0 in labels
+        clean_steps, clean_labels = write_solution(p, random.Random(i), spoil=False)
+        last_step_clean.append(clean_labels[-1])
+    assert set(made) == set(MISTAKES)
+    for kind in MISTAKES:
+        assert caught[kind] / made[kind] > 0.9, (kind, caught[kind], made[kind])
+    assert all(y == 1.0 for y in last_step_clean)  # a right "The answer is N." is labelled 1 at any depth
+
+
+def test_the_models_own_mistakes_look_like_its_samples():
+    p = synthetic(2, 123, split="train")
+    texts = []
+    for i in range(300):
+        steps, _ = write_solution(p, random.Random(i), spoil=True)
+        texts.append(" | ".join(steps))
+    # an invented operation, a wrong quantity in prose, stopping early: all present
+    assert any(len(t.split(" | ")) > len(p.meta["ops"]) + 2 for t in texts)
+    assert any(" has " in t and "Now " in t for t in texts)
+    assert any(len(t.split(" | ")) < len(p.meta["ops"]) + 1 for t in texts)
+
+
 def test_batches_are_pure_functions_of_seed_and_step_and_never_use_eval_problems():
     assert synthetic_batch(0, 5, 8) == synthetic_batch(0, 5, 8)
     assert synthetic_batch(0, 5, 8) != synthetic_batch(0, 6, 8)

@@ -1,22 +1,24 @@
 """Training the project's own PRM (``ttc-viz train-prm``).
 
-Two kinds of training data, both without human labels:
+Two kinds of training data, both without human labels and both labelled exactly:
 
 1. **Synthetic step-verification solutions** (free, exact, unlimited): for a synthetic
    *training* problem, write a step-by-step solution in the generator's style from the
-   problem's own calculation (``Problem.meta``), and spoil about half of them at one step —
-   an arithmetic slip, a wrong number copied, or the wrong operation. Every step before the
-   mistake is labelled 1, the mistake and everything after it 0. A fresh batch is drawn for
-   every training step from a seed that depends only on (seed, step), so the data never
-   repeats and a resumed run sees exactly what an uninterrupted one would.
-2. **Monte Carlo labels** on the embedded model's own samples (``prm_data``, the
-   Math-Shepherd method): soft labels, the fraction of K rollouts from a step that reach
-   the right answer.
+   problem's own calculation (``Problem.meta``), and spoil about half of them at one place —
+   textbook slips (arithmetic, a wrong number copied, the wrong operation) and the mistakes
+   the fine-tuned generator makes itself (an invented operation, a right sentence over a
+   wrong equation, a wrong quantity in prose, stopping early, a wrong final answer). The
+   answer key labels every step (1 while on track). A fresh batch is drawn for every
+   training step from a seed that depends only on (seed, step), so the data never repeats
+   and a resumed run sees exactly what an uninterrupted one would.
+2. **The generator's own samples** (``prm_data``): solutions sampled by the embedded model
+   on training problems, labelled by the answer key (``--labels oracle``, exact) or by Monte
+   Carlo rollouts (``--labels mc``, Math-Shepherd's soft labels).
 
 Stage 1 trains on (1) alone; stage 2 mixes (2) into each batch. Loss: binary cross-entropy
-with logits against the (soft) labels at every step boundary. A checkpoint (adapter +
-optimizer + step) is written atomically every ``save_every`` steps and at the time limit, so
-an interrupted run resumes where it stopped.
+with logits against the labels at every step boundary. A checkpoint (adapter + optimizer +
+step) is written atomically every ``save_every`` steps and at the time limit, so an
+interrupted run resumes where it stopped.
 """
 from __future__ import annotations
 
@@ -48,8 +50,7 @@ def _apply(a: int, op: str, x: int) -> int:
 
 def _step_text(rng: random.Random, p: Problem, a: int, op: str, x: int, c: int, first: bool) -> str:
     name, item = p.meta["name"], p.meta["item"]
-    sym = rng.choice(["*", "×", "x"]) if op == "*" else _SYM[op]
-    eq = f"{a} {sym} {x} = {c}"
+    eq = _equation(a, op, x, c, rng)
     verb = {"+": f"gets {x} more", "-": f"gives away {x}", "*": f"has {x} times as many",
             "/": f"keeps one of {x} equal boxes"}[op]
     forms = [f"{eq}.", f"{name} {verb}: {eq}.", f"{name} {verb} {item}, so {eq}.",
@@ -70,39 +71,74 @@ def _slip(rng: random.Random, c: int) -> int:
     return c + rng.choice([-10, -3, -2, -1, 1, 2, 3, 10, 100, -100])
 
 
+# The mistakes a spoiled solution makes. The first three are textbook slips; the others are
+# what the fine-tuned generator itself gets wrong (read off its samples): an operation the
+# problem never had (often the last one repeated, or "x k"), a right sentence over a wrong
+# equation, a wrong quantity stated in prose and carried on, and stopping after some of the
+# operations with that value announced as the answer.
+MISTAKES = ("slip", "copy", "operation", "extra", "verb", "prose", "stop", "final")
+_MISTAKE_WEIGHTS = (0.2, 0.12, 0.1, 0.18, 0.1, 0.1, 0.12, 0.08)
+_WRONG_OP = {"+": "-", "-": "+", "*": "+", "/": "*"}
+
+
+def _equation(a: int, op: str, x: int, c: int, rng: random.Random) -> str:
+    sym = rng.choice(["*", "×", "x"]) if op == "*" else _SYM[op]
+    return f"{a} {sym} {x} = {c}"
+
+
 def write_solution(p: Problem, rng: random.Random, spoil: bool) -> tuple[list[str], list[float]]:
-    """A step-by-step solution of a synthetic problem and exact per-step labels."""
+    """A step-by-step solution of a synthetic problem and exact per-step labels.
+
+    A clean solution follows the problem's calculation. A spoiled one (``spoil``) makes one
+    of ``MISTAKES`` at one place and carries on from the wrong value, as the model does.
+    Labels come from the answer key (``verifiers/oracle.step_labels``): 1 while every step so
+    far is on track, 0 from the first step that is not; the final "The answer is N" step is 1
+    only for the right answer. No label depends on the step's position."""
+    from .verifiers.oracle import chain_of, step_labels
+
+    name, item = p.meta["name"], p.meta["item"]
     a = p.meta["start"]
     ops = [tuple(o) for o in p.meta["ops"]]
-    bad_at = rng.randrange(len(ops) + 1) if spoil else -1  # len(ops): a wrong final answer
-    steps, labels, ok = [], [], True
+    kind = rng.choices(MISTAKES, _MISTAKE_WEIGHTS)[0] if spoil else None
+    bad_at = rng.randrange(len(ops)) if spoil else -1
+    steps: list[str] = []
     if rng.random() < 0.2:
-        steps.append(f"{p.meta['name']} starts with {a} {p.meta['item']}.")
-        labels.append(1.0)
+        steps.append(f"{name} starts with {a} {item}.")
     for j, (op, x) in enumerate(ops):
+        if kind == "stop" and j == bad_at:
+            break  # stops early: the value so far is announced as the answer
         c = _apply(a, op, x)
-        shown_a, shown_op, shown_x = a, op, x
-        if j == bad_at:
-            kind = rng.random()
-            if kind < 0.55:
-                c = _slip(rng, c)                          # arithmetic slip
-            elif kind < 0.8:
-                shown_x = max(1, x + rng.choice([-3, -2, -1, 1, 2, 5]))   # wrong number copied
-                c = _apply(shown_a, shown_op, shown_x)
-            else:
-                shown_op = {"+": "-", "-": "+", "*": "+", "/": "*"}[op]    # wrong operation
-                c = _apply(shown_a, shown_op, shown_x)
-            ok = ok and c == _apply(a, op, x)
-        steps.append(_step_text(rng, p, shown_a, shown_op, shown_x, c, first=(j == 0)))
-        labels.append(1.0 if ok else 0.0)
+        if j != bad_at or kind in ("stop", "final", "extra", "prose"):
+            steps.append(_step_text(rng, p, a, op, x, c, first=(j == 0)))
+        elif kind == "slip":
+            steps.append(_step_text(rng, p, a, op, x, c := _slip(rng, c), first=(j == 0)))
+        elif kind == "copy":
+            wx = max(1, x + rng.choice([-3, -2, -1, 1, 2, 5]))
+            c = _apply(a, op, wx)
+            steps.append(_step_text(rng, p, a, op, wx, c, first=(j == 0)))
+        elif kind == "operation":
+            wop = _WRONG_OP[op]
+            c = _apply(a, wop, x)
+            steps.append(_step_text(rng, p, a, wop, x, c, first=(j == 0)))
+        else:  # "verb": the sentence names the right operation, the equation does another
+            wop, wx = (op, max(1, x + rng.choice([-2, -1, 1, 2]))) if rng.random() < 0.5 else (_WRONG_OP[op], x)
+            c = _apply(a, wop, wx)
+            verb = {"+": f"gets {x} more", "-": f"gives away {x}", "*": f"has {x} times as many",
+                    "/": f"keeps one of {x} equal boxes"}[op]
+            eq = _equation(a, wop, wx, c, rng)
+            steps.append(rng.choice([f"{name} {verb}: {eq}.", f"{name} {verb} {item}, so {eq}."]))
         a = c
-    final = a
-    if bad_at == len(ops):
-        final = _slip(rng, a)
-        ok = False
-    steps.append(rng.choice([f"The answer is {final}.", f"So {p.meta['name']} has {final} {p.meta['item']}. "
-                             f"The answer is {final}."]))
-    labels.append(1.0 if ok and str(final) == p.answer else 0.0)
+        if j == bad_at and kind == "extra":      # an operation the problem does not have
+            xop, xx = (op, x) if rng.random() < 0.5 else ("*", rng.randint(2, 5))
+            a = _apply(a, xop, xx)
+            steps.append(_step_text(rng, p, c, xop, xx, a, first=False))
+        elif j == bad_at and kind == "prose":    # a wrong quantity stated, then carried on
+            a = max(1, c + rng.choice([-10, -3, -2, -1, 1, 2, 3, 10]))
+            steps.append(rng.choice([f"Now {name} has {a} {item}.", f"So {name} has {a} {item}."]))
+    final = _slip(rng, a) if kind == "final" else a
+    steps.append(rng.choice([f"The answer is {final}.", f"So {name} has {final} {item}. The answer is {final}."]))
+    chain = chain_of(p)
+    labels = [1.0 if ok else 0.0 for ok in step_labels(chain, steps)]
     return steps, labels
 
 
@@ -122,20 +158,32 @@ def synthetic_batch(seed: int, step: int, size: int, levels=(1, 2, 3, 4, 5),
     batch when training (similar lengths: less padding); mixed for validation sets."""
     rng = random.Random(seed * 1_000_003 + step)
     out = []
-    one = rng.choice(levels) if start < VALID_INDEX_START else None
-    reserved = reserved_texts()
+    training = start < VALID_INDEX_START
+    one = rng.choice(levels) if training else None
+    # training never sees an evaluation problem, nor (levels 1-2 come from a small space of
+    # texts) a problem of the validation set
+    reserved = reserved_texts() | validation_texts() if training else reserved_texts()
     for _ in range(size):
         lv = one or rng.choice(levels)
-        p = synthetic(lv, start + rng.randrange(800_000 if start < VALID_INDEX_START else 50_000), split="train")
+        p = synthetic(lv, start + rng.randrange(800_000 if training else 50_000), split="train")
         while p.text in reserved:
-            p = synthetic(lv, start + rng.randrange(800_000 if start < VALID_INDEX_START else 50_000), split="train")
+            p = synthetic(lv, start + rng.randrange(800_000 if training else 50_000), split="train")
         steps, labels = write_solution(p, rng, spoil=rng.random() < 0.5)
         out.append({"problem": p.text, "steps": steps, "labels": labels})
     return out
 
 
-def validation_set(n: int = 256, seed: int = 12345) -> list[dict]:
+VALID_SEED, VALID_MAX = 12345, 1024
+
+
+def validation_set(n: int = 256, seed: int = VALID_SEED) -> list[dict]:
+    """Held-out synthetic solutions; ``validation_set(n)`` is the first n of any larger one."""
     return synthetic_batch(seed, 0, n, start=VALID_INDEX_START)
+
+
+@functools.lru_cache(maxsize=1)
+def validation_texts() -> frozenset:
+    return frozenset(b["problem"] for b in validation_set(VALID_MAX))
 
 
 # ---------------------------------------------------------------------------------------
@@ -180,8 +228,8 @@ class TrainConfig:
             raise ValueError(f"save_every must be 1 or more, got {self.save_every}")
         if self.total < 1:
             raise ValueError("nothing to train: give --synthetic-steps or --mc-steps above 0")
-        if self.valid_size < 2:
-            raise ValueError(f"the validation set needs 2 or more solutions, got {self.valid_size}")
+        if not 2 <= self.valid_size <= VALID_MAX:
+            raise ValueError(f"the validation set takes 2-{VALID_MAX} solutions, got {self.valid_size}")
         if self.batch_size < 1 or self.batch_size > 1024:
             raise ValueError(f"batch size must be 1-1024, got {self.batch_size}")
         if not 0 <= self.mc_fraction <= 1:
@@ -215,7 +263,8 @@ def train(out_dir: str | Path, cfg: TrainConfig, mc_records: list[dict], *, devi
     Returns the training summary. ``minutes`` stops early (checkpointed) when reached."""
     import torch
 
-    from .verifiers.learned import AdapterConfig, LearnedPRM, batch_tensors, build_net, encode, save_adapter
+    from .verifiers.learned import (AdapterConfig, LearnedPRM, batch_tensors, bf16_available, build_net, encode,
+                                    save_adapter)
 
     cfg.check()
     out = Path(out_dir)
@@ -244,11 +293,11 @@ def train(out_dir: str | Path, cfg: TrainConfig, mc_records: list[dict], *, devi
     mc = [{"problem": r["problem"], "steps": r["steps"], "labels": r["labels"]} for r in mc_records
           if r["problem"] not in reserved_texts()]
     valid = validation_set(cfg.valid_size)
-    use_bf16 = cfg.bf16 and (str(dev).startswith("cuda") or torch.backends.cpu.get_cpu_capability() in ("AVX512", "AMX"))
+    use_bf16 = cfg.bf16 and bf16_available(dev)
 
     def evaluate() -> float | None:
         net.eval()
-        v = step_auroc(LearnedPRM(net, tok, dev, batch_size=32), valid)
+        v = step_auroc(LearnedPRM(net, tok, dev, batch_size=32, bf16=use_bf16), valid)
         net.train()
         return v
 

@@ -218,10 +218,14 @@ def check_shapes(tensors: dict, cfg: AdapterConfig) -> str | None:
 class LearnedPRM(BatchVerifier):
     """The trained PRM behind the Verifier protocol."""
 
-    def __init__(self, net, tok, device, name: str = "prm", info: dict | None = None, batch_size: int = 16):
+    def __init__(self, net, tok, device, name: str = "prm", info: dict | None = None, batch_size: int = 16,
+                 bf16: bool | None = None):
         self.net, self.tok, self.device, self.name = net, tok, device, name
         self.info = info or {}
         self.batch_size = batch_size
+        # bfloat16 matmuls where the hardware has them (a GPU, or a CPU with AVX512/AMX): about
+        # 2-3x faster on 2 CPU cores; scores move by ~1e-2 at most (tests/test_learned.py)
+        self.bf16 = bf16_available(device) if bf16 is None else bool(bf16)
         self.pad = tok.pad_token_id if tok.pad_token_id is not None else 0
         self._lock = threading.Lock()
 
@@ -238,7 +242,9 @@ class LearnedPRM(BatchVerifier):
             for c in range(0, len(todo), self.batch_size):
                 rows = todo[c:c + self.batch_size]
                 try:
-                    probs = torch.sigmoid(self.net(*batch_tensors([enc[i] for i in rows], self.pad, self.device)))
+                    with torch.autocast(_autocast_device(self.device), dtype=torch.bfloat16, enabled=self.bf16):
+                        logits = self.net(*batch_tensors([enc[i] for i in rows], self.pad, self.device))
+                    probs = torch.sigmoid(logits.float())
                 except torch.OutOfMemoryError:
                     raise VerifierError("out of GPU memory while scoring; lower the budget N or run the PRM "
                                         "on the CPU (--device cpu)") from None
@@ -249,6 +255,17 @@ class LearnedPRM(BatchVerifier):
                     out[i] = [round(v, 6) for v in vals[k:k + n]]
                     k += n
         return out
+
+
+def _autocast_device(device) -> str:
+    return "cuda" if str(device).startswith("cuda") else "cpu"
+
+
+def bf16_available(device) -> bool:
+    """Whether bfloat16 autocast is worth it here: a CUDA device, or a CPU with AVX512/AMX."""
+    if str(device).startswith("cuda"):
+        return True
+    return torch.backends.cpu.get_cpu_capability() in ("AVX512", "AMX")
 
 
 def build_net(device: str = "auto", cfg: AdapterConfig | None = None):
