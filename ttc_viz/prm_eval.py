@@ -116,7 +116,7 @@ def run_eval(generator, verifiers: dict, cfg: EvalConfig, records: str | Path | 
             if json.loads(json.dumps(want)) != old:
                 raise ValueError(f"{folder} holds records made with other settings ({old}); use another folder")
         else:
-            meta.write_text(json.dumps(want, indent=1))
+            write_atomic(meta, json.dumps(want, indent=1))
     out = []
     probs = cfg.problem_list()
     t0 = time.perf_counter()
