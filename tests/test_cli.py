@@ -178,12 +178,12 @@ def test_out_in_a_read_only_folder_is_refused(tmp_path):
 
 
 def test_a_tree_that_cannot_be_written_at_the_end_is_kept_elsewhere(tmp_path, monkeypatch, capsys):
-    from ttc_viz import cli as cli_mod
+    from ttc_viz.cli.solve import save_tree
     from ttc_viz.tree import SearchTree
 
     t = SearchTree.new("beam", {"n": 1}, "1+1?", "2")
     gone = tmp_path / "gone"
-    rc = cli_mod._save_tree(t, str(gone / "t.json"))  # the folder vanished during the search
+    rc = save_tree(t, str(gone / "t.json"))  # the folder vanished during the search
     err = capsys.readouterr().err
     assert rc == 1 and "saved to" in err
     spare = err.rsplit("saved to ", 1)[1].strip()
@@ -192,12 +192,12 @@ def test_a_tree_that_cannot_be_written_at_the_end_is_kept_elsewhere(tmp_path, mo
 
 
 def test_levels_parse():
-    from ttc_viz.cli import _levels
+    from ttc_viz.cli.common import levels
 
-    assert _levels("1-3") == (1, 2, 3) and _levels("1,2,5") == (1, 2, 5) and _levels("2") == (2,)
+    assert levels("1-3") == (1, 2, 3) and levels("1,2,5") == (1, 2, 5) and levels("2") == (2,)
     for bad in ("1-100000000", "0-2", "6", "a", "1-", "", "1,,2"):
         with pytest.raises(ValueError):
-            _levels(bad)
+            levels(bad)
 
 
 def test_output_folders_are_checked_before_any_model_loads(tmp_path):

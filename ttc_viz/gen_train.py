@@ -23,13 +23,14 @@ from __future__ import annotations
 import json
 import math
 import random
-import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from .io import recover_dir, replace_dir, write_atomic
 from .lm.base import GeneratorError
 from .problems import LEVELS, synthetic
+from .seeds import derive
 from .prm_train import TRAIN_INDEX_START, VALID_INDEX_START, reserved_texts, write_solution
 
 FORMAT = "ttc-viz-generator-adapter-v1"
@@ -81,7 +82,7 @@ def training_prompt() -> dict:
 
 def solutions_batch(seed: int, step: int, size: int, levels=LEVELS, start: int = TRAIN_INDEX_START) -> list[dict]:
     """``size`` correct reference solutions of fresh training problems; pure in (seed, step)."""
-    rng = random.Random(seed * 1_000_003 + step)
+    rng = random.Random(derive(seed, step, modulus=None))
     reserved = reserved_texts()
     span = (VALID_INDEX_START - start) if start < VALID_INDEX_START else 50_000
     out = []
@@ -126,17 +127,14 @@ def _peft_model(model, lora: LoraSettings):
 
 def save_gen_adapter(peft_model, path: Path, lora: LoraSettings, info: dict) -> Path:
     from peft import get_peft_model_state_dict
-    from safetensors.torch import save_file
+    from safetensors.torch import save
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().to("cpu").contiguous() for k, v in get_peft_model_state_dict(peft_model).items()}
     meta = {"format": FORMAT, "base": BASE, "lora": json.dumps(asdict(lora)),
             "prompt": json.dumps(training_prompt()), "info": json.dumps(info)}
-    tmp = path.with_name(f".{path.name}.{time.time_ns()}.tmp")
-    save_file(state, str(tmp), metadata=meta)
-    tmp.replace(path)
-    return path
+    return write_atomic(path, save(state, metadata=meta))
 
 
 def read_gen_adapter(path) -> tuple[dict, LoraSettings, dict, dict]:
@@ -205,6 +203,7 @@ def train_generator(out_dir, cfg: GenTrainConfig, *, device: str = "auto", minut
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=0.0)
     state = {"step": 0, "seconds": 0.0, "history": [], "config": json.loads(json.dumps(asdict(cfg)))}
+    recover_dir(ckpt)  # a swap killed half-way leaves the previous checkpoint aside
     if (ckpt / "state.json").exists():
         from peft import set_peft_model_state_dict
 
@@ -230,17 +229,12 @@ def train_generator(out_dir, cfg: GenTrainConfig, *, device: str = "auto", minut
         tmp.mkdir()
         save_gen_adapter(model, tmp / "adapter.safetensors", cfg.lora, info)
         torch.save(opt.state_dict(), tmp / "optimizer.pt")
-        (tmp / "state.json").write_text(json.dumps(state))
+        write_atomic(tmp / "state.json", json.dumps(state))
         # swap in the new checkpoint; the old one stays until the new one is complete
-        old = out / "checkpoint.old"
-        if ckpt.exists():
-            shutil.rmtree(old, ignore_errors=True)
-            ckpt.rename(old)
-        tmp.rename(ckpt)
-        shutil.rmtree(old, ignore_errors=True)
+        replace_dir(tmp, ckpt)
         if final:
             save_gen_adapter(model, out / "adapter.safetensors", cfg.lora, info)
-            (out / "training.json").write_text(json.dumps({**info, "history": state["history"]}, indent=1))
+            write_atomic(out / "training.json", json.dumps({**info, "history": state["history"]}, indent=1))
 
     model.train()
     t0, base_seconds = time.perf_counter(), state["seconds"]

@@ -20,7 +20,9 @@ import textwrap
 import networkx as nx
 import plotly.graph_objects as go
 
+from .search import strategies
 from .tree import SearchTree
+from .views import verdict
 
 COLORSCALE = "RdYlGn"
 _STATUS_SYMBOL = {"root": "square", "kept": "circle", "pruned": "circle", "finished": "star",
@@ -154,8 +156,8 @@ def tree_figure(tree: SearchTree, iteration: int | None = None, show_pruned: boo
         if n.value is not None and n.value != n.score:
             extra += f"<br>ranked by: {n.value:.3f}"
         if n.answer is not None:
-            verdict = {True: " ✓", False: " ✗", None: ""}[n.correct]
-            extra += f"<br>answer: {n.answer}{verdict}"
+            mark = verdict(n.correct, "mark")
+            extra += f"<br>answer: {n.answer}" + (f" {mark}" if mark else "")
         if pruned_kids.get(i):
             extra += f"<br>(+{pruned_kids[i]} pruned children hidden)"
         hover.append(f"<b>#{i}</b> · round {n.iteration} · {status} · score {sc}{extra}<br>{_wrap(n.text)}")
@@ -214,8 +216,16 @@ __all__ = ["tree_figure", "layout", "visible_nodes", "legend_markdown", "score_f
 
 X_AXES = {"generations": "budget (generations as the strategy counts them, log2)", "tokens": "tokens per problem (log)",
           "flops": "FLOPs per problem (log)"}
-_FAMILY_COLOR = {"best_of_n": "#636efa", "beam": "#ef553b", "lookahead": "#00a67e", "dvts": "#ab63fa"}
 _RULE_DASH = {"weighted": "solid", "majority": "dot", "naive": "dash"}
+UNKNOWN_COLOR = "#888"  # a configuration whose strategy is not registered here
+
+
+def config_style(name: str) -> tuple[str, str]:
+    """(colour, dash) of a configuration's line: the colour of its strategy's family (from the
+    spec), the dash of its voting rule (pooled strategies only; the others vote weighted)."""
+    spec = strategies.of_config(name)
+    rule = name.split()[1] if spec is not None and spec.pooled and " " in name else "weighted"
+    return (spec.color if spec else UNKNOWN_COLOR), _RULE_DASH.get(rule, "solid")
 
 
 def curves_figure(rep: dict, bin_id="all", x: str = "generations", configs: list[str] | None = None) -> go.Figure:
@@ -233,15 +243,13 @@ def curves_figure(rep: dict, bin_id="all", x: str = "generations", configs: list
         xs = [b if x == "generations" else pts[b][x] for b in bs]  # nominal budget on the log2 axis
         ys = [100 * pts[b]["acc"] for b in bs]
         se = [100 * pts[b]["se"] for b in bs]
-        fam = name.split()[0]
-        color = _FAMILY_COLOR.get(fam, "#888")
-        rule = name.split()[1] if fam == "best_of_n" else "weighted"
+        color, dash = config_style(name)
         if len(bs) > 1:
             fig.add_trace(go.Scatter(x=xs + xs[::-1], y=[a + s for a, s in zip(ys, se)] +
                                      [a - s for a, s in zip(ys, se)][::-1], fill="toself", line={"width": 0},
                                      fillcolor=color, opacity=0.12, hoverinfo="skip", showlegend=False))
         fig.add_trace(go.Scatter(
-            x=xs, y=ys, mode="lines+markers", name=name, line={"color": color, "dash": _RULE_DASH.get(rule, "solid")},
+            x=xs, y=ys, mode="lines+markers", name=name, line={"color": color, "dash": dash},
             customdata=[[name, b] for b in bs],
             hovertemplate=f"<b>{name}</b><br>budget %{{customdata[1]}}<br>accuracy %{{y:.1f}}%"
                           f"<br>{x} %{{x:.3s}}<extra></extra>"))

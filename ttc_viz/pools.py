@@ -14,6 +14,7 @@ from typing import Sequence
 
 from .grading import answer_key
 from .scoring import vote
+from .seeds import derive
 
 
 def _right_keys(answers: Sequence[str | None], correct: Sequence[bool | None]) -> set:
@@ -33,7 +34,7 @@ def pool_accuracy(answers: Sequence[str | None], values: Sequence[float], correc
 
         draws = [list(c) for c in combinations(range(size), n)]
     else:
-        rng = random.Random(seed * 1_000_003 + n)
+        rng = random.Random(derive(seed, n, modulus=None))
         draws = [rng.sample(range(size), n) for _ in range(resamples)]
     hits = []
     for idx in draws:

@@ -1,8 +1,9 @@
-"""Model presets: one small JSON file each in the repository's ``models/`` folder.
+"""Model presets: one small JSON file each in ``models/`` (found by ``ttc_viz.assets``).
 
 Fields: name, generator ("embedded" or a Hugging Face id / folder), verifier, step_delimiter,
 device (the one it is meant for), offline (usable with no download), notes.
-``available(preset)`` says whether it can run on this machine now, without a download.
+``available(preset)`` says whether it can run on this machine now, without a download;
+``resolve(model, verifier)`` turns a ``--model`` / ``--verifier`` pair into what to load.
 """
 from __future__ import annotations
 
@@ -10,17 +11,19 @@ import json
 import os
 from pathlib import Path
 
-MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+from .assets import models_dir
+
 REQUIRED = ("name", "generator", "verifier")
+DEFAULT_PRESET = "smollm2-135m-embedded"  # whose verifier a bare model id or folder gets
 
 
 class PresetError(ValueError):
     pass
 
 
-def load_presets(folder: Path = MODELS_DIR) -> list[dict]:
+def load_presets(folder: Path | None = None) -> list[dict]:
     out = []
-    for f in sorted(Path(folder).glob("*.json")):
+    for f in sorted(Path(folder or models_dir()).glob("*.json")):
         try:
             p = json.loads(f.read_text(encoding="utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError) as e:
@@ -32,8 +35,17 @@ def load_presets(folder: Path = MODELS_DIR) -> list[dict]:
     return out
 
 
-def find(name: str, folder: Path = MODELS_DIR) -> dict | None:
+def find(name: str, folder: Path | None = None) -> dict | None:
     return next((p for p in load_presets(folder) if p["name"] == name), None)
+
+
+def resolve(model: str, verifier: str | None = None) -> tuple[str, str]:
+    """(generator spec, verifier spec) to load for a model choice: a preset name gives its
+    generator and, unless ``verifier`` is named, its verifier; anything else (``embedded``, a
+    hub id, a folder) is the generator itself, with the default preset's verifier."""
+    preset = find(model)
+    default = (preset or find(DEFAULT_PRESET) or {}).get("verifier", "symbolic")
+    return (preset["generator"] if preset else model), (verifier or default)
 
 
 def available(preset: dict) -> tuple[bool, str]:

@@ -26,7 +26,8 @@ from .grading import extract_answer, grade
 from .io import write_atomic
 from .lm.base import step_text
 from .verifiers.oracle import chain_of, step_labels
-from .problems import Problem, synthetic
+from .problems import LEVELS, Problem, synthetic
+from .seeds import derive, hash_id
 
 FORMAT = "ttc-viz-prm-data-v1"
 
@@ -46,7 +47,7 @@ class MCConfig:
     def check(self) -> None:
         if self.labels not in ("mc", "oracle"):
             raise ValueError(f"labels must be 'mc' or 'oracle', got {self.labels!r}")
-        if not self.levels or any(lv not in (1, 2, 3, 4, 5) for lv in self.levels):
+        if not self.levels or any(lv not in LEVELS for lv in self.levels):
             raise ValueError(f"levels must be within 1-5, got {self.levels}")
         for name in ("problems_per_level", "samples", "rollouts", "max_steps"):
             v = getattr(self, name)
@@ -135,25 +136,17 @@ def generate(generator, out_dir: str | Path, cfg: MCConfig, progress=None) -> di
             raise ValueError(f"{out} holds data made with other settings ({old['config']}); "
                              "use another --out folder or the same settings")
     else:
-        meta_path.write_text(json.dumps(meta, indent=1))
+        write_atomic(meta_path, json.dumps(meta, indent=1))
     todo = [p for p in cfg.problems() if not (shards / f"{p.id}.jsonl").exists()]
     done_before = len(cfg.problems()) - len(todo)
     t0 = time.perf_counter()
     for n, p in enumerate(todo):
-        seed = (cfg.seed * 1_000_003 + hash_id(p.id)) % (2**31 - 1)
+        seed = derive(cfg.seed, hash_id(p.id))
         recs = label_problem(generator, p, cfg, seed)
         write_atomic(shards / f"{p.id}.jsonl", "".join(json.dumps(r) + "\n" for r in recs))
         if progress:
             progress(done_before + n + 1, len(cfg.problems()), time.perf_counter() - t0)
     return {"problems": len(cfg.problems()), "skipped": done_before, "labelled": len(todo)}
-
-
-def hash_id(s: str) -> int:
-    """A stable (process-independent) hash for seeding."""
-    h = 0
-    for ch in s.encode():
-        h = (h * 131 + ch) % 2_147_483_629
-    return h
 
 
 def load(out_dir: str | Path) -> list[dict]:

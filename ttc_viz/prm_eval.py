@@ -32,9 +32,11 @@ from .grading import extract_answer, grade
 from .metrics import auroc, bootstrap, within_problem_auroc
 from .pools import pass_at_1, pool_accuracy
 from .io import write_atomic
-from .prm_data import complete, hash_id
-from .problems import Problem, synthetic
+from .lm.base import join_steps
+from .prm_data import complete
+from .problems import LEVELS, Problem, synthetic
 from .scoring import VOTING_RULES
+from .seeds import derive, hash_id
 from .verifiers.oracle import chain_of, step_labels
 
 
@@ -51,7 +53,7 @@ class EvalConfig:
     seed: int = 0
 
     def check(self) -> None:
-        if not self.levels or any(lv not in (1, 2, 3, 4, 5) for lv in self.levels):
+        if not self.levels or any(lv not in LEVELS for lv in self.levels):
             raise ValueError(f"levels must be within 1-5, got {self.levels}")
         if not 1 <= self.problems <= 10_000:
             raise ValueError(f"problems must be 1-10000, got {self.problems}")
@@ -71,14 +73,14 @@ class EvalConfig:
 
 
 def evaluate_problem(generator, verifiers: dict, p: Problem, cfg: EvalConfig) -> dict:
-    seed = (cfg.seed * 1_000_003 + hash_id(p.id)) % (2**31 - 1)
+    seed = derive(cfg.seed, hash_id(p.id))
     sols = generator.solutions(p.text, cfg.n, temperature=cfg.temperature, seed=seed)
     steps = [[s.text for s in sol] for sol in sols]
     samples = []
     for st in steps:
         ans = extract_answer(st[-1]) if st else None
         if ans is None and st:
-            ans = extract_answer("\n\n".join(st))
+            ans = extract_answer(join_steps(st))
         samples.append({"steps": st, "answer": ans, "correct": bool(ans is not None and grade(ans, p.answer))})
     scores = {name: v.score_batch(p.text, steps) for name, v in verifiers.items()}
     mc = []
@@ -91,7 +93,7 @@ def evaluate_problem(generator, verifiers: dict, p: Problem, cfg: EvalConfig) ->
                             seed=seed * 31 + i + 1, max_steps=10)
             for j in range(len(prefixes)):
                 runs = outs[j * cfg.rollouts:(j + 1) * cfg.rollouts]
-                labels.append(sum(bool(grade("\n\n".join(r), p.answer)) for r in runs) / cfg.rollouts)
+                labels.append(sum(bool(grade(join_steps(r), p.answer)) for r in runs) / cfg.rollouts)
         labels.append(1.0 if samples[i]["correct"] else 0.0)
         mc.append({"sample": i, "labels": labels})
     return {"id": p.id, "level": p.level, "problem": p.text, "answer": p.answer, "samples": samples,
@@ -114,7 +116,7 @@ def run_eval(generator, verifiers: dict, cfg: EvalConfig, records: str | Path | 
             if json.loads(json.dumps(want)) != old:
                 raise ValueError(f"{folder} holds records made with other settings ({old}); use another folder")
         else:
-            meta.write_text(json.dumps(want, indent=1))
+            write_atomic(meta, json.dumps(want, indent=1))
     out = []
     probs = cfg.problem_list()
     t0 = time.perf_counter()

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from .io import recover_dir, replace_dir, write_atomic
 from .metrics import auroc  # noqa: F401  (re-exported: older callers import it from here)
-from .problems import Problem, synthetic
+from .problems import LEVELS, Problem, synthetic
 
 TRAIN_INDEX_START = 1000       # train-split problems for synthetic data; MC data uses indices < 1000
 VALID_INDEX_START = 900_000    # a disjoint block of train-split problems for the validation AUROC
@@ -149,7 +149,7 @@ EVAL_RESERVE = 1000  # test-split indices per level that evaluations draw from
 def reserved_texts() -> frozenset:
     """Texts of the test problems evaluations use. Level-1 problems come from a small space,
     so a train-split seed can produce the same text; such problems are never trained on."""
-    return frozenset(synthetic(lv, i, split="test").text for lv in (1, 2, 3, 4, 5) for i in range(EVAL_RESERVE))
+    return frozenset(synthetic(lv, i, split="test").text for lv in LEVELS for i in range(EVAL_RESERVE))
 
 
 def synthetic_batch(seed: int, step: int, size: int, levels=(1, 2, 3, 4, 5),

@@ -23,12 +23,12 @@ import math
 from pathlib import Path
 
 from .io import write_atomic
+from .search import strategies
 from .sweep import _number, _whole, check_meta, difficulty, load_cells, rows_from_cells
 
 BIN_KINDS = ("oracle", "predicted")
 N_BINS = 5
 SUMMARY = "summary.json"
-REFERENCE = "best_of_n weighted"
 
 
 def bins(diff: dict, kind: str = "oracle", n_bins: int = N_BINS) -> dict:
@@ -116,16 +116,14 @@ def compute_optimal(rows: list[dict], bin_of: dict) -> dict:
 
 
 def _cost_rank(config: str) -> int:
-    """Tie-break towards the cheaper family (best-of-N, then beam, DVTS, lookahead)."""
-    for i, fam in enumerate(("best_of_n", "beam", "dvts", "lookahead")):
-        if config.startswith(fam):
-            return i
-    return 9
+    """Tie-break towards the cheaper family (the specs' order: best-of-N, beam, DVTS, lookahead)."""
+    spec = strategies.of_config(config)
+    return spec.order if spec else 999
 
 
 def efficiency(curve_all: dict, co_all: dict) -> dict:
     """Budget at which compute-optimal first matches best-of-N weighted at its largest budget."""
-    ref = curve_all.get(REFERENCE)
+    ref = curve_all.get(strategies.reference_config())
     if not ref or not co_all:
         return {"target": None, "budget": None, "largest": None, "multiple": None}
     largest = max(ref)

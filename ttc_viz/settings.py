@@ -54,10 +54,9 @@ class ServerSettings:
         """The generator spec to load for an allowed choice (a preset name resolves)."""
         if choice not in self.models:
             raise SettingsError(f"the model {choice!r} is not offered on this server")
-        from .presets import find
+        from .presets import resolve
 
-        preset = find(choice) if choice not in ALWAYS_MODELS else None
-        return preset["generator"] if preset else choice
+        return choice if choice in ALWAYS_MODELS else resolve(choice)[0]
 
     def check_verifier(self, spec: str) -> str:
         if spec not in self.verifiers:

@@ -6,10 +6,11 @@ rename) as soon as the cell finishes; a rerun skips cells already on disk, so a 
 sweep resumes and ends with exactly what an uninterrupted one would (every cell's seed
 depends only on the sweep seed and the cell).
 
-Budgets count generations the paper's way: best-of-N and beam/DVTS at budget N; lookahead
-with depth k at budget N·(k+1) (each candidate also pays for its k-step rollout), so a
-lookahead cell at budget b runs N = b/(k+1). Best-of-N draws **one pool of the largest
-budget per problem**; every smaller budget is scored by subsampling that pool
+Budgets count generations the paper's way, as each strategy's spec says
+(``StrategySpec.n_for_budget``): best-of-N and beam/DVTS at budget N; lookahead with depth
+k at budget N·(k+1) (each candidate also pays for its k-step rollout), so a lookahead cell
+at budget b runs N = b/(k+1). A pooled strategy (best-of-N) draws **one pool of the
+largest budget per problem**; every smaller budget is scored by subsampling that pool
 (``pools.pool_accuracy``), with each voting rule as a hyper-parameter.
 
 Cost per cell: generations, tokens (generated + prompt), PRM tokens read, and FLOPs =
@@ -24,19 +25,21 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from .assets import shipped_sweep
 from .costs import inference_flops
 from .io import write_atomic
 from .grading import grade
 from .pools import pass_at_1, pool_accuracy
-from .prm_data import hash_id
 from .problems import LEVELS, Problem, load_jsonl, synthetic
 from .scoring import VOTING_RULES, aggregate
+from .search import strategies
+from .seeds import CELL_MODULUS, derive, hash_id
 from .search.base import REGISTRY, SearchConfig, run
 
 FORMAT = "ttc-viz-sweep-v1"
-SHIPPED_SWEEP = Path(__file__).resolve().parent.parent / "data" / "sweep-smollm2"
-STRATEGIES = ("best_of_n", "beam", "lookahead", "dvts")
+SHIPPED_SWEEP = shipped_sweep()  # data/sweep-smollm2, wherever the install keeps it
 MAX_BUDGET = 1024
+UNUSED_M = 4  # the M a cell records for a strategy without one (best-of-N's cells say 4)
 
 
 @dataclass
@@ -55,9 +58,10 @@ class SweepConfig:
     seed: int = 0
 
     def check(self) -> None:
-        bad = [s for s in self.strategies if s not in STRATEGIES]
+        bad = [s for s in self.strategies if s not in REGISTRY]
         if not self.strategies or bad:
-            raise ValueError(f"unknown strategies {', '.join(bad) or '(none)'}; choose from {', '.join(STRATEGIES)}")
+            raise ValueError(f"unknown strategies {', '.join(bad) or '(none)'}; "
+                             f"choose from {', '.join(strategies.names())}")
         for bs in (self.budgets, self.search_budgets or self.budgets):
             if not bs or any(not isinstance(b, int) or b < 1 or b > MAX_BUDGET for b in bs):
                 raise ValueError(f"budgets must be whole numbers 1-{MAX_BUDGET}, got {list(bs)}")
@@ -83,17 +87,16 @@ class SweepConfig:
     def cells_for(self, p: Problem) -> list[dict]:
         cells = []
         for s in self.strategies:
-            if s == "best_of_n":
-                cells.append(_cell(p, s, max(self.budgets), max(self.budgets), 4, 0))
+            spec = strategies.get(s)
+            if spec.pooled:  # one pool of the largest budget; smaller budgets subsample it
+                cells.append(_cell(p, s, max(self.budgets), max(self.budgets), UNUSED_M, 0))
                 continue
             for b in sorted(set(self.search_budgets or self.budgets)):
-                for m in self.ms:
-                    for k in (self.ks if s == "lookahead" else (0,)):
-                        n = b // (k + 1)
-                        if n * (k + 1) != b or n < m or n % m:
+                for m in (self.ms if spec.uses("m") else (UNUSED_M,)):
+                    for k in (self.ks if spec.uses("k") else (0,)):
+                        n = spec.n_for_budget(b, k)
+                        if n is None or (spec.uses("m") and (n < m or n % m)) or spec.redundant(n, m, k):
                             continue
-                        if s == "dvts" and n // m < 2:
-                            continue  # a single subtree is beam search
                         cells.append(_cell(p, s, b, n, m, k))
         return cells
 
@@ -110,20 +113,15 @@ def safe_cell_id(cid) -> str:
 
 def _cell(p: Problem, strategy: str, budget: int, n: int, m: int, k: int) -> dict:
     pid = re.sub(r"[^A-Za-z0-9._+=-]", "_", p.id).strip("._") or "problem"  # ids from a file name
-    cid = f"{pid}--{strategy}-b{budget}" + ("" if strategy == "best_of_n" else f"-m{m}") + \
-          (f"-k{k}" if strategy == "lookahead" else "")
+    spec = strategies.get(strategy)
+    cid = f"{pid}--{strategy}-b{budget}" + (f"-m{m}" if spec.uses("m") else "") + (f"-k{k}" if spec.uses("k") else "")
     return {"id": cid, "problem_id": p.id, "level": p.level, "strategy": strategy, "budget": budget,
             "n": n, "m": m, "k": k}
 
 
 def label(row: dict) -> str:
     """A strategy configuration's name, e.g. ``beam M=4`` or ``best_of_n weighted``."""
-    s = row["strategy"]
-    if s == "best_of_n":
-        return f"best_of_n {row['rule']}"
-    if s == "lookahead":
-        return f"lookahead M={row['m']} k={row['k']}"
-    return f"{s} M={row['m']}"
+    return strategies.get(row["strategy"]).config_label(row)
 
 
 class CountingVerifier:
@@ -153,7 +151,7 @@ def param_count(obj) -> int:
 
 
 def cell_seed(seed: int, cell: dict) -> int:
-    return (seed * 1_000_003 + hash_id(cell["id"])) % (2**31 - 2)
+    return derive(seed, hash_id(cell["id"]), CELL_MODULUS)
 
 
 def run_cell(generator, verifier, p: Problem, cell: dict, cfg: SweepConfig, p_gen: int, p_prm: int) -> dict:
@@ -168,7 +166,7 @@ def run_cell(generator, verifier, p: Problem, cell: dict, cfg: SweepConfig, p_ge
                "flops": inference_flops(p_gen, tokens) + inference_flops(p_prm, counting.tokens),
                "wall_s": round(c.wall_s, 2), "correct": bool(tree.correct),
                "picks_correct": {r: bool(a is not None and grade(a, p.answer)) for r, a in tree.picks.items()}}
-    if cell["strategy"] == "best_of_n":
+    if strategies.get(cell["strategy"]).pooled:
         leaves = {n.group: n for n in tree.leaves("finished")}
         groups = sorted({n.group for n in tree.nodes[1:]})
         pool = []
@@ -277,7 +275,7 @@ def check_cell(rec) -> None:
     if not isinstance(c, dict) or not isinstance(s, dict):
         raise _bad("a cell needs 'cell' and 'summary' objects")
     safe_cell_id(c.get("id"))
-    if not isinstance(c.get("problem_id"), str) or c.get("strategy") not in STRATEGIES:
+    if not isinstance(c.get("problem_id"), str) or c.get("strategy") not in REGISTRY:
         raise _bad("cell problem_id must be text and strategy a known one")
     if not (c.get("level") is None or _whole(c["level"], 0, 1000)):
         raise _bad("cell level must be a whole number or null")
@@ -289,10 +287,10 @@ def check_cell(rec) -> None:
             raise _bad(f"summary {k} must be a non-negative number")
     if not isinstance(s.get("correct"), bool):
         raise _bad("summary correct must be true or false")
-    if c["strategy"] == "best_of_n":
+    if strategies.get(c["strategy"]).pooled:
         pool = s.get("pool")
         if not isinstance(pool, list) or not pool:
-            raise _bad("a best-of-N cell needs a non-empty pool")
+            raise _bad(f"a {c['strategy']} cell needs a non-empty pool")
         for x in pool:
             if not (isinstance(x, dict) and (x.get("answer") is None or isinstance(x["answer"], str))
                     and _number(x.get("value"), 0.0, 1.0) and isinstance(x.get("correct"), bool)):
@@ -325,7 +323,7 @@ def rows_from_cells(meta: dict, cells: list[dict]) -> list[dict]:
         c, s = rec["cell"], rec["summary"]
         base = {"problem_id": c["problem_id"], "level": c["level"], "strategy": c["strategy"], "m": c["m"],
                 "k": c["k"], "cell": c["id"]}
-        if c["strategy"] == "best_of_n":
+        if strategies.get(c["strategy"]).pooled:
             pool = s["pool"]
             size = len(pool)
             for b in sorted(set(cfg["budgets"])):
@@ -349,7 +347,7 @@ def difficulty(cells: list[dict]) -> dict:
     """Per problem, from its best-of-N pool: oracle (pass@1) and predicted (mean final PRM score)."""
     out = {}
     for rec in cells:
-        if rec["cell"]["strategy"] == "best_of_n":
+        if strategies.get(rec["cell"]["strategy"]).pooled:
             pool = rec["summary"]["pool"]
             out[rec["cell"]["problem_id"]] = {"oracle": pass_at_1([x["correct"] for x in pool]),
                                               "predicted": sum(x["value"] for x in pool) / len(pool)}

@@ -13,6 +13,21 @@ from .grading import answer_key, equivalent
 from .scoring import tally
 from .tree import SearchTree
 
+_MARK = {True: "✓", False: "✗"}
+_WORD = {True: "right", False: "wrong"}
+
+
+def verdict(correct: bool | None, style: str = "both", unknown: str = "") -> str:
+    """How a grade reads everywhere: ``style`` "mark" (✓ / ✗), "word" (right / wrong, for a
+    terminal) or "both" (✓ right / ✗ wrong); ``unknown`` where there is no ground truth."""
+    if correct is None:
+        return unknown
+    if style == "mark":
+        return _MARK[bool(correct)]
+    if style == "word":
+        return _WORD[bool(correct)]
+    return f"{_MARK[bool(correct)]} {_WORD[bool(correct)]}"
+
 
 def answer_rows(tree: SearchTree) -> list[dict]:
     """Each distinct final answer: count, summed weight, best weight, right/wrong, picked by."""

@@ -20,16 +20,16 @@ from ttc_viz import settings as server_settings
 from ttc_viz.grading import equivalent
 from ttc_viz.jobs import JobQueue, JobRefused, SearchJob
 from ttc_viz.plots import legend_markdown, score_fig_from_rows, tree_figure
-from ttc_viz.problems import ProblemError, load_jsonl, make_problem, synthetic
+from ttc_viz.problems import LEVELS, ProblemError, load_jsonl, make_problem, synthetic
 from ttc_viz.scoring import AGGREGATIONS, VOTING_RULES
-from ttc_viz.search import STRATEGIES, SearchConfig, finalize
+from ttc_viz.search import SearchConfig, finalize, strategies
 from ttc_viz.tree import SearchTree, TreeFormatError
 from ttc_viz.verifiers import load_verifier
 from ttc_viz.views import (answer_rows, figure_html, figure_png, path_rows, rescore,
-                           round_rows, tree_fingerprint)
+                           round_rows, tree_fingerprint, verdict)
 
-STRATEGY_LABEL = {"best_of_n": "Best-of-N", "beam": "Beam search", "lookahead": "Lookahead search",
-                  "dvts": "DVTS (diverse subtrees)"}
+STRATEGIES = strategies.names()  # from the registry's specs, cheaper families first
+STRATEGY_LABEL = {s.name: s.label for s in strategies.specs()}
 MAX_UI_N = 256  # the engine allows more; the page stays responsive up to here on a laptop
 MAX_UPLOAD_BYTES = 8 * 1024 * 1024  # also server.maxUploadSize in .streamlit/config.toml
 MODEL_LABEL = {"embedded": "embedded: SmolLM2-135M-Instruct, fine-tuned (CPU, offline)",
@@ -156,7 +156,7 @@ def problem_input(prefix: str = ""):
             return make_problem(text, ans)
         if source.startswith("Synthetic"):
             c1, c2 = st.columns(2)
-            level = c1.selectbox("Level", [1, 2, 3, 4, 5], index=1, key=f"{prefix}level")
+            level = c1.selectbox("Level", list(LEVELS), index=1, key=f"{prefix}level")
             idx = c2.number_input("Index", min_value=0, max_value=100_000, value=0, key=f"{prefix}index")
             p = synthetic(int(level), int(idx))
             st.info(f"**{md_escape(p.text)}**  \nanswer: {md_escape(p.answer)}")
@@ -343,8 +343,8 @@ def trees_side_by_side(trees: list[SearchTree], key: str, height: int = 420) -> 
     """Two or three trees in columns, each with its pick and cost."""
     for col, t in zip(st.columns(len(trees)), trees):
         with col:
-            verdict = {True: "✓ right", False: "✗ wrong", None: ""}[t.correct]
-            st.markdown(f"**{STRATEGY_LABEL.get(t.strategy, t.strategy)}** picks {md_code(t.selected_answer)} {verdict} · "
+            st.markdown(f"**{STRATEGY_LABEL.get(t.strategy, t.strategy)}** picks {md_code(t.selected_answer)} "
+                        f"{verdict(t.correct)} · "
                         f"{t.cost.tokens_generated} tokens · {t.cost.wall_s:.1f} s")
             st.plotly_chart(tree_figure(t, show_pruned=len(t.nodes) < 200, height=height),
                             key=f"{key}_{t.strategy}", width="stretch")
@@ -354,13 +354,13 @@ def answers_panel(tree: SearchTree) -> None:
     rows = answer_rows(tree)
     c1, c2 = st.columns([3, 2])
     with c1:
-        verdict = {True: "✓ right", False: "✗ wrong", None: ""}[tree.correct]
-        st.markdown(f"**Selected answer ({tree.config.get('voting')}):** {md_code(tree.selected_answer)} {verdict}"
+        st.markdown(f"**Selected answer ({tree.config.get('voting')}):** {md_code(tree.selected_answer)} "
+                    f"{verdict(tree.correct)}"
                     + ("  \n*stopped early: picked from the partial tree*" if tree.stopped else ""))
         if rows:
             st.dataframe([{"answer": r["answer"], "count": r["count"], "summed score": round(r["weight"], 3),
                            "best score": round(r["best"], 3),
-                           "right?": {True: "✓", False: "✗", None: "?"}[r["correct"]],
+                           "right?": verdict(r["correct"], "mark", unknown="?"),
                            "picked by": r["picked by"]} for r in rows], hide_index=True, width="stretch")
         else:
             st.caption("No finished solution stated an answer.")
@@ -384,12 +384,12 @@ def what_if(tree: SearchTree, sidebar_verifier: str = "symbolic") -> None:
     rule = c2.radio("Voting rule", VOTING_RULES, index=VOTING_RULES.index(tree.config.get("voting", "weighted")),
                     horizontal=True, key="wi_vote")
     alt = finalize(SearchTree.from_dict(tree.to_dict()), aggregation=agg, voting=rule)
-    verdict = {True: "✓ right", False: "✗ wrong", None: ""}[alt.correct]
     changed = "" if equivalent(alt.selected_answer, tree.selected_answer) else " ← **the pick changes**"
     st.markdown(f"With **{agg}** aggregation and **{rule}** voting the pick is {md_code(alt.selected_answer)} "
-                f"{verdict}{changed}.  All three rules: naive {md_code(alt.picks.get('naive'))}, "
+                f"{verdict(alt.correct)}{changed}.  All three rules: naive {md_code(alt.picks.get('naive'))}, "
                 f"weighted {md_code(alt.picks.get('weighted'))}, majority {md_code(alt.picks.get('majority'))}.")
-    if tree.strategy != "best_of_n":
+    spec = strategies.REGISTRY.get(tree.strategy)
+    if spec is None or not spec.pooled:
         st.caption("Beam-style trees keep the branches that were chosen under the original rule; "
                    "the re-pick votes over the same finished leaves.")
     allowed = settings().verifiers

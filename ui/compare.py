@@ -1,15 +1,20 @@
 """Compare: two or three strategies on the same problem and budget, side by side."""
 import streamlit as st
 
+from ttc_viz.search import DEFAULT_STRATEGY, strategies
+from ttc_viz.views import verdict
 from ui.common import (STRATEGIES, STRATEGY_LABEL, check_config, job_panel, problem_input,
                        sidebar_settings, start_job, trees_side_by_side)
+
+# the baseline next to the default search
+DEFAULTS = list(dict.fromkeys([s.name for s in strategies.specs() if s.baseline] + [DEFAULT_STRATEGY]))
 
 
 def page_compare() -> None:
     st.title("Compare strategies on one problem")
     model, verifier, cfg = sidebar_settings()
     problem = problem_input("cmp_")
-    chosen = st.multiselect("Strategies (two or three)", STRATEGIES, default=["best_of_n", "beam"],
+    chosen = st.multiselect("Strategies (two or three)", STRATEGIES, default=DEFAULTS,
                             max_selections=3, key="cmp_strats", format_func=lambda s: STRATEGY_LABEL.get(s, s))
     errs = [f"{s}: {e}" for s in chosen if (e := check_config(s, cfg))]
     for e in errs:
@@ -25,7 +30,7 @@ def page_compare() -> None:
     if trees:
         trees_side_by_side(trees, "cmp")
         st.dataframe([{"strategy": t.strategy, "pick": t.selected_answer,
-                       "right?": {True: "✓", False: "✗", None: "?"}[t.correct],
+                       "right?": verdict(t.correct, "mark", unknown="?"),
                        "naive": t.picks.get("naive"), "weighted": t.picks.get("weighted"),
                        "majority": t.picks.get("majority"), "generations": t.cost.generations,
                        "tokens": t.cost.tokens_generated, "wall s": round(t.cost.wall_s, 1),

@@ -6,6 +6,7 @@ import streamlit as st
 
 from ttc_viz.plots import X_AXES, curves_figure
 from ttc_viz.report import BIN_KINDS, build
+from ttc_viz.search import strategies
 from ttc_viz.settings import sweep_folders
 from ttc_viz.sweep import SHIPPED_SWEEP, load_tree
 from ttc_viz.tree import TreeFormatError
@@ -107,9 +108,10 @@ def _cell_panel(rep: dict, path: Path, bin_id, event) -> None:
         return
     choice = st.selectbox("Open the tree of", [r["problem_id"] for r in rows], key="cv_problem")
     row = next(r for r in rows if r["problem_id"] == choice)
-    if row["strategy"] == "best_of_n" and row["budget"] < max(r["budget"] for r in rep["rows"]
-                                                                if r["strategy"] == "best_of_n"):
-        st.caption("Best-of-N budgets below the pool size are scored by subsampling the one pool; "
+    spec = strategies.REGISTRY.get(row["strategy"])
+    if spec is not None and spec.pooled and row["budget"] < max(r["budget"] for r in rep["rows"]
+                                                                 if r["strategy"] == row["strategy"]):
+        st.caption(f"{spec.label} budgets below the pool size are scored by subsampling the one pool; "
                    "the tree shown is the whole pool.")
     if st.button("Open in Explore", key="cv_open"):
         try:

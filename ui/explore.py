@@ -2,6 +2,7 @@
 import streamlit as st
 
 from ttc_viz.examples import load_example
+from ttc_viz.search import DEFAULT_STRATEGY
 from ui.common import (STRATEGIES, STRATEGY_LABEL, SearchTree, answers_panel, check_config,
                        export_panel, job_panel, load_tree_box, md_code, md_escape, problem_input,
                        round_rows, sidebar_settings, start_job, tree_explorer, tree_fingerprint, what_if)
@@ -10,7 +11,7 @@ from ui.common import (STRATEGIES, STRATEGY_LABEL, SearchTree, answers_panel, ch
 def page_explore() -> None:
     st.title("Explore a search")
     model, verifier, cfg = sidebar_settings()
-    strategy = st.sidebar.selectbox("Strategy", STRATEGIES, index=STRATEGIES.index("beam"), key="strategy",
+    strategy = st.sidebar.selectbox("Strategy", STRATEGIES, index=STRATEGIES.index(DEFAULT_STRATEGY), key="strategy",
                                     format_func=lambda s: STRATEGY_LABEL.get(s, s))
     problem = problem_input()
     err = check_config(strategy, cfg)

@@ -3,32 +3,18 @@ import streamlit as st
 
 from ttc_viz.costs import exchange
 from ttc_viz.examples import load_example
+from ttc_viz.search import strategies
 from ui.common import (SearchConfig, job_panel, legend_markdown, start_job, synthetic,
                        trees_side_by_side)
 
 
-LEARN = {
-    "best_of_n": """**Best-of-N.** Ask the model for N complete solutions, independently. A verifier scores
-every one; the answer is chosen by a vote. *Naive*: the single best-scored solution wins. *Weighted*: add up
-the scores of all solutions that reach the same answer and take the biggest pile (the paper's choice).
-*Majority*: the most common answer, no verifier at all. Cost: N solutions.""",
-    "beam": """**Beam search with a process reward model (PRM).** Build the solution one step (one paragraph)
-at a time. Each round the model proposes N candidate next steps; the PRM scores each; only the best N/M survive
-and each survivor proposes M continuations. Bad starts are dropped early, so the budget goes to promising
-lines. The risk: the search chases what the PRM *likes*, which is not always what is *right*.""",
-    "lookahead": """**Lookahead search.** Beam search, but before judging a candidate step the model writes k
-more steps greedily and the PRM scores the end of that rollout. A better-informed choice, at about (k+1)× the cost.
-The rollout steps (◆) are used only for scoring.""",
-    "dvts": """**DVTS (diverse verifier tree search).** Split the budget into N/M independent small searches,
-each keeping only its best step per round. A single beam can collapse onto one idea; separate subtrees keep
-the search diverse.""",
-    "prm": """**Process reward model.** A verifier that scores every *prefix* of a solution: "is this still on
+# each strategy explains itself (its spec's ``explain``); then the verifier
+PRM = """**Process reward model.** A verifier that scores every *prefix* of a solution: "is this still on
 track?". A solution's score comes from its step scores by *aggregation*: **last** (the score at the final step,
 which the paper found best), **min** (the weakest step), or **prod** (all steps must be good). This app ships
 two: its own **learned PRM** (`prm`, a small adapter trained on the embedded model with Monte Carlo labels and
 synthetic step checks; see models/smollm2-prm/README.md), and an exact **symbolic** checker (it recomputes every
-`a op b = c` it finds), which catches slips but not wrong plans.""",
-}
+`a op b = c` it finds), which catches slips but not wrong plans."""
 
 
 def page_learn() -> None:
@@ -37,8 +23,10 @@ def page_learn() -> None:
 spend a budget of *generations* at test time — sampling many answers and voting, or searching step by step
 with a verifier — and found that the best way depends on how hard the question is. Here you can see it happen
 on a real 135M-parameter model running on your CPU.""")
-    for key in ("best_of_n", "beam", "lookahead", "dvts", "prm"):
-        st.markdown(LEARN[key])
+    for spec in strategies.specs():
+        if spec.explain:
+            st.markdown(spec.explain)
+    st.markdown(PRM)
     st.divider()
     st.subheader("A live example")
     st.caption("Runs best-of-N and beam search with N = 4 on a level-1 problem (about 10-30 s on 2 CPU cores).")

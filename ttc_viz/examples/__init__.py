@@ -10,7 +10,7 @@ from pathlib import Path
 from ..tree import SearchTree
 
 HERE = Path(__file__).resolve().parent
-NAMES = ("beam", "best_of_n", "lookahead")
+NAMES = tuple(sorted(p.stem for p in HERE.glob("*.json")))  # one recorded tree per file, named by strategy
 
 
 def load_example(name: str) -> SearchTree:

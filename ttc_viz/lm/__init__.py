@@ -18,9 +18,9 @@ EMBEDDED_BASE = "embedded-base"
 
 def default_adapter():
     """The shipped generator adapter, or None where it is absent."""
-    from ..presets import MODELS_DIR
+    from ..assets import gen_adapter
 
-    path = MODELS_DIR / "smollm2-gen" / "adapter.safetensors"
+    path = gen_adapter()
     return path if path.is_file() else None
 
 

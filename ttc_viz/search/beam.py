@@ -2,11 +2,20 @@
 M children each. Lookahead search with k = 0."""
 from __future__ import annotations
 
-from .base import Hooks, SearchConfig, register
+from .base import Hooks, SearchConfig
+from .spec import StrategySpec, register
 from .stepwise import stepwise_search
 
 
-@register("beam")
 def beam(problem, generator, verifier, config: SearchConfig, hooks: Hooks | None = None):
-    return stepwise_search("beam", problem, generator, verifier, config, hooks,
+    return stepwise_search(SPEC.name, problem, generator, verifier, config, hooks,
                            groups=1, keep=config.n // config.m, k=0)
+
+
+SPEC = register(StrategySpec(
+    name="beam", label="Beam search", run=beam, summary="N per round, N/M kept, M children each",
+    explain="""**Beam search with a process reward model (PRM).** Build the solution one step (one paragraph)
+at a time. Each round the model proposes N candidate next steps; the PRM scores each; only the best N/M survive
+and each survivor proposes M continuations. Bad starts are dropped early, so the budget goes to promising
+lines. The risk: the search chases what the PRM *likes*, which is not always what is *right*.""",
+    params=("m",), color="#ef553b", order=1))

@@ -8,13 +8,13 @@ unscored (score None) instead of spending the verifier on them.
 """
 from __future__ import annotations
 
-from .base import Hooks, SearchConfig, charge, new_tree, register, round_seed
+from .base import Hooks, SearchConfig, charge, new_tree, round_seed
+from .spec import StrategySpec, register
 
 
-@register("best_of_n")
 def best_of_n(problem, generator, verifier, config: SearchConfig, hooks: Hooks | None = None):
     hooks = hooks or Hooks()
-    tree = new_tree("best_of_n", problem, config)
+    tree = new_tree(SPEC.name, problem, config)
     sols = generator.solutions(problem.text, config.n, temperature=config.temperature,
                                seed=round_seed(config.seed, 1))
     charge(tree, [s for sol in sols for s in sol], samples=len(sols))
@@ -34,3 +34,12 @@ def best_of_n(problem, generator, verifier, config: SearchConfig, hooks: Hooks |
             parent = node.id
     hooks.round_done(tree, 1)
     return tree
+
+
+SPEC = register(StrategySpec(
+    name="best_of_n", label="Best-of-N", run=best_of_n, summary="N whole samples, vote",
+    explain="""**Best-of-N.** Ask the model for N complete solutions, independently. A verifier scores
+every one; the answer is chosen by a vote. *Naive*: the single best-scored solution wins. *Weighted*: add up
+the scores of all solutions that reach the same answer and take the biggest pile (the paper's choice).
+*Majority*: the most common answer, no verifier at all. Cost: N solutions.""",
+    color="#636efa", order=0, pooled=True, baseline=True))

@@ -3,11 +3,20 @@ subtrees; each keeps only its best candidate per round and expands it M ways. Le
 likely than one beam to collapse onto a single line of reasoning the PRM overrates."""
 from __future__ import annotations
 
-from .base import Hooks, SearchConfig, register
+from .base import Hooks, SearchConfig
+from .spec import StrategySpec, register
 from .stepwise import stepwise_search
 
 
-@register("dvts")
 def dvts(problem, generator, verifier, config: SearchConfig, hooks: Hooks | None = None):
-    return stepwise_search("dvts", problem, generator, verifier, config, hooks,
+    return stepwise_search(SPEC.name, problem, generator, verifier, config, hooks,
                            groups=config.n // config.m, keep=1, k=0)
+
+
+SPEC = register(StrategySpec(
+    name="dvts", label="DVTS (diverse subtrees)", run=dvts, summary="N/M independent subtrees",
+    explain="""**DVTS (diverse verifier tree search).** Split the budget into N/M independent small searches,
+each keeping only its best step per round. A single beam can collapse onto one idea; separate subtrees keep
+the search diverse.""",
+    params=("m",), color="#ab63fa", order=2,
+    redundant=lambda n, m, k: n // m < 2))  # a single subtree is beam search

@@ -1,61 +1,52 @@
 """Verifiers (process reward models) behind one protocol.
 
-``load_verifier(spec)``: ``"prm"`` (the project's own PRM for the embedded model: a LoRA
-adapter in models/smollm2-prm, see learned.py), ``"prm:<adapter file>"`` (another adapter
-made by ``ttc-viz train-prm``), ``"symbolic"`` (the exact arithmetic checker), or
-``"hf:<model id or folder>:<format>"`` for a real PRM (formats: math-shepherd, rlhflow,
-qwen; see hf_prm.py), or ``"answer-key"`` (exact labels for synthetic problems: it knows the
-answer, so it is for evaluation and for showing what a perfect PRM would do, never a
-default; see oracle.py). Heavy imports happen only when a model is loaded.
+A verifier is named by a spec string, parsed in one place (``parse_spec``):
+``"symbolic"`` (the exact arithmetic checker), ``"prm"`` (the project's own PRM for the
+embedded model: a LoRA adapter in models/smollm2-prm, see learned.py), ``"prm:<adapter
+file>"`` (another adapter made by ``ttc-viz train-prm``), ``"hf:<model id or
+folder>:<format>"`` for a real PRM (formats: math-shepherd, rlhflow, qwen; see hf_prm.py),
+or ``"answer-key"`` (exact labels for synthetic problems: it knows the answer, so it is for
+evaluation and for showing what a perfect PRM would do, never a default; see oracle.py).
+``check_spec`` fails fast without loading a model; ``load_verifier`` loads one. Heavy
+imports happen only when a model is loaded.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+
 from .base import BatchVerifier, Verifier, VerifierError
+from .hf_prm import FORMATS
 from .oracle import AnswerKeyVerifier
 from .symbolic import SymbolicVerifier
 
 VERIFIERS = ("symbolic", "prm")  # the first is the default: it measures better today (eval-prm)
 ANSWER_KEY = AnswerKeyVerifier.name  # offered apart from VERIFIERS: synthetic problems only
+_FORMS = f"{', '.join(VERIFIERS)}, {ANSWER_KEY}, prm:<adapter file> or hf:<model id or folder>:<format>"
 
 
-def check_spec(spec: str) -> None:
-    """Fail fast (no model loaded) on a verifier name, format or adapter file that cannot work."""
+@dataclass(frozen=True)
+class VerifierSpec:
+    kind: str                     # "symbolic", "answer-key", "prm" or "hf"
+    adapter: Path | None = None   # prm: the adapter file (the shipped one for plain "prm")
+    model: str | None = None      # hf: hub id or local folder
+    fmt: str | None = None        # hf: one of hf_prm.FORMATS
+
+
+def parse_spec(spec: str) -> VerifierSpec:
+    """What a verifier spec names; VerifierError for an unknown name or a malformed form.
+    Reads no file and loads no model."""
     if spec in ("symbolic", ANSWER_KEY):
-        return
+        return VerifierSpec(spec)
     if spec == "prm" or spec.startswith("prm:"):
-        from .learned import DEFAULT_ADAPTER, read_adapter
+        if spec == "prm":
+            from ..assets import prm_adapter
 
-        read_adapter(spec[4:] if spec.startswith("prm:") else DEFAULT_ADAPTER)
-        return
-    if spec.startswith("hf:"):
-        from .hf_prm import FORMATS
-
-        body = spec[3:]
-        if ":" not in body:
-            raise VerifierError(f"write a Hugging Face PRM as hf:<model id or folder>:<format>, format one of "
-                                f"{', '.join(FORMATS)}; got {spec!r}")
-        if body.rsplit(":", 1)[1] not in FORMATS:
-            raise VerifierError(f"unknown PRM format {body.rsplit(':', 1)[1]!r}; choose one of {', '.join(FORMATS)}")
-        return
-    raise VerifierError(f"unknown verifier {spec!r}; choose one of {', '.join(VERIFIERS)}, {ANSWER_KEY}, "
-                        "prm:<adapter file> or hf:<model id or folder>:<format>")
-
-
-def load_verifier(spec: str = "symbolic", *, device: str = "auto", trust_remote_code: bool = False) -> Verifier:
-    if spec == "symbolic":
-        return SymbolicVerifier()
-    if spec == ANSWER_KEY:
-        return AnswerKeyVerifier()
-    if spec == "prm" or spec.startswith("prm:"):
-        from .learned import DEFAULT_ADAPTER, load_learned_prm
-
-        path = spec[4:] if spec.startswith("prm:") else DEFAULT_ADAPTER
-        if not str(path).strip():
+            return VerifierSpec("prm", adapter=prm_adapter())
+        if not spec[4:].strip():
             raise VerifierError("write another adapter as prm:<path to adapter.safetensors>")
-        return load_learned_prm(path, device=device)
+        return VerifierSpec("prm", adapter=Path(spec[4:]))
     if spec.startswith("hf:"):
-        from .hf_prm import FORMATS, load_hf_prm
-
         body = spec[3:]
         if ":" not in body:
             raise VerifierError(f"write a Hugging Face PRM as hf:<model id or folder>:<format>, format one of "
@@ -63,10 +54,33 @@ def load_verifier(spec: str = "symbolic", *, device: str = "auto", trust_remote_
         model_id, fmt = body.rsplit(":", 1)
         if fmt not in FORMATS:
             raise VerifierError(f"unknown PRM format {fmt!r}; choose one of {', '.join(FORMATS)}")
-        return load_hf_prm(model_id, fmt, device=device, trust_remote_code=trust_remote_code)
-    raise VerifierError(f"unknown verifier {spec!r}; choose one of {', '.join(VERIFIERS)}, {ANSWER_KEY}, "
-                        "prm:<adapter file> or hf:<model id or folder>:<format>")
+        return VerifierSpec("hf", model=model_id, fmt=fmt)
+    raise VerifierError(f"unknown verifier {spec!r}; choose one of {_FORMS}")
 
 
-__all__ = ["AnswerKeyVerifier", "BatchVerifier", "Verifier", "VerifierError", "SymbolicVerifier", "VERIFIERS",
-           "ANSWER_KEY", "check_spec", "load_verifier"]
+def check_spec(spec: str) -> None:
+    """Fail fast (no model loaded) on a verifier name, format or adapter file that cannot work."""
+    parsed = parse_spec(spec)
+    if parsed.kind == "prm":
+        from .learned import read_adapter
+
+        read_adapter(parsed.adapter)
+
+
+def load_verifier(spec: str = "symbolic", *, device: str = "auto", trust_remote_code: bool = False) -> Verifier:
+    parsed = parse_spec(spec)
+    if parsed.kind == "symbolic":
+        return SymbolicVerifier()
+    if parsed.kind == ANSWER_KEY:
+        return AnswerKeyVerifier()
+    if parsed.kind == "prm":
+        from .learned import load_learned_prm
+
+        return load_learned_prm(parsed.adapter, device=device)
+    from .hf_prm import load_hf_prm
+
+    return load_hf_prm(parsed.model, parsed.fmt, device=device, trust_remote_code=trust_remote_code)
+
+
+__all__ = ["AnswerKeyVerifier", "BatchVerifier", "Verifier", "VerifierError", "VerifierSpec", "SymbolicVerifier",
+           "VERIFIERS", "ANSWER_KEY", "check_spec", "load_verifier", "parse_spec"]

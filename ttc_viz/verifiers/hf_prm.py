@@ -126,7 +126,7 @@ def load_hf_prm(model_id: str, fmt: str, *, device: str = "auto", trust_remote_c
     import torch
     from transformers import AutoConfig, AutoModel, AutoModelForCausalLM, AutoModelForTokenClassification, AutoTokenizer
 
-    from ..lm.hf import pick_device
+    from ..lm.devices import pick_device, pick_dtype
 
     if fmt not in FORMATS:
         raise VerifierError(f"unknown PRM format {fmt!r}; choose one of {', '.join(FORMATS)}")
@@ -141,7 +141,7 @@ def load_hf_prm(model_id: str, fmt: str, *, device: str = "auto", trust_remote_c
     except OSError as e:
         raise VerifierError(f"could not load PRM {model_id!r}: {str(e).splitlines()[0]}") from None
     dev = pick_device(device)
-    dtype = torch.bfloat16 if dev.startswith("cuda") else torch.float32
+    dtype = pick_dtype(dev)
     archs = " ".join(cfg.architectures or [])
     try:
         if fmt == "qwen":

@@ -21,12 +21,13 @@ from typing import Sequence
 
 import torch
 
-from ..presets import MODELS_DIR
+from ..assets import prm_adapter
+from ..io import write_atomic
 from .base import BatchVerifier, VerifierError
 
 FORMAT = "ttc-viz-prm-adapter-v1"
 BASE = "smollm2-135m-instruct"
-DEFAULT_ADAPTER = MODELS_DIR / "smollm2-prm" / "adapter.safetensors"
+DEFAULT_ADAPTER = prm_adapter()
 MAX_TOKENS = 1024          # per scored solution; longer inputs lose the start of the problem
 MAX_STEP_CHARS = 1500
 # The base model's shapes (SmolLM2-135M: 30 layers, hidden 576, MLP 1536, 3 KV heads of 64),
@@ -143,16 +144,13 @@ def batch_tensors(encoded: list[tuple[list[int], list[int]]], pad: int, device):
 
 def save_adapter(net, path: str | Path, info: dict | None = None) -> Path:
     """Write the adapter (LoRA + head) atomically; ``info`` (how it was trained) goes in metadata."""
-    from safetensors.torch import save_file
+    from safetensors.torch import save
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     meta = {"format": FORMAT, "base": BASE, "config": json.dumps(asdict(net.cfg)),
             "info": json.dumps(info or {})}
-    tmp = path.with_name(path.name + ".tmp")
-    save_file(net.adapter_state(), str(tmp), metadata=meta)
-    tmp.replace(path)
-    return path
+    return write_atomic(path, save(net.adapter_state(), metadata=meta))
 
 
 def read_adapter(path: str | Path) -> tuple[dict, AdapterConfig, dict]:

@@ -1,0 +1,58 @@
+"""``ttc-viz report``: tables, the compute-optimal curve and figures from a sweep folder."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+NAME = "report"
+
+
+def add_parser(sub):
+    from ..report import BIN_KINDS
+
+    r = sub.add_parser(NAME, help="tables, the compute-optimal curve and figures from a sweep folder",
+                       description="Read a sweep folder (its cells, or summary.json without them) and print accuracy "
+                                   "by strategy and budget, per difficulty bin, with the compute-optimal selector "
+                                   "(2-fold cross-validated inside each bin) and the efficiency multiple; write "
+                                   "figures/ (interactive HTML, PNG where a Chrome/Chromium is installed).",
+                       epilog="example: ttc-viz report data/sweep-smollm2 --bins predicted")
+    r.add_argument("dir", help="a sweep folder")
+    r.add_argument("--bins", default="oracle", choices=BIN_KINDS,
+                   help="difficulty bins: oracle (pass@1, needs answers) or predicted (mean PRM score) (default oracle)")
+    r.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    r.add_argument("--no-figures", action="store_true", help="do not write figures/ (PNG + HTML)")
+    return r
+
+
+def run(a) -> int:
+    import json
+
+    from ..report import build, json_report, text_report, write_summary
+
+    rep = build(a.dir, a.bins)
+    if a.json:
+        print(json.dumps(json_report(rep), indent=1))
+    else:
+        print(text_report(rep))
+    if not a.no_figures:
+        write_figures(rep, Path(a.dir) / "figures")
+    if (Path(a.dir) / "cells").is_dir():
+        write_summary(a.dir)
+    return 0
+
+
+def write_figures(rep: dict, figdir: Path) -> None:
+    from ..io import write_atomic
+    from ..plots import curves_figure
+    from ..views import figure_html, figure_png
+
+    figdir.mkdir(exist_ok=True)
+    fig = curves_figure(rep, "all")
+    write_atomic(figdir / "accuracy.html", figure_html(fig))
+    try:
+        write_atomic(figdir / "accuracy.png", figure_png(fig, width=1000, height=520))
+        for b in [k for k in rep["curves"] if k != "all"]:
+            write_atomic(figdir / f"accuracy-bin{b}.png", figure_png(curves_figure(rep, b), width=1000, height=520))
+    except Exception as e:  # noqa: BLE001 - PNG needs a Chrome/Chromium; HTML always works
+        print(f"(PNG figures skipped: {e})", file=sys.stderr)
+    print(f"figures written to {figdir}", file=sys.stderr)

@@ -1,0 +1,65 @@
+"""``ttc-viz sweep``: accuracy versus budget, every problem x strategy x budget (resumable)."""
+from __future__ import annotations
+
+import argparse
+
+from ..search import strategies
+from ..sweep import SweepConfig
+from .common import (Progress, add_quiet, add_search_models, check_out_dir, count, ints, levels, load_search_models,
+                     positive_int)
+
+NAME = "sweep"
+DEFAULT_STRATEGIES = ",".join(SweepConfig.strategies)
+
+
+def add_parser(sub):
+    w = sub.add_parser(NAME, help="accuracy versus budget: every problem x strategy x budget (resumable)",
+                       description="Run every (problem, strategy, budget, M, k) cell and store every tree, one file "
+                                   "per cell, as it finishes; rerun the same command to resume. Best-of-N draws one "
+                                   "pool of the largest budget per problem and scores smaller budgets by subsampling. "
+                                   "A budget counts generations: lookahead with depth k runs N = budget / (k + 1).",
+                       epilog="example: ttc-viz sweep --levels 1-5 --problems 4 --strategies best_of_n,beam,lookahead "
+                              "--budgets 1,2,4,8,16,32,64 --out sweeps/mine\nthen: ttc-viz report sweeps/mine",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    w.add_argument("--out", required=True, help="sweep folder (cells/, sweep.json, summary.json)")
+    w.add_argument("--dataset", default="synthetic", help="'synthetic' (test split) or a MATH/GSM8K .jsonl file")
+    w.add_argument("--levels", default="1-5", help="synthetic levels (default 1-5)")
+    w.add_argument("--problems", type=positive_int, default=4, help="problems per level, or from the file (default 4)")
+    w.add_argument("--strategies", default=DEFAULT_STRATEGIES,
+                   help=f"comma-separated, of {','.join(strategies.names())} (default {DEFAULT_STRATEGIES})")
+    w.add_argument("--budgets", default="1,2,4,8,16,32,64", help="generation budgets (default 1,2,4,...,64)")
+    w.add_argument("--search-budgets", help="budgets for beam/lookahead/DVTS if fewer than --budgets, e.g. 4,8,16,32")
+    w.add_argument("--m", default="4", help="beam width(s) M, comma-separated (default 4)")
+    w.add_argument("--k", default="1", help="lookahead depth(s) k, comma-separated (default 1)")
+    w.add_argument("--resamples", type=positive_int, default=16, help="best-of-n subsets per budget (default 16)")
+    w.add_argument("--temperature", type=float, default=0.8, help="sampling temperature (default 0.8)")
+    w.add_argument("--max-rounds", type=positive_int, default=12, help="cap on search rounds (default 12)")
+    w.add_argument("--seed", type=count, default=0, help="sweep seed; each cell's seed derives from it (default 0)")
+    add_search_models(w)
+    add_quiet(w)
+    return w
+
+
+def run(a) -> int:
+    from ..report import build, text_report, write_summary
+    from ..sweep import run_sweep
+
+    cfg = SweepConfig(dataset=a.dataset, levels=levels(a.levels), problems=a.problems,
+                      strategies=tuple(x.strip() for x in a.strategies.split(",") if x.strip()),
+                      budgets=ints(a.budgets, "--budgets"), ms=ints(a.m, "--m"), ks=ints(a.k, "--k"),
+                      search_budgets=ints(a.search_budgets, "--search-budgets") if a.search_budgets else None,
+                      resamples=a.resamples, temperature=a.temperature, max_rounds=a.max_rounds, seed=a.seed)
+    cfg.check()
+    check_out_dir(a.out, inputs=[a.dataset])
+    probs = cfg.problem_list()  # a bad data set fails here, before any model loads
+    total = sum(len(cfg.cells_for(p)) for p in probs)
+    gen, verifier, spec_v = load_search_models(a)
+    bar = Progress(a, total, "sweep", "cell")
+    try:
+        res = run_sweep(gen, verifier, cfg, a.out, verifier_spec=spec_v, progress=bar)
+    finally:
+        bar.close()
+    print(f"{res['cells']} cells: {res['skipped']} already done, {res['ran']} run now; results in {a.out}/cells")
+    write_summary(a.out)
+    print(text_report(build(a.out)))
+    return 0

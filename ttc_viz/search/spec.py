@@ -1,0 +1,124 @@
+"""What a strategy is besides its function: a small spec that each strategy file registers.
+
+Everything outside ``search/`` that depends on the strategy reads it from here: the config
+check (which parameters apply), the CLI's choices and help, a sweep's cells and how many
+generations a budget buys, the curves' labels and colours, the app's labels and its Learn
+text. Nothing else compares strategy names, so a new strategy is one new file in this folder
+that calls ``register(StrategySpec(...))`` (plus its tests); ``search/__init__.py`` imports
+every file here.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+# how a parameter is written in a configuration's label ("beam M=4", "lookahead M=4 k=1")
+PARAM_SYMBOL = {"m": "M", "k": "k"}
+NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")  # a name ends up in file names (sweep cells) and labels
+
+
+def _one_generation(k: int) -> int:
+    return 1
+
+
+def _never(n: int, m: int, k: int) -> bool:
+    return False
+
+
+@dataclass(frozen=True)
+class StrategySpec:
+    name: str                     # the registry key, ``SearchTree.strategy`` and ``--strategy``
+    label: str                    # what the app calls it ("Beam search")
+    run: Callable                 # (problem, generator, verifier, config, hooks) -> SearchTree
+    summary: str                  # one line for ``ttc-viz solve --help``
+    explain: str = ""             # a paragraph (markdown) for the app's Learn page
+    params: tuple = ()            # SearchConfig fields it reads besides the shared ones: "m", "k"
+    color: str = "#888888"        # its family's colour in plots
+    order: int = 50               # lists show lower first; compute-optimal breaks ties towards lower
+                                  # (so: cheaper families first)
+    # N whole solutions in one round: a sweep draws one pool of its largest budget and scores
+    # smaller budgets by subsampling it, with each voting rule as a hyper-parameter
+    pooled: bool = False
+    baseline: bool = False        # the reference of the efficiency multiple (its weighted vote)
+    # generations one candidate costs, given the lookahead depth k (lookahead: k + 1 for the
+    # rollout), so a budget of B generations runs N = B / cost candidates
+    cost_per_candidate: Callable[[int], int] = _one_generation
+    # (n, m, k) where this strategy is another one in disguise (DVTS with one subtree is beam
+    # search); a sweep skips those cells
+    redundant: Callable[[int, int, int], bool] = _never
+
+    def uses(self, param: str) -> bool:
+        return param in self.params
+
+    def budget(self, n: int, k: int = 0) -> int:
+        """Generations a run with budget N (and depth k) costs, as the paper counts them."""
+        return n * self.cost_per_candidate(k if self.uses("k") else 0)
+
+    def n_for_budget(self, budget: int, k: int = 0) -> int | None:
+        """The N that spends exactly ``budget`` generations, or None if none does."""
+        per = self.cost_per_candidate(k if self.uses("k") else 0)
+        return budget // per if budget % per == 0 else None
+
+    def max_rounds(self, config) -> int:
+        """Rounds the search can take (a progress bar's length)."""
+        return 1 if self.pooled else config.max_rounds
+
+    def settings(self, values: dict) -> str:
+        """The parameters it uses, as labels write them: ``M=4 k=1`` (empty if none)."""
+        return " ".join(f"{PARAM_SYMBOL.get(p, p)}={values[p]}" for p in self.params)
+
+    def config_label(self, row: dict) -> str:
+        """A configuration's name in sweeps and curves: ``best_of_n weighted`` (pooled: its
+        voting rule), ``beam M=4``, ``lookahead M=4 k=1``."""
+        if self.pooled:
+            return f"{self.name} {row['rule']}"
+        return f"{self.name} {self.settings(row)}".strip()
+
+
+REGISTRY: dict[str, StrategySpec] = {}
+
+
+def register(spec: StrategySpec) -> StrategySpec:
+    """Add a strategy; returns its spec (a strategy file keeps it as ``SPEC``)."""
+    if not NAME.fullmatch(spec.name):
+        raise ValueError(f"a strategy name is lower-case letters, digits and _, got {spec.name!r}")
+    bad = [p for p in spec.params if p not in PARAM_SYMBOL]
+    if bad:
+        raise ValueError(f"strategy {spec.name}: unknown parameters {bad}; SearchConfig has {list(PARAM_SYMBOL)}")
+    if spec.baseline and not spec.pooled:
+        raise ValueError(f"strategy {spec.name}: the baseline is compared by its weighted vote, so it must be pooled")
+    REGISTRY[spec.name] = spec
+    return spec
+
+
+def unregister(name: str) -> None:
+    REGISTRY.pop(name, None)
+
+
+def get(name: str) -> StrategySpec:
+    """The spec of a registered strategy; ValueError naming the choices otherwise."""
+    spec = REGISTRY.get(name) if isinstance(name, str) else None
+    if spec is None:
+        raise ValueError(f"unknown strategy {name!r}; choose one of {', '.join(names())}")
+    return spec
+
+
+def specs() -> list[StrategySpec]:
+    """Every registered strategy, cheaper families first."""
+    return sorted(REGISTRY.values(), key=lambda s: (s.order, s.name))
+
+
+def names() -> tuple[str, ...]:
+    return tuple(s.name for s in specs())
+
+
+def of_config(config_label: str) -> StrategySpec | None:
+    """The strategy a configuration label (``beam M=4``) belongs to, or None."""
+    return REGISTRY.get(config_label.split(" ", 1)[0])
+
+
+def reference_config() -> str | None:
+    """The configuration the efficiency multiple compares against: the baseline's weighted vote."""
+    base = next((s for s in specs() if s.baseline), None)
+    return base.config_label({"rule": "weighted"}) if base else None
