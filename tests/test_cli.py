@@ -82,7 +82,7 @@ def test_presets_are_valid_and_listed(tmp_path):
     (["eval-prm", "--verifiers", "prm:/no/such.safetensors"], "PRM adapter not found"),
     (["eval-prm", "--json", "/no/such/dir/e.json"], "does not exist"),
     (["train-prm", "--batch-size", "0"], "positive"),
-    (["train-prm", "--out", "/tmp/x-train-never", "--data", "/no/such/data"], "no MC-labelled data"),
+    (["train-prm", "--out", "/tmp/x-train-never", "--data", "/no/such/data"], "no labelled samples"),
 ])
 def test_bad_input_for_the_other_commands(args, msg):
     r = cli(*args)
