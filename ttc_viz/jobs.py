@@ -25,7 +25,6 @@ for the page; a waiting job reports its place in line.
 """
 from __future__ import annotations
 
-import copy
 import threading
 import time
 import traceback
@@ -221,7 +220,7 @@ class SearchJob:
         self._changed.notify_all()
 
     def _on_round(self, tree: SearchTree, r: int) -> None:
-        snap = copy.deepcopy(tree)
+        snap = tree.copy()
         with self._lock:
             self.partial = snap
             self._bump()

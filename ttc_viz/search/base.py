@@ -103,10 +103,12 @@ def path_value(tree: SearchTree, node_id: int, how: str, extra: list[float] = ()
 
 
 def finalize(tree: SearchTree, aggregation: str | None = None, voting: str | None = None) -> SearchTree:
-    """(Re)compute answers, values and the picks of a tree from its recorded scores.
+    """Fill in what follows from a tree's recorded scores, in place: each leaf's answer and
+    ``correct``, every node's ``value`` (its aggregated score, see tree.py), the picks.
 
-    Used at the end of every search, and by the app's what-if view to switch the
-    aggregation or voting rule without generating anything.
+    Called at the end of every search (on a tree that is still being built). To see a
+    finished tree under another aggregation or voting rule, use ``views.repick``: it
+    finalizes a copy and leaves the tree as it was.
     """
     agg = aggregation or tree.config.get("aggregation", "last")
     rule = voting or tree.config.get("voting", "weighted")
