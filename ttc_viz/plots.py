@@ -22,7 +22,7 @@ import plotly.graph_objects as go
 
 from .search import strategies
 from .tree import SearchTree
-from .views import verdict
+from .views import selected_path, verdict
 
 COLORSCALE = "RdYlGn"
 _STATUS_SYMBOL = {"root": "square", "kept": "circle", "pruned": "circle", "finished": "star",
@@ -94,7 +94,7 @@ def tree_figure(tree: SearchTree, iteration: int | None = None, show_pruned: boo
     ids = visible_nodes(tree, iteration, show_pruned, show_rollouts)
     pos = layout(tree, ids)
     idset = set(ids)
-    on_path = set(tree.selected_path()) if iteration is None or iteration >= tree.iterations else set()
+    on_path = set(selected_path(tree)) if iteration is None or iteration >= tree.iterations else set()
     sel_path = {n.id for n in tree.path(selected)} if selected is not None and selected < len(tree.nodes) else set()
     last_round = tree.iterations if iteration is None else iteration
 

@@ -3,8 +3,9 @@ import streamlit as st
 
 from ttc_viz.search import DEFAULT_STRATEGY, strategies
 from ttc_viz.views import verdict
-from ui.common import (STRATEGIES, STRATEGY_LABEL, check_config, job_panel, problem_input,
-                       sidebar_settings, start_job, trees_side_by_side)
+from ui.common import STRATEGIES, STRATEGY_LABEL, job_panel, problem_input, start_job
+from ui.sidebar import check_config, sidebar_settings
+from ui.tree_view import trees_side_by_side
 
 # the baseline next to the default search
 DEFAULTS = list(dict.fromkeys([s.name for s in strategies.specs() if s.baseline] + [DEFAULT_STRATEGY]))

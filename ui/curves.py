@@ -11,6 +11,7 @@ from ttc_viz.settings import sweep_folders
 from ttc_viz.sweep import SHIPPED_SWEEP, load_tree
 from ttc_viz.tree import TreeFormatError
 from ui.common import settings
+from ui.tree_state import open_tree
 
 
 @st.cache_data(show_spinner="Reading the sweep…", max_entries=8)
@@ -58,6 +59,9 @@ def page_curves() -> None:
     x = c3.radio("Cost on the x axis", list(X_AXES), horizontal=True, key="cv_x")
     names = sorted(rep["curves"]["all"])
     shown = st.multiselect("Strategies", names, default=names, key="cv_configs")
+    if x == "flops" and any(pt["flops"] is None for c in rep["curves"]["all"].values() for pt in c.values()):
+        st.info("FLOPs are unknown for this sweep: its generator or verifier does not report a parameter "
+                "count, so there is nothing to draw on this axis. Tokens are counted.")
     fig = curves_figure(rep, bin_id, x, configs=shown)
     event = st.plotly_chart(fig, on_select="rerun", selection_mode="points", key="cv_chart",
                             width="stretch")
@@ -119,9 +123,7 @@ def _cell_panel(rep: dict, path: Path, bin_id, event) -> None:
         except (ValueError, OSError, TreeFormatError) as err:
             st.error(f"This sweep keeps no tree for that cell ({err})")
             return
-        st.session_state["tree"] = tree
-        for k in ("main_node", "main_nodepick", "main_round"):
-            st.session_state.pop(k, None)
+        open_tree(tree)
         st.switch_page("ui/explore.py")
 
 

@@ -115,7 +115,7 @@ def save_tree(tree, out: str) -> int:
 def summary(tree) -> str:
     """A readable account of a search (rounds, answers, pick, cost, chosen path), from the
     same views the app shows."""
-    from ..views import answer_rows, round_rows, verdict
+    from ..views import answer_rows, round_rows, selected_path, verdict
 
     spec = strategies.REGISTRY.get(tree.strategy)
     c = tree.counts()
@@ -144,7 +144,7 @@ def summary(tree) -> str:
     cost = tree.cost
     lines.append(f"cost: {cost.generations} generations, {cost.tokens_generated} tokens generated, "
                  f"{cost.tokens_prompt} prompt tokens, {cost.wall_s:.1f} s")
-    path = tree.selected_path()
+    path = selected_path(tree)
     if path:
         lines.append("chosen path:")
         for nid in path[1:]:

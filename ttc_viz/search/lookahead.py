@@ -2,12 +2,17 @@
 of a k-step greedy (temperature 0) rollout. Costs about N x (k + 1) step generations."""
 from __future__ import annotations
 
+from ..lm.base import Generator
+from ..problems import Problem
+from ..tree import SearchTree
+from ..verifiers.base import Verifier
 from .base import Hooks, SearchConfig
 from .spec import StrategySpec, register
 from .stepwise import stepwise_search
 
 
-def lookahead(problem, generator, verifier, config: SearchConfig, hooks: Hooks | None = None):
+def lookahead(problem: Problem, generator: Generator, verifier: Verifier, config: SearchConfig,
+              hooks: Hooks | None = None) -> SearchTree:
     return stepwise_search(SPEC.name, problem, generator, verifier, config, hooks,
                            groups=1, keep=config.n // config.m, k=config.k)
 

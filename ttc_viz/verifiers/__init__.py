@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .base import BatchVerifier, Verifier, VerifierError
+from .base import BatchVerifier, ModelFreeVerifier, Verifier, VerifierError
 from .hf_prm import FORMATS
 from .oracle import AnswerKeyVerifier
 from .symbolic import SymbolicVerifier
@@ -82,5 +82,5 @@ def load_verifier(spec: str = "symbolic", *, device: str = "auto", trust_remote_
     return load_hf_prm(parsed.model, parsed.fmt, device=device, trust_remote_code=trust_remote_code)
 
 
-__all__ = ["AnswerKeyVerifier", "BatchVerifier", "Verifier", "VerifierError", "VerifierSpec", "SymbolicVerifier",
-           "VERIFIERS", "ANSWER_KEY", "check_spec", "load_verifier", "parse_spec"]
+__all__ = ["AnswerKeyVerifier", "BatchVerifier", "ModelFreeVerifier", "Verifier", "VerifierError", "VerifierSpec",
+           "SymbolicVerifier", "VERIFIERS", "ANSWER_KEY", "check_spec", "load_verifier", "parse_spec"]

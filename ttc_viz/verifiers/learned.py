@@ -231,6 +231,14 @@ class LearnedPRM(BatchVerifier):
         """The token ids this PRM reads for one solution (and its score positions)."""
         return encode(self.tok, problem, steps)
 
+    @property
+    def num_params(self) -> int:
+        """Parameters of the network that scores (the base model's decoder and the adapter)."""
+        return int(sum(p.numel() for p in self.net.parameters()))
+
+    def tokens_read(self, problem: str, solutions: Sequence[Sequence[str]]) -> int:
+        return sum(len(encode(self.tok, problem, s)[0]) for s in solutions if s)
+
     def score_batch(self, problem: str, solutions: Sequence[Sequence[str]]) -> list[list[float]]:
         enc = [encode(self.tok, problem, s) for s in solutions]
         out: list[list[float]] = [[] for _ in solutions]
