@@ -15,6 +15,22 @@ Three input formats, each scoring every step prefix in one forward pass per solu
 
 A step that itself contains the format's separator text has it removed first, so every
 separator position belongs to exactly one step.
+
+Incremental scoring (the learned PRM's KV reuse, learned.py) is not done here yet; each call
+reads every solution whole. What each format allows, all three being causal decoders whose
+score at a step depends on nothing after it:
+
+* ``math-shepherd``: possible, with care. The input is tokenized as one text, and a
+  SentencePiece/BPE tokenizer may merge across a step boundary (" ки\n" + the next step), so
+  a prefix's ids are not always a prefix of its extension's; an incremental version must
+  encode step by step and fall back to the whole text where the two disagree.
+* ``rlhflow``: possible. Chat templates of the Llama-3 kind render each turn on its own, so the
+  ids of a conversation up to the "+" answer of step k are a prefix of the longer one; the KV
+  to keep ends after that answer, the score is read at the next generation prompt.
+* ``qwen``: possible for the token-classification model transformers ships (it takes a
+  cache): the steps sit in one assistant message joined by ``<extra_0>``; what the template
+  adds after the last step (the end of the message) comes after the last score position.
+  Not for the hub's own model code (``trust_remote_code``): its forward may not take a cache.
 """
 from __future__ import annotations
 
