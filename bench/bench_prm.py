@@ -19,27 +19,10 @@ import time
 import torch
 
 from ttc_viz.lm import load_generator
+from ttc_viz.metering import Metered
 from ttc_viz.problems import synthetic
 from ttc_viz.search import SearchConfig, run
 from ttc_viz.verifiers import SymbolicVerifier, load_verifier
-
-
-class Timed:
-    """Wraps a verifier and adds up the seconds spent scoring."""
-
-    def __init__(self, inner):
-        self.inner, self.seconds, self.prefixes = inner, 0.0, 0
-        self.name = inner.name
-
-    def score_batch(self, problem, solutions):
-        t0 = time.perf_counter()
-        out = self.inner.score_batch(problem, solutions)
-        self.seconds += time.perf_counter() - t0
-        self.prefixes += sum(len(s) for s in solutions)
-        return out
-
-    def score(self, problem, steps):
-        return self.score_batch(problem, [list(steps)])[0]
 
 
 def throughput(prm, problem: str, sols: list[list[str]], repeats: int = 3) -> float:
@@ -75,7 +58,7 @@ def main() -> None:
     for i in range(a.problems):
         q = synthetic(2, i)
         cfg = SearchConfig(n=16, m=4, seed=1)
-        timed = Timed(prm)
+        timed = Metered(prm)
         tree = run("beam", q, gen, timed, cfg)
         tot_prm += timed.seconds
         tot_wall += tree.cost.wall_s

@@ -2,16 +2,27 @@
 
 The fake generator writes arithmetic steps whose correctness and length depend on the
 seed, so the symbolic checker has something to score and searches have real choices.
+Its randomness is seeded from a stable hash of the request (``stable_seed``: CRC-32 of the
+problem, prefix and seed), never from Python's ``hash()`` of strings, which is salted per
+process: the same request gives the same steps in every process (the golden trees rely on it).
 """
 from __future__ import annotations
 
+import json
 import random
+import zlib
 
 from ttc_viz.lm.base import Step, step_text
 
 
+def stable_seed(*parts) -> int:
+    """A 32-bit seed from plain values (text, numbers, lists of them), equal in every process."""
+    return zlib.crc32(json.dumps(parts, ensure_ascii=False).encode("utf-8"))
+
+
 class FakeGenerator:
     name = "fake"
+    num_params = None  # no model behind it: a sweep reports its FLOPs as unknown
 
     def __init__(self, steps_to_finish: int = 3, answers=("5", "6", "7")):
         self.steps_to_finish = steps_to_finish
@@ -30,7 +41,7 @@ class FakeGenerator:
         self.calls.append(("next_steps", len(prefixes), n))
         out = []
         for i, p in enumerate(prefixes):
-            rng = random.Random(hash((problem, tuple(step_text(x) for x in p), seed, i)) & 0xFFFFFFFF)
+            rng = random.Random(stable_seed(problem, [step_text(x) for x in p], seed, i))
             out.append([self._step(p, rng) for _ in range(n)])
         return out
 
@@ -38,7 +49,7 @@ class FakeGenerator:
         self.calls.append(("rollout", len(prefixes), k))
         out = []
         for p in prefixes:
-            rng = random.Random(hash((problem, tuple(step_text(x) for x in p))) & 0xFFFFFFFF)
+            rng = random.Random(stable_seed(problem, [step_text(x) for x in p]))
             out.append(self._until_finished([step_text(x) for x in p], rng, k))
         return out
 

@@ -37,7 +37,7 @@ def test_converted_cache_loads_and_repairs(monkeypatch, tmp_path):
     shutil.copytree(src, dst)
     (dst / "model.safetensors").write_bytes(b"garbage")
     gen = embedded.load_embedded(device="cpu")
-    assert gen.params > 100_000_000
+    assert gen.num_params > 100_000_000
 
 
 def test_the_converted_cache_is_keyed_on_the_gguf_hash(monkeypatch, tmp_path):

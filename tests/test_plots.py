@@ -5,6 +5,7 @@ from ttc_viz.plots import layout, score_fig_from_rows, tree_figure, visible_node
 from ttc_viz.problems import Problem
 from ttc_viz.search import SearchConfig, run
 from ttc_viz.verifiers import SymbolicVerifier
+from ttc_viz.views import selected_path
 
 P = Problem("Ana has 2 apples and gets 3 more. How many?", "5")
 
@@ -78,7 +79,7 @@ def test_selected_path_is_highlighted():
     t = tree(n=8, m=2)
     fig = tree_figure(t)
     chosen = [d for d in fig.data if d.mode == "lines" and d.line.width == 4]
-    assert t.selected_path() and chosen
+    assert selected_path(t) and chosen
 
 
 def test_answer_bars():

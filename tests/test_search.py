@@ -124,6 +124,22 @@ def test_what_if_repick_without_generating():
         assert finalize(back, voting=rule).selected_answer == tree.picks[rule]
 
 
+@pytest.mark.parametrize("strategy", ["beam", "lookahead", "dvts"])
+def test_value_is_what_the_search_ranked_by_and_finalize_agrees(strategy):
+    """``value`` has one meaning: the number a live round shows is the number the finished
+    tree keeps (finalize recomputes it from the scores and gets the same)."""
+    snaps = []
+    tree = run(strategy, P, FakeGenerator(steps_to_finish=4), SymbolicVerifier(),
+               SearchConfig(n=4, m=2, k=2, seed=3, aggregation="min"),
+               Hooks(on_round=lambda t, r: snaps.append(t.copy())))
+    assert snaps
+    for snap in snaps:
+        for n in snap.nodes[1:]:
+            if n.iteration == snap.iterations and n.status != "rollout":
+                assert n.value == tree.nodes[n.id].value
+    assert finalize(tree.copy()).to_dict() == tree.to_dict()
+
+
 def test_lookahead_values_follow_the_aggregation_through_rollouts():
     tree = run("lookahead", P, FakeGenerator(steps_to_finish=4), SymbolicVerifier(),
                SearchConfig(n=4, m=2, k=2, seed=0))

@@ -93,9 +93,29 @@ def test_trees_are_kept_and_cost_is_counted(tmp_path):
     assert tree.strategy == "beam" and len(tree.nodes) > 1
     s = cells[0]["summary"]
     assert s["generations"] == tree.cost.generations and s["tokens"] > 0
-    assert s["flops"] == 0  # fakes have no parameters; the symbolic checker costs nothing
+    # the fake generator cannot say its parameter count: FLOPs are unknown, not 0
+    assert s["flops"] is None and meta["params"] == {"generator": None, "verifier": 0}
     with pytest.raises(ValueError, match="no cell"):
         load_tree(tmp_path, "nope")
+
+
+def test_flops_come_from_the_protocols_and_unknown_stays_unknown(tmp_path):
+    from ttc_viz.report import build
+
+    class Sized(FakeGenerator):
+        num_params = 1000
+
+    cfg = small(strategies=("best_of_n", "beam"), budgets=(2, 4), ms=(2,), problems=1, levels=(1,))
+    run_sweep(Sized(), SymbolicVerifier(), cfg, tmp_path / "known")
+    meta, cells = load_cells(tmp_path / "known")
+    assert meta["params"] == {"generator": 1000, "verifier": 0}
+    for c in cells:  # the symbolic checker reads no tokens with a model: 2·P_gen·tokens only
+        assert c["summary"]["prm_tokens"] == 0 and c["summary"]["flops"] == 2 * 1000 * c["summary"]["tokens"]
+    run_sweep(FakeGenerator(), SymbolicVerifier(), cfg, tmp_path / "unknown")
+    rep = build(tmp_path / "unknown")
+    points = [p for curve in rep["curves"]["all"].values() for p in curve.values()]
+    assert points and all(p["flops"] is None and p["tokens"] > 0 for p in points)
+    assert all(p["flops"] is None for p in rep["compute_optimal"]["all"].values())
 
 
 @pytest.mark.parametrize("kw,msg", [

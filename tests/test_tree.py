@@ -3,6 +3,7 @@ import json
 import pytest
 
 from ttc_viz.tree import ROOT, SearchTree, TreeFormatError
+from ttc_viz.views import selected_path
 
 
 def small_tree():
@@ -37,7 +38,30 @@ def test_paths_and_views():
     assert [n.id for n in t.at_iteration(1)] == [0, 1, 2]
     assert t.counts() == {"root": 1, "kept": 1, "pruned": 1, "finished": 1, "rollout": 1}
     t.selected_answer = "2"
-    assert t.selected_path() == [0, 1, 3]
+    assert selected_path(t) == [0, 1, 3]
+
+
+def test_copy_is_independent():
+    t = small_tree()
+    t.nodes[1].token_ids = [1, 2]
+    t.picks = {"weighted": "2"}
+    c = t.copy()
+    assert c.to_dict() == t.to_dict() and c is not t
+    c.nodes[1].score = 0.0
+    c.nodes[1].token_ids.append(3)
+    c.add(0, "more", iteration=1)
+    c.config["n"] = 99
+    c.problem["text"] = "changed"
+    c.picks["weighted"] = "3"
+    c.cost.generations = 7
+    assert t.to_dict() == small_tree_with(token_ids=[1, 2], picks={"weighted": "2"}).to_dict()
+
+
+def small_tree_with(token_ids, picks):
+    t = small_tree()
+    t.nodes[1].token_ids = token_ids
+    t.picks = picks
+    return t
 
 
 def test_networkx_export():

@@ -7,7 +7,8 @@ from ttc_viz.plots import tree_figure
 from ttc_viz.problems import Problem
 from ttc_viz.search import SearchConfig, run
 from ttc_viz.verifiers import SymbolicVerifier
-from ttc_viz.views import answer_rows, figure_html, figure_png, path_rows, rescore, round_rows
+from ttc_viz.views import (answer_rows, figure_html, figure_png, path_rows, repick, rescore, round_rows,
+                           selected_path)
 
 P = Problem("Ana has 2 apples and gets 3 more. How many?", "5")
 
@@ -50,6 +51,30 @@ def test_rescore_finds_disagreements_and_leaves_the_original_alone():
     assert other.verifier == "contrarian"
     same, none = rescore(t, SymbolicVerifier())
     assert none == [] and same.selected_answer == t.selected_answer
+
+
+def test_repick_returns_a_new_tree_and_leaves_the_original_alone():
+    t = run("lookahead", P, FakeGenerator(steps_to_finish=4), SymbolicVerifier(),
+            SearchConfig(n=4, m=2, k=2, seed=0))
+    before = t.to_json()
+    for agg in ("last", "min", "prod"):
+        for rule in ("naive", "weighted", "majority"):
+            alt = repick(t, aggregation=agg, voting=rule)
+            assert alt is not t and t.to_json() == before
+            assert alt.config["aggregation"] == agg and alt.selected_answer == alt.picks[rule]
+            assert [n.score for n in alt.nodes] == [n.score for n in t.nodes]
+    assert repick(t).to_json() == before  # the tree's own rules give the tree back
+
+
+def test_selected_path_ends_at_the_best_leaf_with_the_picked_answer():
+    t = tree()
+    path = selected_path(t)
+    leaf = t.nodes[path[-1]]
+    assert path[0] == 0 and leaf.status == "finished" and leaf.answer == t.selected_answer
+    same = [n for n in t.leaves("finished") if n.answer == t.selected_answer]
+    assert leaf.value == max(n.value for n in same)
+    t.selected_answer = None
+    assert selected_path(t) == []
 
 
 def test_html_export_is_standalone():

@@ -282,7 +282,9 @@ def summary(tree) -> str:
     cost = tree.cost
     lines.append(f"cost: {cost.generations} generations, {cost.tokens_generated} tokens generated, "
                  f"{cost.tokens_prompt} prompt tokens, {cost.wall_s:.1f} s")
-    path = tree.selected_path()
+    from .views import selected_path
+
+    path = selected_path(tree)
     if path:
         lines.append("chosen path:")
         for nid in path[1:]:

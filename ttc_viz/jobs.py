@@ -25,17 +25,19 @@ for the page; a waiting job reports its place in line.
 """
 from __future__ import annotations
 
-import copy
 import threading
 import time
 import traceback
 from collections import deque
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
-from .search import Hooks, run
+from .lm.base import Generator
+from .problems import Problem
+from .search import Hooks, SearchConfig, run
 from .search.base import finalize
 from .tree import SearchTree
+from .verifiers.base import Verifier
 
 
 class JobRefused(RuntimeError):
@@ -65,7 +67,7 @@ class Limits:
 class _GuardedGenerator:
     """The job's view of the shared generator: checks Stop before every call, counts tokens."""
 
-    def __init__(self, inner, job: "SearchJob"):
+    def __init__(self, inner: Generator, job: "SearchJob"):
         self.inner, self.job = inner, job
         self.name = getattr(inner, "name", type(inner).__name__)
 
@@ -89,18 +91,20 @@ class _GuardedGenerator:
 
 
 class _GuardedVerifier:
-    def __init__(self, inner, job: "SearchJob"):
+    """The job's view of the shared verifier: checks Stop before every call."""
+
+    def __init__(self, inner: Verifier, job: "SearchJob"):
         self.inner, self.job = inner, job
         self.name = getattr(inner, "name", type(inner).__name__)
 
     def __getattr__(self, attr):
         return getattr(self.inner, attr)
 
-    def score_batch(self, problem, solutions):
+    def score_batch(self, problem: str, solutions: Sequence[Sequence[str]]) -> list[list[float]]:
         self.job._check(generating=False)
         return self.inner.score_batch(problem, solutions)
 
-    def score(self, problem, steps):
+    def score(self, problem: str, steps: Sequence[str]) -> list[float]:
         return self.score_batch(problem, [list(steps)])[0]
 
 
@@ -116,7 +120,8 @@ def close_partial(tree: SearchTree) -> SearchTree:
 
 
 class SearchJob:
-    def __init__(self, runs: list[tuple], generator, verifier, *, max_tokens: int = 0,
+    def __init__(self, runs: list[tuple[str, Problem, SearchConfig]], generator: Generator, verifier: Verifier, *,
+                 max_tokens: int = 0,
                  alive: Callable[[], bool] | None = None, session: str | None = None,
                  owner_grace_s: float = 10.0):
         """``runs``: (strategy, problem, config) triples, run one after another.
@@ -221,7 +226,7 @@ class SearchJob:
         self._changed.notify_all()
 
     def _on_round(self, tree: SearchTree, r: int) -> None:
-        snap = copy.deepcopy(tree)
+        snap = tree.copy()
         with self._lock:
             self.partial = snap
             self._bump()

@@ -21,6 +21,7 @@ import networkx as nx
 import plotly.graph_objects as go
 
 from .tree import SearchTree
+from .views import selected_path
 
 COLORSCALE = "RdYlGn"
 _STATUS_SYMBOL = {"root": "square", "kept": "circle", "pruned": "circle", "finished": "star",
@@ -92,7 +93,7 @@ def tree_figure(tree: SearchTree, iteration: int | None = None, show_pruned: boo
     ids = visible_nodes(tree, iteration, show_pruned, show_rollouts)
     pos = layout(tree, ids)
     idset = set(ids)
-    on_path = set(tree.selected_path()) if iteration is None or iteration >= tree.iterations else set()
+    on_path = set(selected_path(tree)) if iteration is None or iteration >= tree.iterations else set()
     sel_path = {n.id for n in tree.path(selected)} if selected is not None and selected < len(tree.nodes) else set()
     last_round = tree.iterations if iteration is None else iteration
 

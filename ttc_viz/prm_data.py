@@ -24,7 +24,7 @@ from pathlib import Path
 
 from .grading import extract_answer, grade
 from .io import write_atomic
-from .lm.base import step_text
+from .lm.base import Generator, step_text
 from .verifiers.oracle import chain_of, step_labels
 from .problems import Problem, synthetic
 
@@ -61,7 +61,7 @@ class MCConfig:
                 for i in range(self.start_index, self.start_index + self.problems_per_level)]
 
 
-def complete(generator, problem: str, prefixes: list[list], k: int, *, temperature: float,
+def complete(generator: Generator, problem: str, prefixes: list[list], k: int, *, temperature: float,
              seed: int, max_steps: int) -> list[list[str]]:
     """For each prefix, k sampled completions to the end; returns the full step texts,
     prefix-major (k per prefix). All rollouts advance together, one step per round.
@@ -89,7 +89,7 @@ def complete(generator, problem: str, prefixes: list[list], k: int, *, temperatu
     return [[step_text(s) for s in run] for run in runs]
 
 
-def label_problem(generator, problem: Problem, cfg: MCConfig, seed: int) -> list[dict]:
+def label_problem(generator: Generator, problem: Problem, cfg: MCConfig, seed: int) -> list[dict]:
     """Sampled solutions of one problem with a label per step (soft MC, or exact oracle)."""
     sols = generator.solutions(problem.text, cfg.samples, temperature=cfg.temperature, seed=seed)
     records = []
@@ -119,7 +119,7 @@ def label_problem(generator, problem: Problem, cfg: MCConfig, seed: int) -> list
     return records
 
 
-def generate(generator, out_dir: str | Path, cfg: MCConfig, progress=None) -> dict:
+def generate(generator: Generator, out_dir: str | Path, cfg: MCConfig, progress=None) -> dict:
     """Label every problem of ``cfg`` into ``out_dir/shards``; skips shards already there."""
     cfg.check()
     out = Path(out_dir)

@@ -27,14 +27,17 @@ import json
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Iterable
 
 from .grading import extract_answer, grade
 from .metrics import auroc, bootstrap, within_problem_auroc
 from .pools import pass_at_1, pool_accuracy
 from .io import write_atomic
+from .lm.base import Generator
 from .prm_data import complete, hash_id
 from .problems import Problem, synthetic
 from .scoring import VOTING_RULES
+from .verifiers.base import Verifier
 from .verifiers.oracle import chain_of, step_labels
 
 
@@ -70,7 +73,7 @@ class EvalConfig:
         return out
 
 
-def evaluate_problem(generator, verifiers: dict, p: Problem, cfg: EvalConfig) -> dict:
+def evaluate_problem(generator: Generator, verifiers: dict[str, Verifier], p: Problem, cfg: EvalConfig) -> dict:
     seed = (cfg.seed * 1_000_003 + hash_id(p.id)) % (2**31 - 1)
     sols = generator.solutions(p.text, cfg.n, temperature=cfg.temperature, seed=seed)
     steps = [[s.text for s in sol] for sol in sols]
@@ -98,7 +101,7 @@ def evaluate_problem(generator, verifiers: dict, p: Problem, cfg: EvalConfig) ->
             "scores": scores, "mc": mc}
 
 
-def run_eval(generator, verifiers: dict, cfg: EvalConfig, records: str | Path | None = None,
+def run_eval(generator: Generator, verifiers: dict[str, Verifier], cfg: EvalConfig, records: str | Path | None = None,
              progress=None) -> list[dict]:
     """One record per problem (cached in ``records`` when given, so reruns resume)."""
     cfg.check()
@@ -166,7 +169,7 @@ def _with_interval(rs: list[dict], stat, cfg: "EvalConfig") -> dict:
     return {"value": stat(rs), "lo": lo, "hi": hi}
 
 
-def summarize(recs: list[dict], cfg: EvalConfig, verifiers=None) -> dict:
+def summarize(recs: list[dict], cfg: EvalConfig, verifiers: Iterable[str] | None = None) -> dict:
     """Per level and overall: pass@1, pass@N, AUROCs (with intervals) and best-of-n curves."""
     vnames = sorted(verifiers or {v for r in recs for v in r["scores"]})
     recs = [dict(r, _oracle=_oracle_labels(r)) for r in recs]

@@ -59,8 +59,17 @@ def curves(rows: list[dict], problems: set | None = None) -> dict:
             out[cfg][b] = {"acc": mean, "se": math.sqrt(var / len(xs)) if len(xs) > 1 else 0.0, "n": len(xs),
                            "generations": sum(r["generations"] for r in rs) / len(rs),
                            "tokens": sum(r["tokens"] for r in rs) / len(rs),
-                           "flops": sum(r["flops"] for r in rs) / len(rs)}
+                           "flops": _mean_or_none([r["flops"] for r in rs])}
     return out
+
+
+def _mean_or_none(xs: list) -> float | None:
+    """The mean, or None when any value is unknown (FLOPs of a model with no parameter count)."""
+    return None if any(x is None for x in xs) else sum(xs) / len(xs)
+
+
+def _add(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else a + b
 
 
 def _table(rows: list[dict]) -> dict:
@@ -98,19 +107,19 @@ def compute_optimal(rows: list[dict], bin_of: dict) -> dict:
                     row = tab[(p, best, budget)]
                     hits.append(row["acc"])
                     for k in cost:
-                        cost[k] += row[k]
+                        cost[k] = _add(cost[k], row[k])
             n = len(hits)
             out[b_id][budget] = {"acc": sum(hits) / n, "choices": choices, "n": n,
-                                 **{k: v / n for k, v in cost.items()}}
+                                 **{k: None if v is None else v / n for k, v in cost.items()}}
             t = total.setdefault(budget, {"hits": 0.0, "n": 0, "bins": 0, **{k: 0.0 for k in cost}})
             t["hits"] += sum(hits)
             t["n"] += n
             t["bins"] += 1
             for k in cost:
-                t[k] += cost[k]
+                t[k] = _add(t[k], cost[k])
     n_bins = len(by_bin)
     out["all"] = {b: {"acc": t["hits"] / t["n"], "n": t["n"], "generations": t["generations"] / t["n"],
-                      "tokens": t["tokens"] / t["n"], "flops": t["flops"] / t["n"]}
+                      "tokens": t["tokens"] / t["n"], "flops": None if t["flops"] is None else t["flops"] / t["n"]}
                   for b, t in sorted(total.items()) if t["bins"] == n_bins}
     return out
 
@@ -149,7 +158,8 @@ def check_summary(s, where: str) -> None:
         raise ValueError(f"{where} is damaged (cells must be a whole number)")
     for r in s["rows"]:
         if not (isinstance(r, dict) and all(isinstance(r.get(k), str) for k in ("problem_id", "strategy", "config", "cell"))
-                and _whole(r.get("budget"), 0, 10**6) and all(_number(r.get(k)) for k in ROW_NUMBERS)
+                and _whole(r.get("budget"), 0, 10**6)
+                and all(_number(r.get(k)) or (k == "flops" and r.get(k) is None) for k in ROW_NUMBERS)
                 and r["acc"] <= 1):
             raise ValueError(f"{where} is damaged (a row lacks problem_id, config, budget or a number)")
     for pid, x in s["difficulty"].items():

@@ -13,7 +13,9 @@ budget per problem**; every smaller budget is scored by subsampling that pool
 (``pools.pool_accuracy``), with each voting rule as a hyper-parameter.
 
 Cost per cell: generations, tokens (generated + prompt), PRM tokens read, and FLOPs =
-2·P_gen·tokens + 2·P_prm·PRM tokens (P = parameter count; the symbolic checker costs 0).
+2·P_gen·tokens + 2·P_prm·PRM tokens (P = ``num_params`` from the protocols; the symbolic
+checker costs 0). A model that cannot say its parameter count makes FLOPs unknown (null in
+``sweep.json``'s params and the cells), never 0.
 """
 from __future__ import annotations
 
@@ -24,14 +26,16 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .costs import inference_flops
 from .io import write_atomic
 from .grading import grade
+from .lm.base import Generator
+from .metering import Metered, flops, num_params
 from .pools import pass_at_1, pool_accuracy
 from .prm_data import hash_id
 from .problems import LEVELS, Problem, load_jsonl, synthetic
 from .scoring import VOTING_RULES, aggregate
 from .search.base import REGISTRY, SearchConfig, run
+from .verifiers.base import Verifier
 
 FORMAT = "ttc-viz-sweep-v1"
 SHIPPED_SWEEP = Path(__file__).resolve().parent.parent / "data" / "sweep-smollm2"
@@ -126,46 +130,24 @@ def label(row: dict) -> str:
     return f"{s} M={row['m']}"
 
 
-class CountingVerifier:
-    """Wraps a verifier to count the tokens it reads (for the FLOPs of PRM scoring)."""
-
-    def __init__(self, inner):
-        self.inner, self.tokens = inner, 0
-        self.name = getattr(inner, "name", "verifier")
-
-    def score_batch(self, problem, solutions):
-        enc = getattr(self.inner, "encode", None)
-        if enc is not None:
-            self.tokens += sum(len(enc(problem, s)[0]) for s in solutions if s)
-        return self.inner.score_batch(problem, solutions)
-
-    def score(self, problem, steps):
-        return self.score_batch(problem, [list(steps)])[0]
-
-
-def param_count(obj) -> int:
-    """Parameters of the model behind a generator or verifier (0 if there is none)."""
-    for attr in ("model", "net"):
-        m = getattr(obj, attr, None)
-        if m is not None and hasattr(m, "parameters"):
-            return int(sum(p.numel() for p in m.parameters()))
-    return 0
-
-
 def cell_seed(seed: int, cell: dict) -> int:
     return (seed * 1_000_003 + hash_id(cell["id"])) % (2**31 - 2)
 
 
-def run_cell(generator, verifier, p: Problem, cell: dict, cfg: SweepConfig, p_gen: int, p_prm: int) -> dict:
-    counting = CountingVerifier(verifier)
+def run_cell(generator: Generator, verifier: Verifier, p: Problem, cell: dict, cfg: SweepConfig,
+             p_gen: int | None, p_prm: int | None) -> dict:
+    """One cell's record. FLOPs = 2·P·tokens for the generator plus the verifier; None
+    (unknown) when either cannot say its parameter count or tokens (``metering``)."""
+    metered = Metered(verifier)
     scfg = SearchConfig(n=cell["n"], m=min(cell["m"], cell["n"]), k=cell["k"], temperature=cfg.temperature,
                         aggregation="last", voting="weighted", max_rounds=cfg.max_rounds, seed=cell_seed(cfg.seed, cell))
-    tree = run(cell["strategy"], p, generator, counting, scfg)
+    tree = run(cell["strategy"], p, generator, metered, scfg)
     c = tree.cost
     tokens = c.tokens_generated + c.tokens_prompt
+    f_gen, f_prm = flops(p_gen, tokens), flops(p_prm, metered.tokens)
     summary = {"generations": c.generations, "tokens_generated": c.tokens_generated, "tokens": tokens,
-               "prm_tokens": counting.tokens,
-               "flops": inference_flops(p_gen, tokens) + inference_flops(p_prm, counting.tokens),
+               "prm_tokens": metered.tokens,
+               "flops": None if f_gen is None or f_prm is None else f_gen + f_prm,
                "wall_s": round(c.wall_s, 2), "correct": bool(tree.correct),
                "picks_correct": {r: bool(a is not None and grade(a, p.answer)) for r, a in tree.picks.items()}}
     if cell["strategy"] == "best_of_n":
@@ -182,7 +164,7 @@ def run_cell(generator, verifier, p: Problem, cell: dict, cfg: SweepConfig, p_ge
     return {"format": FORMAT, "cell": cell, "summary": summary, "tree": tree.to_dict()}
 
 
-def run_sweep(generator, verifier, cfg: SweepConfig, out_dir: str | Path, *, verifier_spec: str = "",
+def run_sweep(generator: Generator, verifier: Verifier, cfg: SweepConfig, out_dir: str | Path, *, verifier_spec: str = "",
               progress=None, should_stop=None) -> dict:
     """Run every missing cell into ``out_dir/cells``; returns counts. Resumable."""
     cfg.check()
@@ -192,7 +174,7 @@ def run_sweep(generator, verifier, cfg: SweepConfig, out_dir: str | Path, *, ver
             "verifier": verifier_spec or getattr(verifier, "name", "?")}
     meta = json.loads(json.dumps(meta))
     meta_path = out / "sweep.json"
-    p_gen, p_prm = param_count(generator), param_count(verifier)
+    p_gen, p_prm = num_params(generator), num_params(verifier)  # None: unknown
     if meta_path.exists():
         old = json.loads(meta_path.read_text())
         keep = ("problems", "budgets", "search_budgets", "strategies", "ms", "ks", "levels")  # may grow
@@ -285,7 +267,7 @@ def check_cell(rec) -> None:
         if not _whole(c.get(k), 0, 10**6):
             raise _bad(f"cell {k} must be a whole number")
     for k in ("generations", "tokens", "flops"):
-        if not _number(s.get(k)):
+        if not (_number(s.get(k)) or (k == "flops" and s.get(k) is None)):  # flops None: unknown
             raise _bad(f"summary {k} must be a non-negative number")
     if not isinstance(s.get("correct"), bool):
         raise _bad("summary correct must be true or false")
@@ -336,7 +318,8 @@ def rows_from_cells(meta: dict, cells: list[dict]) -> list[dict]:
                     acc, sd = pool_accuracy([x["answer"] for x in pool], [x["value"] for x in pool],
                                             [x["correct"] for x in pool], b, rule, cfg["resamples"], cfg["seed"])
                     rows.append({**base, "rule": rule, "budget": b, "acc": acc, "sd": sd,
-                                 "generations": b, "tokens": s["tokens"] * frac, "flops": s["flops"] * frac})
+                                 "generations": b, "tokens": s["tokens"] * frac,
+                                 "flops": None if s["flops"] is None else s["flops"] * frac})
         else:
             rows.append({**base, "rule": "weighted", "budget": c["budget"], "acc": float(s["correct"]), "sd": 0.0,
                          "generations": s["generations"], "tokens": s["tokens"], "flops": s["flops"]})

@@ -10,8 +10,13 @@ no text). The meaning of every node field:
                     beam/DVTS/lookahead: the round number, rollouts carry their round)
   text       str    the step text (no delimiter); "" for the root
   score      float|None  the verifier's score of the prefix ending at this step, in [0, 1]
-  value      float|None  the number the search ranked this node by (lookahead: the score
-                    at the end of its rollout; otherwise the aggregated prefix score)
+  value      float|None  the node's step scores from the root down, aggregated by the tree's
+                    ``config["aggregation"]`` (a lookahead candidate's through the end of its
+                    rollout): what the search ranks a candidate by, and a finished leaf's
+                    weight in the vote. Derived from the scores and the aggregation, nothing
+                    else: the search writes it as it ranks, ``finalize`` writes the same number
+                    for every node (best-of-N's included); None for the root and rollout steps.
+                    A re-pick under another aggregation is a new tree (``views.repick``).
   status     "root" | "kept" (selected to be expanded, or an intermediate step of a whole
              solution) | "pruned" (not selected) | "finished" (a complete solution, in the
              final vote) | "rollout" (a lookahead step, used only for scoring)
@@ -26,12 +31,17 @@ no text). The meaning of every node field:
 Tree-level fields: strategy, config, problem {text, answer}, selected_answer, correct,
 picks {rule: answer} for naive/weighted/majority, cost {generations, tokens_generated,
 tokens_prompt, wall_s}, verifier, generator, stopped (ended early by the user).
+
+Who writes what: a strategy builds the tree (``add``, scores, statuses); ``finalize`` fills
+in what follows from the scores (answers, ``correct``, ``value``, the picks). After that a
+tree is not changed in place: a view that needs another version of it (a re-pick, a
+re-score, a live snapshot) works on ``copy()``.
 """
 from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 from .io import write_atomic
@@ -145,23 +155,22 @@ class SearchTree:
         """Nodes that existed after round t (what the replay slider shows)."""
         return [n for n in self.nodes if n.iteration <= t]
 
-    def selected_path(self) -> list[int]:
-        """Ids on the path of the best-valued finished leaf with the selected answer."""
-        from .grading import answer_key
-
-        key = answer_key(self.selected_answer)
-        best = None
-        for n in self.leaves("finished"):
-            if key is not None and answer_key(n.answer) == key:
-                if best is None or (n.value or 0) > (best.value or 0):
-                    best = n
-        return [n.id for n in self.path(best.id)] if best else []
-
     def counts(self) -> dict:
         c = {s: 0 for s in STATUSES}
         for n in self.nodes:
             c[n.status] += 1
         return c
+
+    # -- copying ----------------------------------------------------------------------------
+    def copy(self) -> "SearchTree":
+        """An independent copy: changing the copy (its nodes, config, picks, cost) never
+        changes this tree. The one way a tree is copied (a what-if, a re-score, a snapshot
+        of a running search)."""
+        return replace(
+            self, config=dict(self.config), problem=dict(self.problem), picks=dict(self.picks),
+            cost=replace(self.cost),
+            nodes=[replace(n, token_ids=None if n.token_ids is None else list(n.token_ids))
+                   for n in self.nodes])
 
     # -- serialisation --------------------------------------------------------------------
     def to_dict(self) -> dict:

@@ -1,10 +1,10 @@
 """Tables and derived views of a SearchTree, for the app and the CLI (pure functions).
 
-Everything here is computed from the recorded tree: nothing generates text.
+Everything here is computed from the recorded tree: nothing generates text, and no view
+changes the tree it is given (a what-if returns a new tree).
 """
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import threading
@@ -12,6 +12,19 @@ import threading
 from .grading import answer_key, equivalent
 from .scoring import tally
 from .tree import SearchTree
+from .verifiers.base import Verifier
+
+
+def selected_path(tree: SearchTree) -> list[int]:
+    """Ids on the root-to-leaf path of the best-valued finished leaf whose answer is the
+    selected one (the same answer by the grader's key); [] when no leaf states it."""
+    key = answer_key(tree.selected_answer)
+    best = None
+    for n in tree.leaves("finished"):
+        if key is not None and answer_key(n.answer) == key:
+            if best is None or (n.value or 0) > (best.value or 0):
+                best = n
+    return [n.id for n in tree.path(best.id)] if best else []
 
 
 def answer_rows(tree: SearchTree) -> list[dict]:
@@ -41,12 +54,22 @@ def round_rows(tree: SearchTree) -> list[dict]:
     return rows
 
 
-def rescore(tree: SearchTree, verifier) -> tuple[SearchTree, list[dict]]:
-    """The same tree scored by another verifier, re-picked, and the steps where the two
-    verifiers disagree (one says on track, > 0.5, the other off track, < 0.5)."""
+def repick(tree: SearchTree, aggregation: str | None = None, voting: str | None = None) -> SearchTree:
+    """What if the tree's finished solutions were weighed with another aggregation or voting
+    rule? A new tree, values and picks recomputed from the recorded scores; ``tree`` is left
+    as it was. The statuses (kept, pruned) stay the ones the search chose under its own rule."""
+    from .search.base import finalize
+
+    return finalize(tree.copy(), aggregation=aggregation, voting=voting)
+
+
+def rescore(tree: SearchTree, verifier: Verifier) -> tuple[SearchTree, list[dict]]:
+    """The same tree scored by another verifier, re-picked (a new tree; ``tree`` is left as it
+    was), and the steps where the two verifiers disagree (one says on track, > 0.5, the other
+    off track, < 0.5)."""
     from .search.base import finalize, finite_score
 
-    other = copy.deepcopy(tree)
+    other = tree.copy()
     ids = [n.id for n in other.nodes[1:]]
     scores = verifier.score_batch(other.problem["text"], [other.steps(i) for i in ids])
     for i, sc in zip(ids, scores):

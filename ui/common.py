@@ -22,11 +22,11 @@ from ttc_viz.jobs import JobQueue, JobRefused, SearchJob
 from ttc_viz.plots import legend_markdown, score_fig_from_rows, tree_figure
 from ttc_viz.problems import ProblemError, load_jsonl, make_problem, synthetic
 from ttc_viz.scoring import AGGREGATIONS, VOTING_RULES
-from ttc_viz.search import STRATEGIES, SearchConfig, finalize
+from ttc_viz.search import STRATEGIES, SearchConfig
 from ttc_viz.tree import SearchTree, TreeFormatError
 from ttc_viz.verifiers import load_verifier
-from ttc_viz.views import (answer_rows, figure_html, figure_png, path_rows, rescore,
-                           round_rows, tree_fingerprint)
+from ttc_viz.views import (answer_rows, figure_html, figure_png, path_rows, repick, rescore,
+                           round_rows, selected_path, tree_fingerprint)
 
 STRATEGY_LABEL = {"best_of_n": "Best-of-N", "beam": "Beam search", "lookahead": "Lookahead search",
                   "dvts": "DVTS (diverse subtrees)"}
@@ -328,7 +328,7 @@ def tree_explorer(tree: SearchTree, key: str = "main") -> None:
             st.rerun()
     ids = [n.id for n in tree.nodes[1:] if n.iteration <= t]
     if ids:
-        default = selected if selected in ids else (tree.selected_path() or [ids[0]])[-1]
+        default = selected if selected in ids else (selected_path(tree) or [ids[0]])[-1]
         pick_key = f"{key}_nodepick"
         if st.session_state.get(pick_key) not in ids:  # first view, or replaying an earlier round
             st.session_state[pick_key] = default if default in ids else ids[0]
@@ -383,7 +383,7 @@ def what_if(tree: SearchTree, sidebar_verifier: str = "symbolic") -> None:
                    horizontal=True, key="wi_agg")
     rule = c2.radio("Voting rule", VOTING_RULES, index=VOTING_RULES.index(tree.config.get("voting", "weighted")),
                     horizontal=True, key="wi_vote")
-    alt = finalize(SearchTree.from_dict(tree.to_dict()), aggregation=agg, voting=rule)
+    alt = repick(tree, aggregation=agg, voting=rule)
     verdict = {True: "✓ right", False: "✗ wrong", None: ""}[alt.correct]
     changed = "" if equivalent(alt.selected_answer, tree.selected_answer) else " ← **the pick changes**"
     st.markdown(f"With **{agg}** aggregation and **{rule}** voting the pick is {md_code(alt.selected_answer)} "
@@ -459,9 +459,9 @@ def check_renders(tree: SearchTree) -> None:
     tree_figure(tree, iteration=1, show_pruned=False)
     answer_rows(tree)
     round_rows(tree)
-    for n in (tree.selected_path() or [len(tree.nodes) - 1])[-1:]:
+    for n in (selected_path(tree) or [len(tree.nodes) - 1])[-1:]:
         path_rows(tree, n)
-    finalize(SearchTree.from_dict(tree.to_dict()))
+    repick(tree)
     if len(tree.nodes) <= server_settings.MAX_EXPORT_NODES:
         tree.to_json()
 

@@ -57,6 +57,9 @@ def page_curves() -> None:
     x = c3.radio("Cost on the x axis", list(X_AXES), horizontal=True, key="cv_x")
     names = sorted(rep["curves"]["all"])
     shown = st.multiselect("Strategies", names, default=names, key="cv_configs")
+    if x == "flops" and any(pt["flops"] is None for c in rep["curves"]["all"].values() for pt in c.values()):
+        st.info("FLOPs are unknown for this sweep: its generator or verifier does not report a parameter "
+                "count, so there is nothing to draw on this axis. Tokens are counted.")
     fig = curves_figure(rep, bin_id, x, configs=shown)
     event = st.plotly_chart(fig, on_select="rerun", selection_mode="points", key="cv_chart",
                             width="stretch")

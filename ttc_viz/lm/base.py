@@ -10,7 +10,9 @@ Three calls cover every strategy:
   * ``rollout``     - for each prefix, greedily continue up to ``k`` more steps (lookahead);
   * ``solutions``   - sample ``n`` whole solutions at once (best-of-N).
 Each returned ``Step`` carries its generated and prompt token counts, so strategies can
-account for cost without knowing the backend.
+account for cost without knowing the backend; ``num_params`` (the model's parameter count,
+None when the backend cannot say, e.g. a remote engine) turns tokens into FLOPs
+(``ttc_viz.metering``).
 
 **Continue what the model wrote.** A prefix element may be a plain string or a ``Step``.
 A ``Step`` that a backend returned carries the exact token ids the model generated for it
@@ -64,6 +66,7 @@ def step_text(step: PrefixStep) -> str:
 @runtime_checkable
 class Generator(Protocol):
     name: str
+    num_params: int | None  # parameters of the model (for FLOPs estimates); None: unknown
 
     def next_steps(self, problem: str, prefixes: Sequence[Sequence[PrefixStep]], n: int, *,
                    temperature: float, seed: int) -> list[list[Step]]:

@@ -51,7 +51,7 @@ class HFGenerator:
         self.tok.padding_side = "left"
         self._lock = threading.Lock()
         self.device = next(model.parameters()).device
-        self.params = sum(p.numel() for p in model.parameters())
+        self.num_params = int(sum(p.numel() for p in model.parameters()))  # the Generator protocol's
         self._heads: dict = {}
         eos = self.tok.eos_token_id
         self._eos_ids = set(eos if isinstance(eos, list) else [eos])

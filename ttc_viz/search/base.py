@@ -9,13 +9,14 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Callable
+from typing import Callable, Sequence
 
 from ..grading import extract_answer, grade
-from ..lm.base import Step
+from ..lm.base import Generator, Step
 from ..problems import Problem
 from ..scoring import AGGREGATIONS, VOTING_RULES, aggregate, all_picks
 from ..tree import SearchTree
+from ..verifiers.base import Verifier
 
 MAX_N = 1024        # more than this is a typo on 2 cores and a long wait on a GPU
 MAX_ROUNDS = 100
@@ -74,7 +75,7 @@ class Hooks:
         return bool(self.should_stop and self.should_stop())
 
 
-Strategy = Callable[..., SearchTree]
+Strategy = Callable[[Problem, Generator, Verifier, SearchConfig, Hooks | None], SearchTree]  # every strategy
 REGISTRY: dict[str, Strategy] = {}
 
 
@@ -103,10 +104,12 @@ def path_value(tree: SearchTree, node_id: int, how: str, extra: list[float] = ()
 
 
 def finalize(tree: SearchTree, aggregation: str | None = None, voting: str | None = None) -> SearchTree:
-    """(Re)compute answers, values and the picks of a tree from its recorded scores.
+    """Fill in what follows from a tree's recorded scores, in place: each leaf's answer and
+    ``correct``, every node's ``value`` (its aggregated score, see tree.py), the picks.
 
-    Used at the end of every search, and by the app's what-if view to switch the
-    aggregation or voting rule without generating anything.
+    Called at the end of every search (on a tree that is still being built). To see a
+    finished tree under another aggregation or voting rule, use ``views.repick``: it
+    finalizes a copy and leaves the tree as it was.
     """
     agg = aggregation or tree.config.get("aggregation", "last")
     rule = voting or tree.config.get("voting", "weighted")
@@ -153,21 +156,21 @@ def finite_score(x) -> float:
 class FiniteScores:
     """Wraps a verifier so every score it returns is a finite number in [0, 1]."""
 
-    def __init__(self, inner):
+    def __init__(self, inner: Verifier):
         self.inner = inner
         self.name = getattr(inner, "name", type(inner).__name__)
 
     def __getattr__(self, attr):
         return getattr(self.inner, attr)
 
-    def score_batch(self, problem, solutions):
+    def score_batch(self, problem: str, solutions: Sequence[Sequence[str]]) -> list[list[float]]:
         return [[finite_score(x) for x in row] for row in self.inner.score_batch(problem, solutions)]
 
-    def score(self, problem, steps):
+    def score(self, problem: str, steps: Sequence[str]) -> list[float]:
         return self.score_batch(problem, [list(steps)])[0]
 
 
-def run(strategy: str, problem: Problem, generator, verifier, config: SearchConfig,
+def run(strategy: str, problem: Problem, generator: Generator, verifier: Verifier, config: SearchConfig,
         hooks: Hooks | None = None) -> SearchTree:
     """Run a registered strategy end to end: check config, search, time, pick."""
     from . import best_of_n, beam, lookahead, dvts  # noqa: F401  (fill the registry)

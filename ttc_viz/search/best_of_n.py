@@ -8,11 +8,16 @@ unscored (score None) instead of spending the verifier on them.
 """
 from __future__ import annotations
 
+from ..lm.base import Generator
+from ..problems import Problem
+from ..tree import SearchTree
+from ..verifiers.base import Verifier
 from .base import Hooks, SearchConfig, charge, new_tree, register, round_seed
 
 
 @register("best_of_n")
-def best_of_n(problem, generator, verifier, config: SearchConfig, hooks: Hooks | None = None):
+def best_of_n(problem: Problem, generator: Generator, verifier: Verifier, config: SearchConfig,
+              hooks: Hooks | None = None) -> SearchTree:
     hooks = hooks or Hooks()
     tree = new_tree("best_of_n", problem, config)
     sols = generator.solutions(problem.text, config.n, temperature=config.temperature,

@@ -16,12 +16,15 @@ become finished leaves, answer or not), or when ``hooks.should_stop()`` says so.
 from __future__ import annotations
 
 from ..grading import extract_answer
-from ..lm.base import step_text
+from ..lm.base import Generator, step_text
+from ..problems import Problem
+from ..tree import SearchTree
+from ..verifiers.base import Verifier
 from .base import Hooks, SearchConfig, charge, new_tree, path_value, prefix_of, round_seed
 
 
-def stepwise_search(strategy: str, problem, generator, verifier, config: SearchConfig,
-                    hooks: Hooks | None, *, groups: int, keep: int, k: int):
+def stepwise_search(strategy: str, problem: Problem, generator: Generator, verifier: Verifier,
+                    config: SearchConfig, hooks: Hooks | None, *, groups: int, keep: int, k: int) -> SearchTree:
     hooks = hooks or Hooks()
     tree = new_tree(strategy, problem, config)
     text, agg = problem.text, config.aggregation

@@ -10,7 +10,7 @@ default; see oracle.py). Heavy imports happen only when a model is loaded.
 """
 from __future__ import annotations
 
-from .base import BatchVerifier, Verifier, VerifierError
+from .base import BatchVerifier, ModelFreeVerifier, Verifier, VerifierError
 from .oracle import AnswerKeyVerifier
 from .symbolic import SymbolicVerifier
 
@@ -68,5 +68,5 @@ def load_verifier(spec: str = "symbolic", *, device: str = "auto", trust_remote_
                         "prm:<adapter file> or hf:<model id or folder>:<format>")
 
 
-__all__ = ["AnswerKeyVerifier", "BatchVerifier", "Verifier", "VerifierError", "SymbolicVerifier", "VERIFIERS",
+__all__ = ["AnswerKeyVerifier", "BatchVerifier", "ModelFreeVerifier", "Verifier", "VerifierError", "SymbolicVerifier", "VERIFIERS",
            "ANSWER_KEY", "check_spec", "load_verifier"]

@@ -100,6 +100,13 @@ class HFPRM(BatchVerifier):
                                 f"does not look like the {self.fmt} format")
         return ids, pos
 
+    @property
+    def num_params(self) -> int:
+        return int(sum(p.numel() for p in self.model.parameters()))
+
+    def tokens_read(self, problem: str, solutions: Sequence[Sequence[str]]) -> int:
+        return sum(len(self.encode(problem, s)[0]) for s in solutions if s)
+
     def _chat_ids(self, conv, add_generation_prompt: bool) -> list[int]:
         out = self.tok.apply_chat_template(conv, tokenize=True, add_generation_prompt=add_generation_prompt)
         if isinstance(out, dict) or hasattr(out, "keys"):

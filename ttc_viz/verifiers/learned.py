@@ -251,6 +251,16 @@ class LearnedPRM(BatchVerifier):
         """The token ids this PRM reads for one solution (and its score positions)."""
         return encode(self.tok, problem, steps)
 
+    @property
+    def num_params(self) -> int:
+        """Parameters of the network that scores (the base model's decoder and the adapter)."""
+        return int(sum(p.numel() for p in self.net.parameters()))
+
+    def tokens_read(self, problem: str, solutions: Sequence[Sequence[str]]) -> int:
+        """The solutions' tokens as if each were read whole (the paper's accounting); what a
+        call actually fed the model, with the prefix cache, is ``last_reads()``."""
+        return sum(len(encode(self.tok, problem, s)[0]) for s in solutions if s)
+
     def clear_cache(self) -> None:
         with self._lock:
             self.kv.clear()

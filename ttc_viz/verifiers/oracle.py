@@ -29,7 +29,7 @@ from typing import Sequence
 
 from ..grading import marked_answer, normalize
 from ..grading.numeric import numeric_verdict
-from .base import BatchVerifier, VerifierError
+from .base import ModelFreeVerifier, VerifierError
 
 MAX_STEP_CHARS = 2000
 MAX_PROBLEM_CHARS = 4000
@@ -326,7 +326,7 @@ def solution_correct(chain: Chain, steps: Sequence[str]) -> bool:
     return bool(steps) and all(step_labels(chain, steps)) and marked_answer(steps[-1] or "") is not None
 
 
-class AnswerKeyVerifier(BatchVerifier):
+class AnswerKeyVerifier(ModelFreeVerifier):
     """Scores 1 for an on-track prefix and 0 otherwise: what a perfect PRM would say.
     Synthetic problems only (it reads the answer from the problem itself)."""
 

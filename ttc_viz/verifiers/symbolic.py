@@ -20,7 +20,7 @@ import re
 from typing import Sequence
 
 from ..mathparse import parse_number
-from .base import BatchVerifier
+from .base import ModelFreeVerifier
 
 # Equalities are found in linear time. A "run" is a maximal stretch of arithmetic characters
 # and a few LaTeX commands, "=" included; every character can be read in exactly one way
@@ -100,7 +100,7 @@ def prefix_score(good: int, bad: int) -> float:
     return 0.5
 
 
-class SymbolicVerifier(BatchVerifier):
+class SymbolicVerifier(ModelFreeVerifier):
     name = "symbolic"
 
     def score_batch(self, problem: str, solutions: Sequence[Sequence[str]]) -> list[list[float]]:
