@@ -282,6 +282,12 @@ def summary(tree) -> str:
     cost = tree.cost
     lines.append(f"cost: {cost.generations} generations, {cost.tokens_generated} tokens generated, "
                  f"{cost.tokens_prompt} prompt tokens, {cost.wall_s:.1f} s")
+    from .costs import reencoded_per_token
+
+    again = reencoded_per_token(cost)
+    lines.append(f"prefix tokens encoded again: generator {cost.tokens_reencoded} "
+                 f"({again['generator']:.2f} per generated token), verifier {cost.verifier_tokens_reencoded} "
+                 f"({again['verifier']:.2f}) of {cost.verifier_tokens_read} read")
     from .views import selected_path
 
     path = selected_path(tree)
