@@ -6,7 +6,8 @@
   * ``"embedded-base"``: the base SmolLM2-135M-Instruct, with the worked-example prompt;
   * ``"embedded:<adapter file>"``: the base model with another ``ttc-viz train-gen`` adapter;
   * any Hugging Face causal LM id or local folder.
-Heavy imports (torch, transformers) happen only on load.
+Heavy imports (torch, transformers) happen only on load: this package imports its backend
+modules (hf.py, embedded.py, which import torch) only inside ``load_generator``.
 """
 from __future__ import annotations
 

@@ -5,14 +5,23 @@ Batched: all requests of a call are padded on the left and decoded together in c
 of ``batch_size``. Token-faithful: a prefix step that this backend generated is fed back
 as the exact ids the model wrote (``Step.ids``), never re-encoded from its text; a whole
 solution is cut into steps by the same rule that ends a step in step-by-step decoding, so
-greedy step-by-step search writes the same tokens as one greedy whole solution. Seeded: the global torch RNG is seeded per call under a lock, so the
-same call with the same seed gives the same text even when two threads share the model.
+greedy step-by-step search writes the same tokens as one greedy whole solution. Seeded: each
+call samples from its own seeded ``torch.Generator``, under a lock, so the same call with
+the same seed gives the same text even when two threads share the model.
+
+Adding a backend? The decoding engine below (``_decode`` and its named steps) is the part a
+backend replaces; the protocol methods at the end only turn its rows into ``Step``s.
 """
 from __future__ import annotations
 
+import copy
+import inspect
 import threading
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Iterator, Sequence
+
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer, DynamicCache
 
 from ..grading import states_final_answer
 from .base import EXAMPLES, STEP_DELIMITER, SYSTEM_PROMPT, GeneratorError, Step, step_text
@@ -29,13 +38,34 @@ class HFConfig:
 
 
 def pick_device(device: str = "auto") -> str:
-    import torch
-
     if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise GeneratorError("device 'cuda' was asked for but no CUDA GPU is visible; use --device cpu")
     return device
+
+
+def pack_rows(items: list[tuple[int, int]], cap: int) -> Iterator[list[tuple[int, int]]]:
+    """Consecutive (prefix index, rows) items grouped, in order, into chunks of at most ``cap``
+    rows (no item has more than ``cap`` rows)."""
+    chunk: list[tuple[int, int]] = []
+    size = 0
+    for it in items:
+        if chunk and size + it[1] > cap:
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(it)
+        size += it[1]
+    if chunk:
+        yield chunk
+
+
+def sample(logits: torch.Tensor, temperature: float, gen: torch.Generator) -> torch.Tensor:
+    """One token id per row: the argmax at temperature 0, else a draw from softmax(logits / T)."""
+    if temperature > 0:
+        probs = torch.softmax(logits / temperature, dim=-1)
+        return torch.multinomial(probs, 1, generator=gen).squeeze(1)
+    return logits.argmax(dim=-1)
 
 
 class HFGenerator:
@@ -62,8 +92,6 @@ class HFGenerator:
         vocab = self.tok.convert_ids_to_tokens(list(range(len(self.tok))))
         self._newline_ids = {i for i, t in enumerate(vocab)
                              if t is not None and ("\n" in self.tok.convert_tokens_to_string([t]))}
-        import inspect
-
         params = inspect.signature(model.forward).parameters
         self._cache_kw = "cache" if "cache" in params else "past_key_values"
 
@@ -82,12 +110,17 @@ class HFGenerator:
         return head + partial
 
     # -- the decoding engine ---------------------------------------------------------------
-    def _head(self, problem: str):
+    # A call (next_steps, rollout, solutions) asks for ``n`` continuations of each of several
+    # prefixes. ``_decode`` packs those rows into chunks of at most ``batch_size``
+    # (``pack_rows``); ``_decode_chunk`` decodes one chunk in three steps: prefill each
+    # distinct prefix once on top of the shared head's KV (``_prefill``), fan each prefix out
+    # to its rows, then the token loop (``_decode_rows``): sample a token per row, record it,
+    # drop the rows that ended, feed the rest back.
+
+    def _head(self, problem: str) -> tuple[list[int], object, torch.Tensor]:
         """Token ids, KV cache and last logits of the shared prompt head (system, example,
         problem). Computed once per problem and reused by every call: on 2 CPU cores the
         prefill of a 200-token head for 16 rows costs seconds, the decode of a step less."""
-        import torch
-
         key = (problem, self.cfg.system_prompt, self.cfg.examples)
         hit = self._heads.get(key)
         if hit is None:
@@ -100,14 +133,12 @@ class HFGenerator:
             self._heads = {key: hit}  # one problem at a time is what searches need
         return hit
 
-    def _new_cache(self):
-        from transformers import DynamicCache
-
+    def _new_cache(self) -> DynamicCache:
         return DynamicCache(config=self.model.config)
 
     def _decode(self, problem: str, prefixes: Sequence[Sequence], n: int, *,
                 temperature: float, seed: int, max_new_tokens: int,
-                stop_at_step: bool) -> list[tuple[str, int, int, bool]]:
+                stop_at_step: bool) -> list[tuple[list[int], int, int, bool]]:
         """Continue problem + each prefix ``n`` times; rows come back prefix-major.
 
         Returns (generated ids, generated tokens, prompt tokens, hit EOS) per row. The shared head
@@ -115,114 +146,129 @@ class HFGenerator:
         Rows leave the batch as soon as they finish, so one long step does not hold
         a whole batch hostage for long.
         """
-        import torch
-
-        items: list[tuple[int, int]] = []  # (prefix index, rows), rows <= batch_size
+        # split each prefix's n rows into items of at most batch_size rows
+        items: list[tuple[int, int]] = []  # (prefix index, rows)
         for i in range(len(prefixes)):
             left = n
             while left > 0:
                 items.append((i, min(left, self.cfg.batch_size)))
                 left -= items[-1][1]
         results: dict[int, list] = {i: [] for i in range(len(prefixes))}
+        # one generator per call, seeded: the same call gives the same rows on any thread
         gen = torch.Generator(device=self.device).manual_seed(int(seed))
         with self._lock, torch.inference_mode():
-            head_ids, head_cache, head_logits = self._head(problem)
-            chunk: list[tuple[int, int]] = []
-            for it in items + [None]:
-                if it is not None and sum(c for _, c in chunk) + it[1] <= self.cfg.batch_size:
-                    chunk.append(it)
-                    continue
-                if chunk:
-                    try:
-                        rows = self._decode_chunk(head_ids, head_cache, head_logits,
-                                                  [list(prefixes[i]) for i, _ in chunk],
-                                                  [c for _, c in chunk], temperature, gen,
-                                                  max_new_tokens, stop_at_step)
-                    except torch.OutOfMemoryError:
-                        raise GeneratorError(
-                            f"out of memory decoding {sum(c for _, c in chunk)} sequences; lower "
-                            "the batch size (--batch-size) or the budget N") from None
-                    k = 0
-                    for i, c in chunk:
-                        results[i].extend(rows[k:k + c])
-                        k += c
-                chunk = [it] if it is not None else []
+            head = self._head(problem)
+            for chunk in pack_rows(items, self.cfg.batch_size):
+                try:
+                    rows = self._decode_chunk(head, [list(prefixes[i]) for i, _ in chunk],
+                                              [c for _, c in chunk], temperature, gen,
+                                              max_new_tokens, stop_at_step)
+                except torch.OutOfMemoryError:
+                    raise GeneratorError(
+                        f"out of memory decoding {sum(c for _, c in chunk)} sequences; lower "
+                        "the batch size (--batch-size) or the budget N") from None
+                # hand the chunk's rows back to their prefixes, in order
+                k = 0
+                for i, c in chunk:
+                    results[i].extend(rows[k:k + c])
+                    k += c
         return [r for i in range(len(prefixes)) for r in results[i]]
 
-    def _decode_chunk(self, head_ids, head_cache, head_logits, prefixes, counts, temperature, gen,
-                      max_new_tokens, stop_at_step):
-        import copy
-
-        import torch
-
-        dev = self.device
-        lh = len(head_ids)
+    def _decode_chunk(self, head, prefixes: list[list], counts: list[int], temperature: float,
+                      gen: torch.Generator, max_new_tokens: int,
+                      stop_at_step: bool) -> list[tuple[list[int], int, int, bool]]:
+        """Decode ``counts[i]`` rows continuing ``prefixes[i]``, for every i, as one batch."""
+        head_ids = head[0]
+        # 1. prefill: each prefix's own ids, once, on a copy of the head's KV cache
         suffixes = [self.prefix_ids(p) for p in prefixes]
+        cache, logits, mask, pos = self._prefill(head, suffixes)
+        # 2. fan out: a prefix's cache, logits, mask and position are repeated for its rows
+        index = torch.tensor([i for i, c in enumerate(counts) for _ in range(c)], device=self.device)
+        cache.batch_select_indices(index)
+        logits, mask, pos = logits[index], mask[index], pos[index]
+        prompt_tokens = [len(head_ids) + len(suffixes[i]) for i in index.tolist()]
+        # 3. decode: a token per row per forward step, until every row has ended
+        generated, eos_hit = self._decode_rows(cache, logits, mask, pos, temperature, gen,
+                                               max_new_tokens, stop_at_step)
+        return [(generated[row], len(generated[row]), prompt_tokens[row], eos_hit[row])
+                for row in range(len(generated))]
+
+    def _prefill(self, head, suffixes: list[list[int]]):
+        """(cache, last logits, attention mask, next position) for each suffix after the head."""
+        head_ids, head_cache, head_logits = head
+        dev, lh, u = self.device, len(head_ids), len(suffixes)
         cache = copy.deepcopy(head_cache)
-        u = len(prefixes)
         width = max(len(s) for s in suffixes)
-        if width == 0:
+        if width == 0:  # nothing after the head: every row continues from the head itself
             cache.batch_repeat_interleave(u)
             logits = head_logits.expand(u, -1)
             mask = torch.ones(u, lh, dtype=torch.long, device=dev)
             pos = torch.full((u,), lh, dtype=torch.long, device=dev)
-        else:
-            # left-pad each suffix so the last column is real; pads are masked out and
-            # positions skip them, so every row sees head + its own suffix, contiguous.
-            pad = self.tok.pad_token_id
-            ids = torch.tensor([[pad] * (width - len(s)) + s for s in suffixes], device=dev)
-            smask = torch.tensor([[0] * (width - len(s)) + [1] * len(s) for s in suffixes], device=dev)
-            mask = torch.cat([torch.ones(u, lh, dtype=torch.long, device=dev), smask], dim=1)
-            positions = (lh + smask.cumsum(dim=1) - 1).clamp(min=lh)
-            cache.batch_repeat_interleave(u)
-            out = self.model(input_ids=ids, attention_mask=mask, position_ids=positions,
-                             use_cache=True, logits_to_keep=1, **{self._cache_kw: cache})
-            logits = out.logits[:, -1, :].float()
-            empty = torch.tensor([not sfx for sfx in suffixes], device=dev)
-            if empty.any():  # a row with no steps yet continues from the head itself
-                logits = torch.where(empty[:, None], head_logits.expand(u, -1), logits)
-            pos = lh + smask.sum(dim=1)
-        # fan each prefix out to its rows
-        index = torch.tensor([i for i, c in enumerate(counts) for _ in range(c)], device=dev)
-        cache.batch_select_indices(index)
-        logits, mask, pos = logits[index], mask[index], pos[index]
-        b = len(index)
-        prompt_tokens = [lh + len(suffixes[i]) for i in index.tolist()]
+            return cache, logits, mask, pos
+        # left-pad each suffix so the last column is real; pads are masked out and
+        # positions skip them, so every row sees head + its own suffix, contiguous.
+        pad = self.tok.pad_token_id
+        ids = torch.tensor([[pad] * (width - len(s)) + s for s in suffixes], device=dev)
+        smask = torch.tensor([[0] * (width - len(s)) + [1] * len(s) for s in suffixes], device=dev)
+        mask = torch.cat([torch.ones(u, lh, dtype=torch.long, device=dev), smask], dim=1)
+        positions = (lh + smask.cumsum(dim=1) - 1).clamp(min=lh)
+        cache.batch_repeat_interleave(u)
+        out = self.model(input_ids=ids, attention_mask=mask, position_ids=positions,
+                         use_cache=True, logits_to_keep=1, **{self._cache_kw: cache})
+        logits = out.logits[:, -1, :].float()
+        empty = torch.tensor([not sfx for sfx in suffixes], device=dev)
+        if empty.any():  # a row with no steps yet continues from the head itself
+            logits = torch.where(empty[:, None], head_logits.expand(u, -1), logits)
+        pos = lh + smask.sum(dim=1)
+        return cache, logits, mask, pos
+
+    def _decode_rows(self, cache, logits: torch.Tensor, mask: torch.Tensor, pos: torch.Tensor,
+                     temperature: float, gen: torch.Generator, max_new_tokens: int,
+                     stop_at_step: bool) -> tuple[list[list[int]], list[bool]]:
+        """The token loop. Returns each row's generated ids and whether it hit EOS. A row
+        leaves the batch when it ends (EOS, or the end of a step when ``stop_at_step``)."""
+        dev = self.device
+        b = logits.shape[0]
         generated: list[list[int]] = [[] for _ in range(b)]
         eos_hit = [False] * b
         live = list(range(b))  # row ids still decoding, aligned with the batch dimension
         for step in range(max_new_tokens):
-            if temperature > 0:
-                probs = torch.softmax(logits / temperature, dim=-1)
-                nxt = torch.multinomial(probs, 1, generator=gen).squeeze(1)
-            else:
-                nxt = logits.argmax(dim=-1)
-            toks = nxt.tolist()
-            keep = []
-            for j, row in enumerate(live):
-                t = toks[j]
-                if t in self._eos_ids:
-                    eos_hit[row] = True
-                    generated[row].append(t)
-                    continue
-                generated[row].append(t)
-                if stop_at_step and t in self._newline_ids and self._ends_step(generated[row]):
-                    continue
-                keep.append(j)
+            # sample: one token per live row (greedy at temperature 0)
+            nxt = sample(logits, temperature, gen)
+            # record: append each row's token; keep the rows that go on
+            keep = self._record(nxt.tolist(), live, generated, eos_hit, stop_at_step)
             if not keep or step == max_new_tokens - 1:
                 break
+            # shrink: rows that ended leave the batch (cache, mask, positions, tokens)
             if len(keep) < len(live):
                 sel = torch.tensor(keep, device=dev)
                 cache.batch_select_indices(sel)
                 mask, pos, nxt = mask[sel], pos[sel], nxt[sel]
                 live = [live[j] for j in keep]
+            # feed: the sampled tokens go in, one forward step, the next logits come out
             mask = torch.cat([mask, torch.ones(len(live), 1, dtype=mask.dtype, device=dev)], dim=1)
             out = self.model(input_ids=nxt[:, None], attention_mask=mask, position_ids=pos[:, None],
                              use_cache=True, **{self._cache_kw: cache})
             logits = out.logits[:, -1, :].float()
             pos = pos + 1
-        return [(generated[row], len(generated[row]), prompt_tokens[row], eos_hit[row])
-                for row in range(b)]
+        return generated, eos_hit
+
+    def _record(self, toks: list[int], live: list[int], generated: list[list[int]],
+                eos_hit: list[bool], stop_at_step: bool) -> list[int]:
+        """Append each live row's new token to what it generated; return the batch positions
+        of the rows that go on. A row ends at EOS (kept in its ids, flagged) or, decoding step
+        by step, once its text holds the step delimiter (``_ends_step``)."""
+        keep = []
+        for j, row in enumerate(live):
+            t = toks[j]
+            generated[row].append(t)
+            if t in self._eos_ids:
+                eos_hit[row] = True
+                continue
+            if stop_at_step and t in self._newline_ids and self._ends_step(generated[row]):
+                continue
+            keep.append(j)
+        return keep
 
     # -- what the model wrote, as ids -----------------------------------------------------
     def prefix_ids(self, prefix: Sequence) -> list[int]:
@@ -334,9 +380,6 @@ class HFGenerator:
 def load_hf(model_id: str, *, device: str = "auto", dtype: str = "auto",
             trust_remote_code: bool = False, config: HFConfig | None = None) -> HFGenerator:
     """Load any Hugging Face causal LM (hub id or local folder) as a Generator."""
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
     dev = pick_device(device)
     if dtype == "auto":
         tdtype = torch.bfloat16 if dev.startswith("cuda") else torch.float32
