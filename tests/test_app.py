@@ -98,6 +98,23 @@ def test_path_table_follows_the_chosen_node():
     assert list(at.dataframe[0].value["text"]) == tree.steps(leaf.id)
 
 
+def test_opening_another_tree_starts_its_viewer_afresh():
+    tree = fake_tree()
+    at = app()
+    at.session_state["tree"] = tree
+    at.run()
+    at.button(key="main_prev").click().run()
+    at.selectbox(key="main_nodepick").set_value(2).run()
+    assert at.slider(key="main_round").value == tree.iterations - 1
+    other = fake_tree("lookahead")
+    at.file_uploader(key="tree_upload").set_value(("o.json", other.to_json().encode(), "application/json")).run()
+    assert not at.exception
+    assert at.session_state["tree"].strategy == "lookahead"  # ui.tree_state.open_tree
+    assert at.slider(key="main_round").value == other.iterations  # the replay starts at the end
+    path = at.selectbox(key="main_nodepick").value
+    assert list(at.dataframe[0].value["text"]) == other.steps(path)
+
+
 def test_compare_page_shows_trees_side_by_side():
     at = app("compare.py")
     assert at.title[0].value == "Compare strategies on one problem"
@@ -297,12 +314,12 @@ def test_uploaded_tree_is_checked_rendered_off_screen_and_size_limited():
 
 
 def test_a_tree_that_breaks_a_view_is_not_kept(monkeypatch):
-    from ui import common
+    from ui import explore_panels
 
     def boom(tree):
         raise ZeroDivisionError("view broke")
 
-    monkeypatch.setattr(common, "round_rows", boom)
+    monkeypatch.setattr(explore_panels, "round_rows", boom)
     tree = fake_tree()
     at = app()
     at.file_uploader(key="tree_upload").set_value(("t.json", tree.to_json().encode(), "application/json")).run()

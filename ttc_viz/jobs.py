@@ -120,10 +120,9 @@ def close_partial(tree: SearchTree) -> SearchTree:
 
 
 class SearchJob:
-    def __init__(self, runs: list[tuple[str, Problem, SearchConfig]], generator: Generator, verifier: Verifier, *,
-                 max_tokens: int = 0,
-                 alive: Callable[[], bool] | None = None, session: str | None = None,
-                 owner_grace_s: float = 10.0):
+    def __init__(self, runs: list[tuple[str, Problem, SearchConfig]], generator: Generator,
+                 verifier: Verifier, *, max_tokens: int = 0, alive: Callable[[], bool] | None = None,
+                 session: str | None = None, owner_grace_s: float = 10.0):
         """``runs``: (strategy, problem, config) triples, run one after another.
         ``max_tokens``: generated-token budget for the whole job (0: none).
         ``alive``: returns False once the job's owner (a browser session) has gone."""

@@ -1,9 +1,14 @@
-"""Shared pieces of the app's pages: settings, problem input, live search, tree views.
+"""What every page of the app shares: the operator's settings, the models, safe text, the
+problem box and running a search.
 
 A thin UI over ``ttc_viz``: every number shown is read from a SearchTree; the search runs
 in a background thread (ttc_viz.jobs) so the page stays live and Stop ends it cleanly.
 The model is loaded once per process (st.cache_resource) and shared by all browser tabs;
 the generator serialises its own decoding, so concurrent searches stay seed-reproducible.
+
+Where the rest lives: the sidebar's settings in ui/sidebar.py, views of a tree in
+ui/tree_view.py, Explore's tools in ui/explore_panels.py, and which tree Explore shows
+(session state) in ui/tree_state.py.
 """
 from __future__ import annotations
 
@@ -11,30 +16,19 @@ import os
 import re
 import sys
 import tempfile
-import threading
 import time
 
 import streamlit as st
 
 from ttc_viz import settings as server_settings
-from ttc_viz.costs import reencoded_per_token
-from ttc_viz.grading import equivalent
 from ttc_viz.jobs import JobQueue, JobRefused, SearchJob
-from ttc_viz.plots import legend_markdown, score_fig_from_rows, tree_figure
-from ttc_viz.problems import ProblemError, load_jsonl, make_problem, synthetic
-from ttc_viz.scoring import AGGREGATIONS, VOTING_RULES
-from ttc_viz.search import STRATEGIES, SearchConfig
-from ttc_viz.tree import SearchTree, TreeFormatError
+from ttc_viz.plots import tree_figure
+from ttc_viz.problems import Problem, ProblemError, load_jsonl, make_problem, synthetic
 from ttc_viz.verifiers import load_verifier
-from ttc_viz.views import (answer_rows, figure_html, figure_png, path_rows, repick, rescore,
-                           round_rows, selected_path, tree_fingerprint)
 
 STRATEGY_LABEL = {"best_of_n": "Best-of-N", "beam": "Beam search", "lookahead": "Lookahead search",
                   "dvts": "DVTS (diverse subtrees)"}
-MAX_UI_N = 256  # the engine allows more; the page stays responsive up to here on a laptop
 MAX_UPLOAD_BYTES = 8 * 1024 * 1024  # also server.maxUploadSize in .streamlit/config.toml
-MODEL_LABEL = {"embedded": "embedded: SmolLM2-135M-Instruct, fine-tuned (CPU, offline)",
-               "embedded-base": "embedded base: SmolLM2-135M-Instruct without the adapter"}
 
 
 # ------------------------------------------------------------------------- operator settings
@@ -98,53 +92,8 @@ def md_code(text) -> str:
     return f"`{s[:200]}`"
 
 
-VERIFIER_LABEL = {"symbolic": "symbolic (exact arithmetic checker)", "prm": "prm (learned PRM)",
-                  "answer-key": "answer key — knows the answer (synthetic problems only)"}
-
-
-# ------------------------------------------------------------------------- sidebar settings
-def sidebar_settings(key: str = "") -> tuple[str, str, SearchConfig]:
-    sb = st.sidebar
-    s = settings()
-    sb.header("Model and verifier")
-    model = sb.selectbox("Generator", list(s.models), key="preset", format_func=lambda m: MODEL_LABEL.get(m, m),
-                         help="The models this server offers (chosen by whoever started it)")
-    verifier = sb.selectbox("Verifier (PRM)", list(s.verifiers), key="verifier",
-                            format_func=lambda v: VERIFIER_LABEL.get(v, v),
-                            help="symbolic: checks every 'a op b = c' in a step exactly; prm: the project's own "
-                                 "learned PRM; answer key: knows the answer of a synthetic problem and checks "
-                                 "each step against it (what a perfect PRM would do; not a real verifier)")
-    sb.header("Search")
-    sb.number_input("Seed", min_value=0, max_value=2**31 - 2, value=0, key="seed")
-    cfg = SearchConfig(
-        n=int(sb.number_input("Budget N", min_value=1, max_value=MAX_UI_N * 4, value=16, key="n",
-                              help="best-of-N: N whole samples; beam/DVTS/lookahead: N candidates per round")),
-        m=int(sb.number_input("Beam width M", min_value=1, max_value=MAX_UI_N, value=4, key="m",
-                              help="beam keeps N/M per round and expands each M ways; DVTS runs N/M subtrees")),
-        k=int(sb.number_input("Lookahead k", min_value=0, max_value=8, value=1, key="k",
-                              help="lookahead only: greedy steps rolled out to score a candidate")),
-        temperature=float(sb.slider("Temperature", 0.0, 1.5, 0.8, 0.05, key="temperature")),
-        aggregation=sb.selectbox("Aggregation", AGGREGATIONS, key="aggregation",
-                                 help="how step scores become a solution score; 'last' is the paper's"),
-        voting=sb.selectbox("Voting rule", VOTING_RULES, index=1, key="voting"),
-        max_rounds=int(sb.number_input("Max rounds", min_value=1, max_value=40, value=12, key="max_rounds")),
-        seed=int(st.session_state.get("seed", 0)),
-    )
-    return model, verifier, cfg
-
-
-def check_config(strategy: str, cfg: SearchConfig) -> str | None:
-    if cfg.n > MAX_UI_N:
-        return f"N = {cfg.n} is more than this page runs ({MAX_UI_N}); use the CLI for larger budgets."
-    try:
-        cfg.check(strategy)
-    except ValueError as e:
-        return str(e)
-    return None
-
-
 # ------------------------------------------------------------------------- problem input
-def problem_input(prefix: str = ""):
+def problem_input(prefix: str = "") -> Problem | None:
     """The problem box: free text, a synthetic problem, or one from an uploaded JSONL."""
     source = st.radio("Problem", ["Type your own", "Synthetic (levels 1-5)", "From a JSONL file"],
                       horizontal=True, key=f"{prefix}source")
@@ -290,210 +239,6 @@ def job_panel(key: str, on_done) -> None:
     st.rerun()
 
 
-# ------------------------------------------------------------------------- tree views
-def tree_explorer(tree: SearchTree, key: str = "main") -> None:
-    T = tree.iterations
-    big = len(tree.nodes) > 250
-    c1, c2, c3 = st.columns([3, 1, 1])
-    show_pruned = c2.toggle("Show pruned", value=not big, key=f"{key}_pruned",
-                            help="Hidden pruned steps are counted in their parent's hover text")
-    show_roll = c3.toggle("Show rollouts", value=True, key=f"{key}_roll")
-    rk = f"{key}_round"
-    if rk not in st.session_state or st.session_state[rk] > T:
-        st.session_state[rk] = T
-    with c1:
-        if T > 1:
-            b1, b2, b3 = st.columns([1, 6, 1])
-            b1.button("◀", key=f"{key}_prev", help="previous round",
-                      on_click=lambda: st.session_state.__setitem__(rk, max(1, st.session_state[rk] - 1)))
-            b3.button("▶", key=f"{key}_next", help="next round",
-                      on_click=lambda: st.session_state.__setitem__(rk, min(T, st.session_state[rk] + 1)))
-            b2.slider("Replay: round", 1, T, key=rk, label_visibility="collapsed")
-        else:
-            st.caption("One round: every sample was drawn at once.")
-    t = st.session_state[rk]
-    sel_key = f"{key}_node"
-    selected = st.session_state.get(sel_key)
-    fig = tree_figure(tree, iteration=t, show_pruned=show_pruned, show_rollouts=show_roll, selected=selected)
-    event = st.plotly_chart(fig, on_select="rerun", selection_mode="points", key=f"{key}_fig", width="stretch")
-    st.caption(legend_markdown() + " · click a node to see its path")
-    pts = (event or {}).get("selection", {}).get("points", []) if isinstance(event, dict) else \
-        getattr(getattr(event, "selection", None), "points", []) or []
-    for p in pts:
-        cd = p.get("customdata") if isinstance(p, dict) else None
-        if isinstance(cd, list):
-            cd = cd[0] if cd else None
-        if isinstance(cd, (int, float)) and 0 < int(cd) < len(tree.nodes) and int(cd) != selected:
-            st.session_state[sel_key] = int(cd)
-            st.session_state[f"{key}_nodepick"] = int(cd)  # the path table follows the click
-            st.rerun()
-    ids = [n.id for n in tree.nodes[1:] if n.iteration <= t]
-    if ids:
-        default = selected if selected in ids else (selected_path(tree) or [ids[0]])[-1]
-        pick_key = f"{key}_nodepick"
-        if st.session_state.get(pick_key) not in ids:  # first view, or replaying an earlier round
-            st.session_state[pick_key] = default if default in ids else ids[0]
-        nid = st.selectbox("Path to node", ids, key=pick_key,
-                           format_func=lambda i: f"#{i} · round {tree.nodes[i].iteration} · {tree.nodes[i].status} · "
-                                                 f"{tree.nodes[i].text[:60]}")
-        st.dataframe(path_rows(tree, nid), hide_index=True, width="stretch",
-                     column_config={"text": st.column_config.TextColumn(width="large")})
-
-
-def trees_side_by_side(trees: list[SearchTree], key: str, height: int = 420) -> None:
-    """Two or three trees in columns, each with its pick and cost."""
-    for col, t in zip(st.columns(len(trees)), trees):
-        with col:
-            verdict = {True: "✓ right", False: "✗ wrong", None: ""}[t.correct]
-            st.markdown(f"**{STRATEGY_LABEL.get(t.strategy, t.strategy)}** picks {md_code(t.selected_answer)} {verdict} · "
-                        f"{t.cost.tokens_generated} tokens · {t.cost.wall_s:.1f} s")
-            st.plotly_chart(tree_figure(t, show_pruned=len(t.nodes) < 200, height=height),
-                            key=f"{key}_{t.strategy}", width="stretch")
-
-
-def answers_panel(tree: SearchTree) -> None:
-    rows = answer_rows(tree)
-    c1, c2 = st.columns([3, 2])
-    with c1:
-        verdict = {True: "✓ right", False: "✗ wrong", None: ""}[tree.correct]
-        st.markdown(f"**Selected answer ({tree.config.get('voting')}):** {md_code(tree.selected_answer)} {verdict}"
-                    + ("  \n*stopped early: picked from the partial tree*" if tree.stopped else ""))
-        if rows:
-            st.dataframe([{"answer": r["answer"], "count": r["count"], "summed score": round(r["weight"], 3),
-                           "best score": round(r["best"], 3),
-                           "right?": {True: "✓", False: "✗", None: "?"}[r["correct"]],
-                           "picked by": r["picked by"]} for r in rows], hide_index=True, width="stretch")
-        else:
-            st.caption("No finished solution stated an answer.")
-    with c2:
-        if rows:
-            st.plotly_chart(score_fig_from_rows(rows), key=f"ans_{id(tree)}", width="stretch")
-    c = tree.cost
-    m = st.columns(6)
-    m[0].metric("generations", c.generations)
-    m[1].metric("tokens generated", c.tokens_generated)
-    m[2].metric("prompt tokens", c.tokens_prompt)
-    m[3].metric("steps scored", c.verifier_calls)
-    m[4].metric("wall time", f"{c.wall_s:.1f} s")
-    again = reencoded_per_token(c)
-    m[5].metric("re-encoded / token", f"{again['generator']:.2f}",
-                help=f"Prefix tokens encoded again per generated token: the generator re-encoded "
-                     f"{c.tokens_reencoded}, the verifier {c.verifier_tokens_reencoded} (of "
-                     f"{c.verifier_tokens_read} it read, {again['verifier']:.2f} per generated token). "
-                     "A backend that keeps each prefix's KV cache across rounds keeps these near 0.")
-
-
-def what_if(tree: SearchTree, sidebar_verifier: str = "symbolic") -> None:
-    st.subheader("What if…? (no new generation)")
-    c1, c2 = st.columns(2)
-    agg = c1.radio("Aggregation", AGGREGATIONS, index=AGGREGATIONS.index(tree.config.get("aggregation", "last")),
-                   horizontal=True, key="wi_agg")
-    rule = c2.radio("Voting rule", VOTING_RULES, index=VOTING_RULES.index(tree.config.get("voting", "weighted")),
-                    horizontal=True, key="wi_vote")
-    alt = repick(tree, aggregation=agg, voting=rule)
-    verdict = {True: "✓ right", False: "✗ wrong", None: ""}[alt.correct]
-    changed = "" if equivalent(alt.selected_answer, tree.selected_answer) else " ← **the pick changes**"
-    st.markdown(f"With **{agg}** aggregation and **{rule}** voting the pick is {md_code(alt.selected_answer)} "
-                f"{verdict}{changed}.  All three rules: naive {md_code(alt.picks.get('naive'))}, "
-                f"weighted {md_code(alt.picks.get('weighted'))}, majority {md_code(alt.picks.get('majority'))}.")
-    if tree.strategy != "best_of_n":
-        st.caption("Beam-style trees keep the branches that were chosen under the original rule; "
-                   "the re-pick votes over the same finished leaves.")
-    allowed = settings().verifiers
-    choices = list(dict.fromkeys([v for v in (sidebar_verifier, *allowed) if v in allowed]))
-    other = st.selectbox("Re-score the recorded steps with", choices, key="wi_verifier",
-                         help="Compare the verifiers this server offers on the same recorded steps")
-    steps = len(tree.nodes) - 1
-    too_big = steps > server_settings.MAX_RESCORE_STEPS
-    if too_big:
-        st.caption(f"Re-scoring reads every recorded step ({steps}); this page re-scores trees of up to "
-                   f"{server_settings.MAX_RESCORE_STEPS} steps.")
-    if st.button("Re-score", key="wi_rescore", disabled=too_big):
-        try:
-            re_tree, diffs = rescore(tree, allowed_verifier(other))
-        except Exception as e:  # noqa: BLE001
-            st.error(f"Re-scoring failed: {e}")
-            return
-        st.markdown(f"Re-scored by **{other}**: pick {md_code(re_tree.selected_answer)}; "
-                    f"{len(diffs)} steps where the verifiers disagree (one above 0.5, the other below).")
-        if diffs:
-            st.dataframe(diffs, hide_index=True, width="stretch")
-
-
-_PNG_LOCK = threading.Lock()  # one PNG at a time per server: each drives a headless browser
-
-
-@st.cache_data(max_entries=32, show_spinner="Drawing the PNG…")
-def _png(fingerprint: str, _fig) -> bytes:
-    """The PNG of a tree, made once per tree (by fingerprint) for all sessions."""
-    return figure_png(_fig, persistent=True)
-
-
-def export_panel(tree: SearchTree, key: str = "x") -> None:
-    st.subheader("Save and share")
-    c1, c2, c3 = st.columns(3)
-    name = f"ttc-{tree.strategy}-N{tree.config.get('n')}"
-    c1.download_button("Tree as JSON", tree.to_json(), file_name=f"{name}.json", mime="application/json",
-                       key=f"{key}_json", help="Load it back below: it replays without any model")
-    if len(tree.nodes) > server_settings.MAX_EXPORT_NODES:
-        c2.caption(f"HTML and PNG export are for trees of up to {server_settings.MAX_EXPORT_NODES} nodes; "
-                   f"this one has {len(tree.nodes)}. The JSON replays here, or draw it with the library.")
-        return
-    fig = tree_figure(tree)
-    c2.download_button("Interactive HTML", figure_html(fig), file_name=f"{name}.html", mime="text/html",
-                       key=f"{key}_html", help="A standalone page for slides; works offline")
-    fp = tree_fingerprint(tree)
-    if c3.button("Make PNG", key=f"{key}_png_make"):
-        if not _PNG_LOCK.acquire(blocking=False):
-            st.info("Another PNG is being drawn on this server; press again in a few seconds.")
-        else:
-            try:
-                st.session_state[f"{key}_png"] = (fp, _png(fp, fig))
-            except RuntimeError as e:
-                st.warning(str(e))
-            finally:
-                _PNG_LOCK.release()
-    made = st.session_state.get(f"{key}_png")
-    if made and made[0] == fp:
-        c3.download_button("Download PNG", made[1], file_name=f"{name}.png",
-                           mime="image/png", key=f"{key}_png_dl")
-
-
-def check_renders(tree: SearchTree) -> None:
-    """Draw every view of a tree once, off screen: a tree that would break a page (on this
-    or any later rerun) raises here instead, so it is never kept."""
-    tree_figure(tree)
-    tree_figure(tree, iteration=1, show_pruned=False)
-    answer_rows(tree)
-    round_rows(tree)
-    for n in (selected_path(tree) or [len(tree.nodes) - 1])[-1:]:
-        path_rows(tree, n)
-    repick(tree)
-    if len(tree.nodes) <= server_settings.MAX_EXPORT_NODES:
-        tree.to_json()
-
-
-def load_tree_box() -> None:
-    up = st.file_uploader("Load a saved tree (.json)", type=["json"], key="tree_upload",
-                          help=f"Up to {MAX_UPLOAD_BYTES / 1e6:.0f} MB")
-    if up is not None and st.session_state.get("tree_upload_seen") != (up.name, up.size):
-        st.session_state["tree_upload_seen"] = (up.name, up.size)
-        if up.size > MAX_UPLOAD_BYTES:
-            st.error(f"That file is {up.size / 1e6:.1f} MB; this page loads trees up to "
-                     f"{MAX_UPLOAD_BYTES / 1e6:.0f} MB.")
-            return
-        try:
-            scratch = SearchTree.from_json(up.getvalue())
-        except TreeFormatError as e:
-            st.error(f"That file is not a ttc-viz tree: {e}")
-            return
-        try:
-            check_renders(scratch)
-        except Exception as e:  # noqa: BLE001 - whatever breaks the views, the page keeps its tree
-            st.error(f"That tree cannot be shown ({type(e).__name__}); the page keeps the tree it had.")
-            return
-        st.session_state["tree"] = scratch
-        st.session_state.pop("main_node", None)
-        st.session_state.pop("main_nodepick", None)
-        st.session_state.pop("main_round", None)
-        st.success(f"Loaded {up.name}.")
+__all__ = ["MAX_UPLOAD_BYTES", "STRATEGY_LABEL", "allowed_generator", "allowed_verifier", "get_generator",
+           "get_queue", "get_verifier", "job_panel", "md_code", "md_escape", "problem_input", "queue",
+           "queue_message", "settings", "start_job"]

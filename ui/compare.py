@@ -1,8 +1,10 @@
 """Compare: two or three strategies on the same problem and budget, side by side."""
 import streamlit as st
 
-from ui.common import (STRATEGIES, STRATEGY_LABEL, check_config, job_panel, problem_input,
-                       sidebar_settings, start_job, trees_side_by_side)
+from ttc_viz.search import STRATEGIES
+from ui.common import STRATEGY_LABEL, job_panel, problem_input, start_job
+from ui.sidebar import check_config, sidebar_settings
+from ui.tree_view import trees_side_by_side
 
 
 def page_compare() -> None:

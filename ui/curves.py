@@ -10,6 +10,7 @@ from ttc_viz.settings import sweep_folders
 from ttc_viz.sweep import SHIPPED_SWEEP, load_tree
 from ttc_viz.tree import TreeFormatError
 from ui.common import settings
+from ui.tree_state import open_tree
 
 
 @st.cache_data(show_spinner="Reading the sweep…", max_entries=8)
@@ -120,9 +121,7 @@ def _cell_panel(rep: dict, path: Path, bin_id, event) -> None:
         except (ValueError, OSError, TreeFormatError) as err:
             st.error(f"This sweep keeps no tree for that cell ({err})")
             return
-        st.session_state["tree"] = tree
-        for k in ("main_node", "main_nodepick", "main_round"):
-            st.session_state.pop(k, None)
+        open_tree(tree)
         st.switch_page("ui/explore.py")
 
 

@@ -1,10 +1,22 @@
-"""Explore: type a problem, run one search, watch and step through its tree."""
+"""Explore: type a problem, run one search, watch and step through its tree.
+
+The page: sidebar settings and the problem box; Run starts a search (ui.common.job_panel
+shows it growing); the finished tree, a loaded one, or one opened from Curves is shown
+with the explorer (ui.tree_view), its answers, and the what-if, export and load tools
+(ui.explore_panels). Which tree that is lives in ui.tree_state.
+"""
 import streamlit as st
 
 from ttc_viz.examples import load_example
-from ui.common import (STRATEGIES, STRATEGY_LABEL, SearchTree, answers_panel, check_config,
-                       export_panel, job_panel, load_tree_box, md_code, md_escape, problem_input,
-                       round_rows, sidebar_settings, start_job, tree_explorer, tree_fingerprint, what_if)
+from ttc_viz.search import STRATEGIES
+from ttc_viz.views import round_rows, tree_fingerprint
+from ui.common import STRATEGY_LABEL, job_panel, md_code, md_escape, problem_input, start_job
+from ui.explore_panels import export_panel, load_tree_box, what_if
+from ui.sidebar import check_config, sidebar_settings
+from ui.tree_state import EXPLORE, has_tree, open_tree, opened_tree
+from ui.tree_view import answers_panel, tree_explorer
+
+JOB = "job"  # the session key of Explore's running search
 
 
 def page_explore() -> None:
@@ -16,23 +28,16 @@ def page_explore() -> None:
     err = check_config(strategy, cfg)
     if err:
         st.warning(f"Settings: {err}")
-    running = "job" in st.session_state
+    running = JOB in st.session_state
     if st.button("▶ Run search", type="primary", disabled=running or problem is None or err is not None,
                  key="run"):
-        st.session_state.pop("main_node", None)
-        if start_job("job", [(strategy, problem, cfg)], model, verifier):
+        EXPLORE.forget_node()
+        if start_job(JOB, [(strategy, problem, cfg)], model, verifier):
             st.rerun()
-
-    def done(trees):
-        st.session_state["tree"] = trees[0]
-        st.session_state.pop("main_node", None)
-        st.session_state.pop("main_nodepick", None)
-        st.session_state["main_round"] = trees[0].iterations
-
-    job_panel("job", done)
-    with st.expander("Load a saved tree", expanded="tree" not in st.session_state):
+    job_panel(JOB, lambda trees: open_tree(trees[0]))
+    with st.expander("Load a saved tree", expanded=not has_tree()):
         load_tree_box()  # before the tree is drawn, so a loaded tree shows at once
-    tree: SearchTree | None = st.session_state.get("tree")
+    tree = opened_tree()
     if tree is None:
         # a recorded search on the embedded model, so there is something to explore at once
         tree = load_example("beam")

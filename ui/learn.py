@@ -3,8 +3,11 @@ import streamlit as st
 
 from ttc_viz.costs import exchange
 from ttc_viz.examples import load_example
-from ui.common import (SearchConfig, job_panel, legend_markdown, start_job, synthetic,
-                       trees_side_by_side)
+from ttc_viz.plots import legend_markdown
+from ttc_viz.problems import synthetic
+from ttc_viz.search import SearchConfig
+from ui.common import job_panel, start_job
+from ui.tree_view import trees_side_by_side
 
 
 LEARN = {
