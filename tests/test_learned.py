@@ -76,8 +76,8 @@ def test_a_fresh_adapter_round_trips_and_scores_consistently(tmp_path):
     batched = prm.score_batch("Ana has 2 apples and gets 3 more. How many?", sols)
     single = [prm.score("Ana has 2 apples and gets 3 more. How many?", s) for s in sols]
     assert [len(s) for s in batched] == [2, 1, 0]
-    for b, s in zip(batched, single):
-        assert b == pytest.approx(s, abs=1e-4)
+    for b, s in zip(batched, single):  # bf16 (where the CPU has it) rounds batches differently
+        assert b == pytest.approx(s, abs=TOLERANCE[prm.bf16])
     assert all(0.0 <= x <= 1.0 for s in batched for x in s)
     # a damaged tensor set is caught before the base model is loaded
     from safetensors.torch import save_file

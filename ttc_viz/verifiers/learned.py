@@ -23,9 +23,9 @@ from typing import Sequence
 
 import torch
 
-from ..lm.kvcache import PrefixKV
 from ..presets import MODELS_DIR
 from .base import BatchVerifier, VerifierError
+from .incremental import IncrementalScorer
 
 FORMAT = "ttc-viz-prm-adapter-v1"
 BASE = "smollm2-135m-instruct"
@@ -241,11 +241,12 @@ class LearnedPRM(BatchVerifier):
         self.bf16 = bf16_available(device) if bf16 is None else bool(bf16)
         self.pad = tok.pad_token_id if tok.pad_token_id is not None else 0
         self._lock = threading.Lock()
-        self.kv = PrefixKV(kv_bytes)
         self._local = threading.local()
         base = net.body.get_base_model() if hasattr(net.body, "get_base_model") else net.body
-        self._config = base.config
         self._cache_kw = "cache" if "cache" in inspect.signature(base.forward).parameters else "past_key_values"
+        self.scorer = IncrementalScorer(kv_bytes, self._forward, self._read, pad=self.pad, device=device,
+                                        config=base.config, batch_size=batch_size)
+        self.kv = self.scorer.kv
 
     def encode(self, problem: str, steps: Sequence[str]) -> tuple[list[int], list[int]]:
         """The token ids this PRM reads for one solution (and its score positions)."""
@@ -285,7 +286,8 @@ class LearnedPRM(BatchVerifier):
                     if whole:
                         self._score_whole(problem, solutions, full, head, whole, out, reads)
                     if inc:
-                        self._score_incremental(full, head, inc, out, reads)
+                        for i, sc in zip(inc, self.scorer.score([full[i] for i in inc], head, reads)):
+                            out[i] = sc
             except torch.OutOfMemoryError:
                 self.kv.clear()
                 raise VerifierError("out of GPU memory while scoring; lower the budget N or run the PRM "
@@ -298,11 +300,7 @@ class LearnedPRM(BatchVerifier):
         enc = {i: encode(self.tok, problem, solutions[i]) for i in rows_all}
         for i in rows_all:  # what was read before: counted in the order rows are fed
             ids, ends = full[i]
-            bounds = [head] + [e + 1 for e in ends]
-            reads["read"] += len(enc[i][0])
-            reads["reencoded"] += min(self.kv.seen(ids, bounds), len(enc[i][0]))
-            for b in bounds:
-                self.kv.mark(ids[:b])
+            self.scorer.count_whole(ids, [head] + [e + 1 for e in ends], len(enc[i][0]), reads)
         todo = sorted(rows_all, key=lambda i: len(enc[i][0]))  # similar lengths together: less padding
         for c in range(0, len(todo), self.batch_size):
             rows = todo[c:c + self.batch_size]
@@ -314,103 +312,14 @@ class LearnedPRM(BatchVerifier):
                 out[i] = [round(v, 6) for v in vals[k:k + n]]
                 k += n
 
-    # -- incremental: only what follows the longest cached prefix ---------------------------------
-    def _score_incremental(self, full, head, rows_all, out, reads):
-        bounds = {i: [head] + [e + 1 for e in full[i][1]] for i in rows_all}
-        found = {i: self.kv.longest(full[i][0], bounds[i]) for i in rows_all}
-        self.kv.retain([e.key for e in found.values() if e is not None])  # the pruned ones go now
-        if any(e is None for e in found.values()):  # the problem head, once per problem
-            ids = full[rows_all[0]][0][:head]
-            entry = self._extend([(ids, None)], [[head]])[0]
-            reads["read"] += head
-            reads["reencoded"] += self.kv.seen(ids, [head])
-            self.kv.mark(ids)
-            found = {i: e if e is not None else entry for i, e in found.items()}
-        # identical solutions are read once
-        unique: dict[tuple, list[int]] = {}
-        for i in rows_all:
-            unique.setdefault(tuple(full[i][0]), []).append(i)
-        todo = [rows[0] for rows in unique.values() if found[rows[0]] is not None
-                and len(full[rows[0]][0]) > found[rows[0]].covered]
-        for i in todo:
-            ids, e = full[i][0], found[i]
-            reads["read"] += len(ids) - e.covered
-            reads["reencoded"] += max(0, self.kv.seen(ids, bounds[i]) - e.covered)
-            for b in bounds[i]:
-                self.kv.mark(ids[:b])
-        todo.sort(key=lambda i: len(full[i][0]) - found[i].covered)
-        for c in range(0, len(todo), self.batch_size):
-            rows = todo[c:c + self.batch_size]
-            self._extend([(full[i][0], found[i]) for i in rows], [[b for b in bounds[i] if b > found[i].covered]
-                                                                   for i in rows])
-        for rows in unique.values():
-            i = rows[0]
-            ids, ends = full[i]
-            e = self.kv.longest(ids, bounds[i])
-            chain = self.kv.chain(e) if e is not None and e.covered == len(ids) else []
-            scores = [x.extra for x in chain if x.extra is not None]
-            if len(scores) != len(ends):  # the budget could not hold it: read it whole
-                scores = self._uncached_scores(ids, ends)
-            for j in rows:
-                out[j] = [round(v, 6) for v in scores]
+    # -- incremental: only what follows the longest scored prefix (incremental.py) ---------------
+    def _forward(self, ids, mask, pos, cache):
+        return self.net.body(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=True,
+                             **{self._cache_kw: cache}).last_hidden_state
 
-    def _uncached_scores(self, ids, ends) -> list[float]:
-        logits = self.net(*batch_tensors([(ids, ends)], self.pad, self.device))
-        return torch.sigmoid(logits.float()).cpu().tolist()
-
-    def _extend(self, items, new_bounds):
-        """Feed each (ids, cached entry or None) row's tokens after its cached prefix, in one
-        batch; store an entry (KV, and the step's score) at each of its ``new_bounds``.
-        Returns the entry of each row's last bound (None where the budget could not hold it)."""
-        from transformers import DynamicCache
-
-        dev = self.device
-        cs = [e.covered if e is not None else 0 for _, e in items]
-        rs = [len(ids) - c for (ids, _), c in zip(items, cs)]
-        b, wc, wr = len(items), max(cs), max(rs)
-        cache = DynamicCache(config=self._config)
-        if wc:  # the cached prefixes, right-aligned: [pad][cached] then the new tokens
-            cached = [self.kv.kv(e) if e is not None else None for _, e in items]
-            ref = next(x for x in cached if x is not None)
-            layers = []
-            for li, (k0, v0) in enumerate(ref):
-                k = k0.new_zeros((b, k0.shape[0], wc, k0.shape[-1]))
-                v = v0.new_zeros((b, v0.shape[0], wc, v0.shape[-1]))
-                for r, x in enumerate(cached):
-                    if x is not None:
-                        k[r, :, wc - cs[r]:] = x[li][0]
-                        v[r, :, wc - cs[r]:] = x[li][1]
-                layers.append((k, v))
-            cache = DynamicCache(ddp_cache_data=layers, config=self._config)
-        ids = torch.tensor([[self.pad] * (wr - r) + list(x[c:]) for (x, _), c, r in zip(items, cs, rs)], device=dev)
-        mask = torch.tensor([[0] * (wc - c) + [1] * c + [0] * (wr - r) + [1] * r for c, r in zip(cs, rs)],
-                            device=dev)
-        pos = torch.tensor([[c] * (wr - r) + list(range(c, c + r)) for c, r in zip(cs, rs)], device=dev)
-        h = self.net.body(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=True,
-                          **{self._cache_kw: cache}).last_hidden_state
-        # every new bound's score: at the token before it (a step's closing newline)
-        rows, cols, which = [], [], []
-        for r in range(b):
-            for bd in new_bounds[r]:
-                rows.append(r)
-                cols.append(wr - rs[r] + (bd - 1 - cs[r]))
-                which.append((r, bd))
-        vals = torch.sigmoid(self.net.head(h[rows, cols].float()).squeeze(-1).float()).cpu().tolist() if rows else []
-        score = dict(zip(which, vals))
-        last: list = []
-        for r, ((x, parent), c) in enumerate(zip(items, cs)):
-            prev, ent = c, parent
-            for bd in new_bounds[r]:
-                lo, hi = wc + wr - rs[r] + (prev - c), wc + wr - rs[r] + (bd - c)
-                kv = [(layer.keys[r, :, lo:hi].clone(), layer.values[r, :, lo:hi].clone()) for layer in cache.layers]
-                # the head's bound ends the problem, not a step: no score there
-                extra = None if ent is None else score[(r, bd)]
-                ent = self.kv.put(x[:bd], ent, bd, kv, extra=extra)
-                prev = bd
-                if ent is None:
-                    break
-            last.append(ent)
-        return last
+    def _read(self, h, rows, cols) -> list[float]:
+        return [round(v, 6) for v in torch.sigmoid(self.net.head(h[rows, cols].float()).squeeze(-1).float())
+                .cpu().tolist()]
 
 
 def _autocast_device(device) -> str:
