@@ -210,8 +210,9 @@ class HFGenerator:
         parts = [self._prefix_parts(p) for p in prefixes]
         suffixes = [[t for part in ps for t in part] for ps in parts]
         bounds = [list(itertools.accumulate(len(part) for part in ps)) for ps in parts]
-        again = self._count_again(suffixes, bounds)
-        cache, logits, mask, pos, found = self._prefill(head, suffixes, bounds)
+        found = self._kept(suffixes, bounds)
+        again = self._count_again(suffixes, bounds, found)
+        cache, logits, mask, pos = self._prefill(head, suffixes, found)
         for s in suffixes:
             self.kv.mark(s)
         # 2. fan out: a prefix's cache, logits, mask and position are repeated for its rows
@@ -235,18 +236,21 @@ class HFGenerator:
                  again[owner[row]] if first[owner[row]] == row else 0)
                 for row in range(len(generated))]
 
-    def _count_again(self, suffixes: list[list[int]], bounds: list[list[int]]) -> list[int]:
+    def _kept(self, suffixes: list[list[int]], bounds: list[list[int]]) -> list[Entry | None]:
+        """For each suffix, the entry of its longest prefix (at a step bound) whose KV is kept."""
+        if not self.kv.max_bytes:
+            return [None] * len(suffixes)
+        return [self.kv.longest(s, b) if s else None for s, b in zip(suffixes, bounds)]
+
+    def _count_again(self, suffixes: list[list[int]], bounds: list[list[int]],
+                     found: list[Entry | None]) -> list[int]:
         """Per prefix, the tokens this call will feed the model that it had fed before: those
         after the cached part that were already encoded (with no KV kept: all but the step's
         last sampled token, which was never fed)."""
         out = []
-        for s, bs in zip(suffixes, bounds):
-            if not s:
-                out.append(0)
-                continue
+        for s, bs, e in zip(suffixes, bounds, found):
             lengths = bs + [b - 1 for b in bs]
-            cached = self.kv.longest(s, bs) if self.kv.max_bytes else None
-            out.append(max(0, self.kv.seen(s, lengths) - (cached.covered if cached else 0)))
+            out.append(max(0, self.kv.seen(s, lengths) - (e.covered if e else 0)) if s else 0)
         return out
 
     def _keep_row(self, cache, mask, j: int, lh: int, suffix: list[int], parent: Entry | None,
@@ -267,15 +271,13 @@ class HFGenerator:
               for layer in cache.layers]
         self.kv.put(suffix + ids, parent, covered, kv)
 
-    def _prefill(self, head, suffixes: list[list[int]], bounds: list[list[int]] | None = None):
-        """(cache, last logits, attention mask, next position, cached entry) for each suffix
-        after the head. A suffix whose prefix (at a step bound in ``bounds``) has its KV kept
-        feeds only the tokens after it; the others are fed whole."""
+    def _prefill(self, head, suffixes: list[list[int]], found: list[Entry | None] | None = None):
+        """(cache, last logits, attention mask, next position) for each suffix after the head.
+        A suffix with a kept prefix (``found``, see ``_kept``) feeds only the tokens after it;
+        the others are fed whole."""
         head_ids, head_cache, head_logits = head
         dev, lh, u = self.device, len(head_ids), len(suffixes)
-        found: list[Entry | None] = [None] * u
-        if self.kv.max_bytes and bounds is not None:
-            found = [self.kv.longest(s, b) if s else None for s, b in zip(suffixes, bounds)]
+        found = found or [None] * u
         if any(e is not None for e in found):
             return self._prefill_cached(head, suffixes, found)
         cache = copy.deepcopy(head_cache)
@@ -285,7 +287,7 @@ class HFGenerator:
             logits = head_logits.expand(u, -1)
             mask = torch.ones(u, lh, dtype=torch.long, device=dev)
             pos = torch.full((u,), lh, dtype=torch.long, device=dev)
-            return cache, logits, mask, pos, found
+            return cache, logits, mask, pos
         # left-pad each suffix so the last column is real; pads are masked out and
         # positions skip them, so every row sees head + its own suffix, contiguous.
         pad = self.tok.pad_token_id
@@ -301,7 +303,7 @@ class HFGenerator:
         if empty.any():  # a row with no steps yet continues from the head itself
             logits = torch.where(empty[:, None], head_logits.expand(u, -1), logits)
         pos = lh + smask.sum(dim=1)
-        return cache, logits, mask, pos, found
+        return cache, logits, mask, pos
 
     def _prefill_cached(self, head, suffixes: list[list[int]], found: list[Entry | None]):
         """``_prefill`` where some rows continue a kept prefix. Each row's columns are
@@ -340,7 +342,7 @@ class HFGenerator:
         if empty.any():  # a row with no steps yet continues from the head itself
             logits = torch.where(empty[:, None], head_logits.expand(u, -1), logits)
         pos = start + rmask.sum(dim=1)
-        return cache, logits, mask, pos, found
+        return cache, logits, mask, pos
 
     def _decode_rows(self, cache, logits: torch.Tensor, mask: torch.Tensor, pos: torch.Tensor,
                      temperature: float, gen: torch.Generator, max_new_tokens: int,
