@@ -7,7 +7,8 @@
    (default: the project's learned PRM): wall time, and wall time per generated token; the
    prefix tokens encoded again per generated token, by the generator and by the PRM; the
    share of beam search's wall time spent in the PRM. Run with each prefix's KV kept across
-   rounds (generator and PRM, the default) and without (``--kv both``: both, in one run).
+   rounds (generator and PRM) and without (``--kv both``, the default: both in one run, taking
+   turns on each problem).
 
 Run: python bench/bench_search.py [--batch 16] [--problems 3] [--n 16] [--verifier prm]
 [--kv on|off|both] [--skip-raw]. Prints Markdown tables.
@@ -62,25 +63,30 @@ def fresh(gen, ver) -> None:
             m.kv.clear()
 
 
-def searches(gen, ver, probs, n: int) -> dict:
+def searches(gen, ver, probs, n: int, modes, budgets: dict) -> dict:
+    """Totals per mode (KV on/off) over the problems; the modes take turns on each problem, so
+    a machine that gets busier or quieter during the run does not favour one of them."""
     from ttc_viz.metering import Metered
 
-    tot = {k: 0.0 for k in ("bon_s", "bon_tok", "beam_s", "beam_tok", "beam_prm_s", "gen_again", "prm_again",
-                            "prm_read")}
+    keys = ("bon_s", "bon_tok", "beam_s", "beam_tok", "beam_prm_s", "gen_again", "prm_again", "prm_read")
+    tot = {on: {k: 0.0 for k in keys} for on in modes}
     for i, p in enumerate(probs):
-        fresh(gen, ver)
-        t = run("best_of_n", p, gen, ver, SearchConfig(n=n, seed=i))
-        tot["bon_s"] += t.cost.wall_s
-        tot["bon_tok"] += t.cost.tokens_generated
-        fresh(gen, ver)
-        timed = Metered(ver)
-        t = run("beam", p, gen, timed, SearchConfig(n=n, m=4, seed=i))
-        tot["beam_s"] += t.cost.wall_s
-        tot["beam_tok"] += t.cost.tokens_generated
-        tot["beam_prm_s"] += timed.seconds
-        tot["gen_again"] += t.cost.tokens_reencoded
-        tot["prm_again"] += t.cost.verifier_tokens_reencoded
-        tot["prm_read"] += t.cost.verifier_tokens_read
+        for on in (modes if i % 2 == 0 else modes[::-1]):
+            set_kv(gen, ver, on, budgets)
+            t_on = tot[on]
+            fresh(gen, ver)
+            t = run("best_of_n", p, gen, ver, SearchConfig(n=n, seed=i))
+            t_on["bon_s"] += t.cost.wall_s
+            t_on["bon_tok"] += t.cost.tokens_generated
+            fresh(gen, ver)
+            timed = Metered(ver)
+            t = run("beam", p, gen, timed, SearchConfig(n=n, m=4, seed=i))
+            t_on["beam_s"] += t.cost.wall_s
+            t_on["beam_tok"] += t.cost.tokens_generated
+            t_on["beam_prm_s"] += timed.seconds
+            t_on["gen_again"] += t.cost.tokens_reencoded
+            t_on["prm_again"] += t.cost.verifier_tokens_reencoded
+            t_on["prm_read"] += t.cost.verifier_tokens_read
     return tot
 
 
@@ -122,10 +128,10 @@ def main() -> None:
         print(f"| search core (`solutions`) tok/s, batch {a.batch} | {core_rate:.0f} |")
         print(f"| core / raw | **{core_rate / raw_rate:.2f}** |")
 
-    budgets: dict = {}
-    for on in {"on": (True,), "off": (False,), "both": (False, True)}[a.kv]:
-        set_kv(gen, ver, on, budgets)
-        t = searches(gen, ver, probs, a.n)
+    modes = {"on": (True,), "off": (False,), "both": (False, True)}[a.kv]
+    totals = searches(gen, ver, probs, a.n, modes, {})
+    for on in modes:
+        t = totals[on]
         kv = "KV kept across rounds" if on else "no KV reuse"
         per_tok = (t["beam_s"] / max(t["beam_tok"], 1)) / (t["bon_s"] / max(t["bon_tok"], 1))
         print(f"| **{kv}**: best-of-N N={a.n} wall (s, {a.problems} level-2 problems) | "
