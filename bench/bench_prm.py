@@ -23,9 +23,20 @@ from ttc_viz.metering import Metered
 from ttc_viz.problems import synthetic
 from ttc_viz.search import SearchConfig, run
 from ttc_viz.verifiers import SymbolicVerifier, load_verifier
+from ttc_viz.verifiers.learned import bf16_available
 
 
 def throughput(prm, problem: str, sols: list[list[str]], repeats: int = 3) -> float:
+    """Prefixes scored per second, every solution read whole: the prefix cache is off, or
+    the repeats would read nothing (bench_search.py measures what the cache saves)."""
+    budget, prm.kv.max_bytes = prm.kv.max_bytes, 0
+    try:
+        return _throughput(prm, problem, sols, repeats)
+    finally:
+        prm.kv.max_bytes = budget
+
+
+def _throughput(prm, problem, sols, repeats):
     prm.score_batch(problem, sols)  # warm up
     t0 = time.perf_counter()
     for _ in range(repeats):
@@ -48,9 +59,11 @@ def main() -> None:
     sols = [[s.text for s in sol] for sol in gen.solutions(p.text, 16, temperature=0.8, seed=0)]
     for depth in (1, 2, 4):
         cut = [s[:depth] for s in sols]
+        prm.bf16 = False
         fp32 = throughput(prm, p.text, cut)
-        with torch.autocast("cpu", dtype=torch.bfloat16):
-            bf16 = throughput(prm, p.text, cut)
+        prm.bf16 = True
+        bf16 = throughput(prm, p.text, cut)
+    prm.bf16 = bf16_available("cpu")
         rows.append(f"| PRM scoring, 16 solutions of up to {depth} steps | {fp32:.0f} prefixes/s (fp32) | "
                     f"{bf16:.0f} prefixes/s (bf16 autocast) | {bf16 / fp32:.2f}x |")
     # 2. share of a beam search's wall time

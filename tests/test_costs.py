@@ -21,3 +21,12 @@ def test_exchange_matches_hand_arithmetic():
 def test_exchange_rejects_nonsense(args, msg):
     with pytest.raises(ValueError, match=msg):
         exchange(*args)
+
+
+def test_reencoded_per_token_reads_the_tree_cost():
+    from ttc_viz.costs import reencoded_per_token
+    from ttc_viz.tree import Cost
+
+    c = Cost(tokens_generated=200, tokens_reencoded=50, verifier_tokens_read=400, verifier_tokens_reencoded=20)
+    assert reencoded_per_token(c) == {"generator": 0.25, "verifier": 0.1}
+    assert reencoded_per_token(Cost()) == {"generator": 0.0, "verifier": 0.0}

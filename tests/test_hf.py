@@ -102,3 +102,52 @@ def test_protocol_conformance(tiny):
 
     gen = load_hf(str(tiny), device="cpu")
     assert isinstance(gen, Generator) and isinstance(gen, HFGenerator)
+
+
+# -- KV reuse across rounds: same trees, nothing encoded twice, memory bounded ----------------
+
+def _search(gen, strategy, **kw):
+    from ttc_viz.problems import synthetic
+    from ttc_viz.search import SearchConfig, run
+    from ttc_viz.verifiers import SymbolicVerifier
+
+    cfg = dict(n=8, m=4, k=1, temperature=0.8, max_rounds=4, seed=3)
+    cfg.update(kw)
+    return run(strategy, synthetic(2, 0), gen, SymbolicVerifier(), SearchConfig(**cfg))
+
+
+@pytest.mark.parametrize("strategy,temperature", [("beam", 0.0), ("beam", 0.8), ("lookahead", 0.8), ("dvts", 0.8)])
+def test_kv_reuse_gives_the_same_tree_and_encodes_no_prefix_twice(tiny, strategy, temperature):
+    trees = {}
+    for kv in (0, 1 << 30):
+        gen = load_hf(str(tiny), device="cpu", config=HFConfig(max_step_tokens=10, max_steps=6, kv_cache_bytes=kv))
+        trees[kv] = _search(gen, strategy, temperature=temperature)
+    off, on = trees[0], trees[1 << 30]
+    assert [(n.text, n.token_ids, n.status, n.parent) for n in on.nodes] == \
+        [(n.text, n.token_ids, n.status, n.parent) for n in off.nodes]
+    assert off.cost.tokens_reencoded > 0  # without the cache every round re-encodes the kept prefixes
+    # with it, at most the one token a lookahead rollout fed per kept node
+    assert on.cost.tokens_reencoded <= len(on.nodes) * 0.1 * (strategy == "lookahead")
+
+
+def test_kv_cache_keeps_within_its_budget_and_drops_pruned_prefixes(tiny):
+    gen = load_hf(str(tiny), device="cpu", config=HFConfig(max_step_tokens=10, max_steps=6))
+    q = "What is 2 + 3?"
+    first = gen.next_steps(q, [[]], 4, temperature=1.0, seed=1)[0]
+    held = set(gen.kv._entries)
+    assert held and held <= {tuple(s.ids) for s in first}  # one entry per step written (distinct ids)
+    # the next round continues one of them: the KV of the others goes at once
+    kept = first[0]
+    second = gen.next_steps(q, [[kept]], 2, temperature=1.0, seed=2)[0]
+    held = set(gen.kv._entries)
+    assert tuple(kept.ids) in held
+    assert all(k[:len(kept.ids)] == tuple(kept.ids) for k in held)  # the parent and its children only
+    assert all(s.reencoded == 0 for s in second)  # a child fed only its parent's last token
+    # a budget smaller than one step's KV keeps nothing; the tree is the same
+    small = load_hf(str(tiny), device="cpu", config=HFConfig(max_step_tokens=10, max_steps=6, kv_cache_bytes=1000))
+    assert _search(small, "beam").nodes == _search(gen, "beam").nodes
+    assert small.kv.bytes == 0 and len(small.kv) == 0
+    # a new problem: the other problem's prefixes are gone
+    assert len(gen.kv) > 0
+    gen.next_steps("Another problem?", [[]], 1, temperature=1.0, seed=0)
+    assert len(gen.kv) <= 1

@@ -107,3 +107,27 @@ def test_bad_specs(spec, msg):
 def test_missing_model_folder(tmp_path):
     with pytest.raises(VerifierError, match="could not load PRM"):
         load_hf_prm(str(tmp_path / "nowhere"), "rlhflow", device="cpu")
+
+
+@pytest.mark.parametrize("fmt", ["math-shepherd", "rlhflow", "qwen"])
+def test_incremental_scoring_equals_whole_reads(fmt, causal_dir, qwen_dir):
+    """Each prefix's KV kept: a search's rounds (one more step each) read the new step only
+    where the format's ids allow, and the scores are those of reading every solution whole."""
+    prm = load_hf_prm(qwen_dir if fmt == "qwen" else causal_dir, fmt, device="cpu")
+    sols = SOLS + [SOLS[1]]  # a duplicate is read once
+    budget, prm.kv.max_bytes = prm.kv.max_bytes, 0
+    whole = prm.score_batch(PROBLEM, sols)
+    prm.kv.max_bytes = budget
+    prm.clear_cache()
+    again = []
+    for depth in (1, 2, 3):
+        got = prm.score_batch(PROBLEM, [s[:depth] for s in sols])
+        for g, w in zip(got, whole):
+            assert g == pytest.approx(w[:depth], abs=1e-5)
+        again.append(prm.last_reads()["reencoded"])
+    if fmt == "rlhflow":  # chat turns: every extension's ids start with its prefix's
+        assert again == [0, 0, 0]
+    assert len(prm.kv) > 0
+    # nothing new: nothing read
+    prm.score_batch(PROBLEM, [s[:3] for s in sols])
+    assert prm.last_reads()["read"] == 0

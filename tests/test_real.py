@@ -138,3 +138,23 @@ def test_beam_search_with_the_default_models_finishes_with_answers(embedded):
     stated = [leaf for leaf in leaves if leaf.answer is not None and "answer" in leaf.text.lower()]
     assert len(stated) >= 0.8 * len(leaves)
     assert sum(leaf.depth for leaf in leaves) / len(leaves) <= 5
+
+
+@pytest.mark.parametrize("case", [(1, 0), (2, 0), (3, 0)])
+def test_greedy_beam_search_is_the_same_with_and_without_the_kv_cache(embedded, case):
+    """Continuing each kept node from its own KV (the default) writes exactly the tokens that
+    re-encoding every prefix each round writes, and encodes no prefix token twice."""
+    import dataclasses
+
+    from ttc_viz.lm.hf import HFGenerator
+
+    no_kv = HFGenerator(embedded.model, embedded.tok, name=embedded.name,
+                        config=dataclasses.replace(embedded.cfg, kv_cache_bytes=0))
+    cfg = dict(n=4, m=2, temperature=0.0, max_rounds=8, seed=0)
+    on = run("beam", synthetic(*case), embedded, SymbolicVerifier(), SearchConfig(**cfg))
+    off = run("beam", synthetic(*case), no_kv, SymbolicVerifier(), SearchConfig(**cfg))
+    assert [(n.parent, n.text, n.token_ids, n.status, n.score) for n in on.nodes] == \
+        [(n.parent, n.text, n.token_ids, n.status, n.score) for n in off.nodes]
+    assert on.cost.tokens_generated == off.cost.tokens_generated
+    if on.iterations > 1:
+        assert on.cost.tokens_reencoded == 0 < off.cost.tokens_reencoded

@@ -32,3 +32,12 @@ def exchange(p_small: float, p_big: float, d_pretrain: float, d_inference: float
     small_inf = inference_flops(p_small, d_inference)
     return {"R": d_inference / d_pretrain, "big_total": big, "small_pretrain": small_pre,
             "small_inference": small_inf, "multiplier": (big - small_pre) / small_inf}
+
+
+def reencoded_per_token(cost) -> dict:
+    """Prefix tokens encoded again per generated token, by the generator and by the verifier
+    (a tree's ``Cost``): the cost that reusing each prefix's KV across rounds removes. 0 when
+    nothing was generated."""
+    gen = cost.tokens_generated
+    return {"generator": cost.tokens_reencoded / gen if gen else 0.0,
+            "verifier": cost.verifier_tokens_reencoded / gen if gen else 0.0}

@@ -29,8 +29,8 @@ no text). The meaning of every node field:
                     tree from an older version or a remote engine; the text is used then)
 
 Tree-level fields: strategy, config, problem {text, answer}, selected_answer, correct,
-picks {rule: answer} for naive/weighted/majority, cost {generations, tokens_generated,
-tokens_prompt, wall_s}, verifier, generator, stopped (ended early by the user).
+picks {rule: answer} for naive/weighted/majority, cost (``Cost``: what the search asked of
+its models, see below), verifier, generator, stopped (ended early by the user).
 
 Who writes what: a strategy builds the tree (``add``, scores, statuses); ``finalize`` fills
 in what follows from the scores (answers, ``correct``, ``value``, the picks). After that a
@@ -91,9 +91,15 @@ class Node:
 class Cost:
     generations: int = 0
     tokens_generated: int = 0
-    tokens_prompt: int = 0
+    tokens_prompt: int = 0    # the prompt each generated step was continued from, summed over steps
     wall_s: float = 0.0
     verifier_calls: int = 0   # step prefixes scored
+    # "No token computed twice": prefix tokens a model encoded again, having encoded them
+    # before in this search (a backend that reuses its KV across rounds keeps these near 0;
+    # a backend that cannot tell reports 0). Per generated token: ``costs.reencoded_per_token``.
+    tokens_reencoded: int = 0           # by the generator (problem head and step prefixes)
+    verifier_tokens_read: int = 0       # tokens the verifier's model was fed (0: no model, or unknown)
+    verifier_tokens_reencoded: int = 0  # of those, tokens it had read before for the same prefix
 
 
 @dataclass

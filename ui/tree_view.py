@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ttc_viz.costs import reencoded_per_token
 from ttc_viz.plots import legend_markdown, score_fig_from_rows, tree_figure
 from ttc_viz.tree import SearchTree
 from ttc_viz.views import answer_rows, path_rows, selected_path, verdict
@@ -102,12 +103,18 @@ def answers_panel(tree: SearchTree) -> None:
         if rows:
             st.plotly_chart(score_fig_from_rows(rows), key=f"ans_{id(tree)}", width="stretch")
     c = tree.cost
-    m = st.columns(5)
+    m = st.columns(6)
     m[0].metric("generations", c.generations)
     m[1].metric("tokens generated", c.tokens_generated)
     m[2].metric("prompt tokens", c.tokens_prompt)
     m[3].metric("steps scored", c.verifier_calls)
     m[4].metric("wall time", f"{c.wall_s:.1f} s")
+    again = reencoded_per_token(c)
+    m[5].metric("re-encoded / token", f"{again['generator']:.2f}",
+                help=f"Prefix tokens encoded again per generated token: the generator re-encoded "
+                     f"{c.tokens_reencoded}, the verifier {c.verifier_tokens_reencoded} (of "
+                     f"{c.verifier_tokens_read} it read, {again['verifier']:.2f} per generated token). "
+                     "A backend that keeps each prefix's KV cache across rounds keeps these near 0.")
 
 
 __all__ = ["answers_panel", "tree_explorer", "trees_side_by_side"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..costs import reencoded_per_token
 from ..problems import ProblemError, load_jsonl, make_problem, pick, synthetic
 from ..scoring import AGGREGATIONS, VOTING_RULES
 from ..search import DEFAULT_STRATEGY, strategies
@@ -144,6 +145,10 @@ def summary(tree) -> str:
     cost = tree.cost
     lines.append(f"cost: {cost.generations} generations, {cost.tokens_generated} tokens generated, "
                  f"{cost.tokens_prompt} prompt tokens, {cost.wall_s:.1f} s")
+    again = reencoded_per_token(cost)
+    lines.append(f"prefix tokens encoded again: generator {cost.tokens_reencoded} "
+                 f"({again['generator']:.2f} per generated token), verifier {cost.verifier_tokens_reencoded} "
+                 f"({again['verifier']:.2f}) of {cost.verifier_tokens_read} read")
     path = selected_path(tree)
     if path:
         lines.append("chosen path:")

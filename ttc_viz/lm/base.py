@@ -53,6 +53,8 @@ class Step:
     finished: bool      # the solution ends here (EOS, or the step states the final answer)
     ids: tuple = ()     # the token ids the model generated for this step, delimiter included
                         # (EOS excluded); () when unknown (a remote engine, a typed text)
+    reencoded: int = 0  # prompt tokens the backend encoded again for this step, having encoded
+                        # them before (0 with KV reuse, or when the backend cannot tell)
 
 
 PrefixStep = Union[str, Step]

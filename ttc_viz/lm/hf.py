@@ -9,13 +9,24 @@ greedy step-by-step search writes the same tokens as one greedy whole solution. 
 call samples from its own seeded ``torch.Generator``, under a lock, so the same call with
 the same seed gives the same text even when two threads share the model.
 
+No prefix encoded twice (``kv_cache_bytes``): when a row ends a step, the KV of what it fed
+(its prefix and the step, all but the step's last token, which was sampled and never fed)
+is kept, keyed by the ids of the prefix the next round will ask to continue (``PrefixKV``,
+a byte-bounded LRU). A child then prefills only that last token on top of its parent's KV,
+not the whole prefix again; ``next_steps`` drops the KV of prefixes it is not asked to
+continue (a search's pruned nodes). What is encoded again anyway (a cache miss, the cache
+off) is counted per step (``Step.reencoded``). Greedy output is the same with the cache on
+or off (tests/test_real.py).
+
 Adding a backend? The decoding engine below (``_decode`` and its named steps) is the part a
 backend replaces; the protocol methods at the end only turn its rows into ``Step``s.
 """
 from __future__ import annotations
 
 import copy
+import dataclasses
 import inspect
+import itertools
 import threading
 from dataclasses import dataclass
 from typing import Iterator, Sequence
@@ -26,6 +37,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, DynamicCache
 from ..grading import states_final_answer
 from .base import EXAMPLES, STEP_DELIMITER, SYSTEM_PROMPT, GeneratorError, Step, step_text
 from .devices import pick_device, pick_dtype
+from .kvcache import Entry, PrefixKV
 
 
 @dataclass
@@ -36,6 +48,9 @@ class HFConfig:
     batch_size: int = 64             # sequences decoded together; 64 is near the CPU optimum
     system_prompt: str = SYSTEM_PROMPT
     examples: tuple = EXAMPLES       # worked examples shown before the problem (chat turns)
+    kv_cache_bytes: int = 1 << 30    # KV of generated prefixes kept across calls, so a kept node's
+                                     # children continue from it (0: off, every prefix re-encoded);
+                                     # a beam round of 16 on the embedded model keeps ~20 MB
 
 
 def pack_rows(items: list[tuple[int, int]], cap: int) -> Iterator[list[tuple[int, int]]]:
@@ -87,6 +102,12 @@ class HFGenerator:
                              if t is not None and ("\n" in self.tok.convert_tokens_to_string([t]))}
         params = inspect.signature(model.forward).parameters
         self._cache_kw = "cache" if "cache" in params else "past_key_values"
+        # the KV of generated prefixes, kept across calls (``_prefill``); only for plain
+        # full-attention caches (a sliding-window layer's cache cannot be cut and joined so)
+        self.kv = PrefixKV(self.cfg.kv_cache_bytes)
+        probe = self._new_cache()
+        if any(type(layer).__name__ != "DynamicLayer" for layer in getattr(probe, "layers", [])):
+            self.kv.max_bytes = 0
 
     # -- prompts -------------------------------------------------------------------------
     def prompt(self, problem: str, steps: Sequence = ()) -> str:
@@ -124,6 +145,7 @@ class HFGenerator:
                              use_cache=True, logits_to_keep=1, **{self._cache_kw: cache})
             hit = (ids, cache, out.logits[:, -1, :].float())
             self._heads = {key: hit}  # one problem at a time is what searches need
+            self.kv.clear()  # its prefixes were continuations of another head
         return hit
 
     def _new_cache(self) -> DynamicCache:
@@ -131,10 +153,12 @@ class HFGenerator:
 
     def _decode(self, problem: str, prefixes: Sequence[Sequence], n: int, *,
                 temperature: float, seed: int, max_new_tokens: int,
-                stop_at_step: bool) -> list[tuple[list[int], int, int, bool]]:
+                stop_at_step: bool, new_round: bool = False) -> list[tuple[list[int], int, int, bool, int]]:
         """Continue problem + each prefix ``n`` times; rows come back prefix-major.
 
-        Returns (generated ids, generated tokens, prompt tokens, hit EOS) per row. The shared head
+        Returns (generated ids, generated tokens, prompt tokens, hit EOS, prompt tokens encoded
+        again) per row. ``new_round``: the prefixes are a search's kept nodes, so the cached KV
+        of any other prefix (a pruned node) is dropped now. The shared head
         is prefilled once; each distinct prefix once; its ``n`` rows then share that KV.
         Rows leave the batch as soon as they finish, so one long step does not hold
         a whole batch hostage for long.
@@ -151,6 +175,8 @@ class HFGenerator:
         gen = torch.Generator(device=self.device).manual_seed(int(seed))
         with self._lock, torch.inference_mode():
             head = self._head(problem)
+            if new_round:
+                self.kv.retain(tuple(self.prefix_ids(p)) for p in prefixes)
             for chunk in pack_rows(items, self.cfg.batch_size):
                 try:
                     rows = self._decode_chunk(head, [list(prefixes[i]) for i, _ in chunk],
@@ -169,27 +195,84 @@ class HFGenerator:
 
     def _decode_chunk(self, head, prefixes: list[list], counts: list[int], temperature: float,
                       gen: torch.Generator, max_new_tokens: int,
-                      stop_at_step: bool) -> list[tuple[list[int], int, int, bool]]:
+                      stop_at_step: bool) -> list[tuple[list[int], int, int, bool, int]]:
         """Decode ``counts[i]`` rows continuing ``prefixes[i]``, for every i, as one batch."""
         head_ids = head[0]
-        # 1. prefill: each prefix's own ids, once, on a copy of the head's KV cache
-        suffixes = [self.prefix_ids(p) for p in prefixes]
-        cache, logits, mask, pos = self._prefill(head, suffixes)
+        # 1. prefill: each prefix's own ids, once, after the longest of its prefixes whose KV
+        #    is kept (usually all but its last token), on top of the head's KV
+        parts = [self._prefix_parts(p) for p in prefixes]
+        suffixes = [[t for part in ps for t in part] for ps in parts]
+        bounds = [list(itertools.accumulate(len(part) for part in ps)) for ps in parts]
+        found = self._kept(suffixes, bounds)
+        again = self._count_again(suffixes, bounds, found)
+        cache, logits, mask, pos = self._prefill(head, suffixes, found)
+        for s in suffixes:
+            self.kv.mark(s)
         # 2. fan out: a prefix's cache, logits, mask and position are repeated for its rows
-        index = torch.tensor([i for i, c in enumerate(counts) for _ in range(c)], device=self.device)
+        owner = [i for i, c in enumerate(counts) for _ in range(c)]
+        index = torch.tensor(owner, device=self.device)
         cache.batch_select_indices(index)
         logits, mask, pos = logits[index], mask[index], pos[index]
-        prompt_tokens = [len(head_ids) + len(suffixes[i]) for i in index.tolist()]
-        # 3. decode: a token per row per forward step, until every row has ended
+        prompt_tokens = [len(head_ids) + len(suffixes[i]) for i in owner]
+        # 3. decode: a token per row per forward step, until every row has ended; a row that
+        #    ends a step leaves its KV behind for the round that continues it
+        keep_kv = None
+        if stop_at_step:
+            def keep_kv(cache, mask, j, row, ids):
+                self._keep_row(cache, mask, j, len(head_ids), suffixes[owner[row]], found[owner[row]], ids)
         generated, eos_hit = self._decode_rows(cache, logits, mask, pos, temperature, gen,
-                                               max_new_tokens, stop_at_step)
-        return [(generated[row], len(generated[row]), prompt_tokens[row], eos_hit[row])
+                                               max_new_tokens, stop_at_step, keep_kv)
+        first = {}  # what the prefix re-encoded is charged to its first row
+        for row, i in enumerate(owner):
+            first.setdefault(i, row)
+        return [(generated[row], len(generated[row]), prompt_tokens[row], eos_hit[row],
+                 again[owner[row]] if first[owner[row]] == row else 0)
                 for row in range(len(generated))]
 
-    def _prefill(self, head, suffixes: list[list[int]]):
-        """(cache, last logits, attention mask, next position) for each suffix after the head."""
+    def _kept(self, suffixes: list[list[int]], bounds: list[list[int]]) -> list[Entry | None]:
+        """For each suffix, the entry of its longest prefix (at a step bound) whose KV is kept."""
+        if not self.kv.max_bytes:
+            return [None] * len(suffixes)
+        return [self.kv.longest(s, b) if s else None for s, b in zip(suffixes, bounds)]
+
+    def _count_again(self, suffixes: list[list[int]], bounds: list[list[int]],
+                     found: list[Entry | None]) -> list[int]:
+        """Per prefix, the tokens this call will feed the model that it had fed before: those
+        after the cached part that were already encoded (with no KV kept: all but the step's
+        last sampled token, which was never fed)."""
+        out = []
+        for s, bs, e in zip(suffixes, bounds, found):
+            lengths = bs + [b - 1 for b in bs]
+            out.append(max(0, self.kv.seen(s, lengths) - (e.covered if e else 0)) if s else 0)
+        return out
+
+    def _keep_row(self, cache, mask, j: int, lh: int, suffix: list[int], parent: Entry | None,
+                  ids: list[int]) -> None:
+        """Keep the KV of batch row ``j``, which continued ``suffix`` (from ``parent``'s KV)
+        and wrote ``ids``: its own positions after the parent's (pads skipped), keyed by the
+        prefix the next round will ask for, ``suffix + ids``. The last id was never fed, so
+        the KV covers all but it."""
+        covered = len(suffix) + len(ids) - 1
+        start = parent.covered if parent is not None else 0
+        self.kv.mark(suffix + ids[:-1])
+        if not self.kv.max_bytes or covered <= start:
+            return
+        cols = (mask[j, lh:].nonzero().squeeze(1) + lh)[start:]
+        if len(cols) != covered - start:  # never expected; a wrong KV must not be kept
+            return
+        kv = [(layer.keys[j].index_select(1, cols), layer.values[j].index_select(1, cols))
+              for layer in cache.layers]
+        self.kv.put(suffix + ids, parent, covered, kv)
+
+    def _prefill(self, head, suffixes: list[list[int]], found: list[Entry | None] | None = None):
+        """(cache, last logits, attention mask, next position) for each suffix after the head.
+        A suffix with a kept prefix (``found``, see ``_kept``) feeds only the tokens after it;
+        the others are fed whole."""
         head_ids, head_cache, head_logits = head
         dev, lh, u = self.device, len(head_ids), len(suffixes)
+        found = found or [None] * u
+        if any(e is not None for e in found):
+            return self._prefill_cached(head, suffixes, found)
         cache = copy.deepcopy(head_cache)
         width = max(len(s) for s in suffixes)
         if width == 0:  # nothing after the head: every row continues from the head itself
@@ -215,11 +298,52 @@ class HFGenerator:
         pos = lh + smask.sum(dim=1)
         return cache, logits, mask, pos
 
+    def _prefill_cached(self, head, suffixes: list[list[int]], found: list[Entry | None]):
+        """``_prefill`` where some rows continue a kept prefix. Each row's columns are
+        [head][pads, its kept KV][pads, the tokens still to feed]: the kept parts, of different
+        lengths, are right-aligned, then the rest is fed left-padded, so the last column is
+        real for every row; masks hide the pads and positions count only real tokens."""
+        head_ids, head_cache, head_logits = head
+        dev, lh, u = self.device, len(head_ids), len(suffixes)
+        cs = [e.covered if e is not None else 0 for e in found]
+        rest = [s[c:] for s, c in zip(suffixes, cs)]
+        wc, wr = max(cs), max(len(r) for r in rest)
+        kept = [self.kv.kv(e) if e is not None else None for e in found]
+        layers = []
+        for li, layer in enumerate(head_cache.layers):
+            hk, hv = layer.keys, layer.values  # [1, heads, lh, head_dim]
+            k = hk.new_zeros((u, hk.shape[1], lh + wc, hk.shape[3]))
+            v = hv.new_zeros((u, hv.shape[1], lh + wc, hv.shape[3]))
+            k[:, :, :lh], v[:, :, :lh] = hk, hv
+            for r, x in enumerate(kept):
+                if x is not None:
+                    k[r, :, lh + wc - cs[r]:] = x[li][0]
+                    v[r, :, lh + wc - cs[r]:] = x[li][1]
+            layers.append((k, v))
+        cache = DynamicCache(ddp_cache_data=layers, config=self.model.config)
+        pad = self.tok.pad_token_id
+        ids = torch.tensor([[pad] * (wr - len(r)) + r for r in rest], device=dev)
+        rmask = torch.tensor([[0] * (wr - len(r)) + [1] * len(r) for r in rest], device=dev)
+        cmask = torch.tensor([[0] * (wc - c) + [1] * c for c in cs], device=dev, dtype=torch.long)
+        mask = torch.cat([torch.ones(u, lh, dtype=torch.long, device=dev), cmask, rmask], dim=1)
+        start = lh + torch.tensor(cs, device=dev)
+        positions = (start[:, None] + rmask.cumsum(dim=1) - 1).clamp(min=lh)
+        out = self.model(input_ids=ids, attention_mask=mask, position_ids=positions,
+                         use_cache=True, logits_to_keep=1, **{self._cache_kw: cache})
+        logits = out.logits[:, -1, :].float()
+        empty = torch.tensor([not sfx for sfx in suffixes], device=dev)
+        if empty.any():  # a row with no steps yet continues from the head itself
+            logits = torch.where(empty[:, None], head_logits.expand(u, -1), logits)
+        pos = start + rmask.sum(dim=1)
+        return cache, logits, mask, pos
+
     def _decode_rows(self, cache, logits: torch.Tensor, mask: torch.Tensor, pos: torch.Tensor,
                      temperature: float, gen: torch.Generator, max_new_tokens: int,
-                     stop_at_step: bool) -> tuple[list[list[int]], list[bool]]:
+                     stop_at_step: bool, keep_kv=None) -> tuple[list[list[int]], list[bool]]:
         """The token loop. Returns each row's generated ids and whether it hit EOS. A row
-        leaves the batch when it ends (EOS, or the end of a step when ``stop_at_step``)."""
+        leaves the batch when it ends (EOS, or the end of a step when ``stop_at_step``).
+        ``keep_kv(cache, mask, j, row, ids)`` is called for each row that ends a step (or
+        reaches the token cap) while its KV is still at batch position ``j``."""
         dev = self.device
         b = logits.shape[0]
         generated: list[list[int]] = [[] for _ in range(b)]
@@ -230,7 +354,13 @@ class HFGenerator:
             nxt = sample(logits, temperature, gen)
             # record: append each row's token; keep the rows that go on
             keep = self._record(nxt.tolist(), live, generated, eos_hit, stop_at_step)
-            if not keep or step == max_new_tokens - 1:
+            last = not keep or step == max_new_tokens - 1
+            if keep_kv is not None:  # before the rows that ended leave the batch
+                going_on = set(keep)
+                for j, row in enumerate(live):
+                    if not eos_hit[row] and (last or j not in going_on):
+                        keep_kv(cache, mask, j, row, generated[row])
+            if last:
                 break
             # shrink: rows that ended leave the batch (cache, mask, positions, tokens)
             if len(keep) < len(live):
@@ -264,16 +394,15 @@ class HFGenerator:
         return keep
 
     # -- what the model wrote, as ids -----------------------------------------------------
+    def _prefix_parts(self, prefix: Sequence) -> list[list[int]]:
+        """``prefix_ids``, one list per step (a step's ids end at a step bound)."""
+        return [[int(t) for t in s.ids] if isinstance(s, Step) and s.ids else self.text_ids(step_text(s))
+                for s in prefix]
+
     def prefix_ids(self, prefix: Sequence) -> list[int]:
         """The ids to feed back for a prefix of steps: each generated step's own ids; a plain
         text step encoded as running text followed by the delimiter as the model writes it."""
-        ids: list[int] = []
-        for s in prefix:
-            if isinstance(s, Step) and s.ids:
-                ids.extend(int(t) for t in s.ids)
-            else:
-                ids.extend(self.text_ids(step_text(s)))
-        return ids
+        return [t for part in self._prefix_parts(prefix) for t in part]
 
     def text_ids(self, text: str) -> list[int]:
         """``text`` + delimiter encoded as in the middle of a solution. Encoded alone, a
@@ -292,7 +421,7 @@ class HFGenerator:
         newlines belong to the step, so no step is empty)."""
         return STEP_DELIMITER in self.tok.decode(ids).lstrip()
 
-    def _as_step(self, ids: list[int], n_tok: int, p_tok: int, hit_eos: bool) -> Step:
+    def _as_step(self, ids: list[int], n_tok: int, p_tok: int, hit_eos: bool, again: int = 0) -> Step:
         body = [t for t in ids if t not in self._eos_ids]
         text = self.tok.decode(body, skip_special_tokens=True)
         cut = text.lstrip().find(STEP_DELIMITER)
@@ -301,12 +430,12 @@ class HFGenerator:
             hit_eos = False
         text = text.strip()
         return Step(text=text, tokens=n_tok, prompt_tokens=p_tok,
-                    finished=hit_eos or states_final_answer(text), ids=tuple(body))
+                    finished=hit_eos or states_final_answer(text), ids=tuple(body), reencoded=again)
 
     # -- protocol -------------------------------------------------------------------------
     def next_steps(self, problem, prefixes, n, *, temperature, seed):
         raw = self._decode(problem, prefixes, n, temperature=temperature, seed=seed,
-                           max_new_tokens=self.cfg.max_step_tokens, stop_at_step=True)
+                           max_new_tokens=self.cfg.max_step_tokens, stop_at_step=True, new_round=True)
         steps = [self._as_step(*r) for r in raw]
         steps = [self._cap(prefixes[i // n], s) for i, s in enumerate(steps)]
         return [steps[i * n:(i + 1) * n] for i in range(len(prefixes))]
@@ -314,7 +443,7 @@ class HFGenerator:
     def _cap(self, prefix: Sequence, step: Step) -> Step:
         """A solution that reaches max_steps ends there."""
         if not step.finished and len(prefix) + 1 >= self.cfg.max_steps:
-            return Step(step.text, step.tokens, step.prompt_tokens, True, step.ids)
+            return dataclasses.replace(step, finished=True)
         return step
 
     def rollout(self, problem, prefixes, k):
@@ -340,7 +469,7 @@ class HFGenerator:
                            max_new_tokens=self.cfg.max_solution_tokens, stop_at_step=False)
         return [self._split(*r) for r in raw]
 
-    def _split(self, ids: list[int], n_tok: int, p_tok: int, hit_eos: bool) -> list[Step]:
+    def _split(self, ids: list[int], n_tok: int, p_tok: int, hit_eos: bool, again: int = 0) -> list[Step]:
         """Cut a whole solution into steps by the rule that ends a step when decoding step by
         step (``_ends_step``), so both ways give the same steps and ids. The solution ends
         at the first step stating an answer (or at ``max_steps``)."""
@@ -355,9 +484,10 @@ class HFGenerator:
         steps: list[Step] = []
         for j, piece in enumerate(pieces):
             last_piece = j == len(pieces) - 1
-            step = self._as_step(piece, len(piece), p_tok if j == 0 else 0, hit_eos and last_piece)
+            step = self._as_step(piece, len(piece), p_tok if j == 0 else 0, hit_eos and last_piece,
+                                 again if j == 0 else 0)
             if not step.finished and len(steps) + 1 >= self.cfg.max_steps:
-                step = Step(step.text, step.tokens, step.prompt_tokens, True, step.ids)
+                step = dataclasses.replace(step, finished=True)
             steps.append(step)
             if step.finished:
                 break
@@ -365,8 +495,7 @@ class HFGenerator:
         # EOS) goes to the last step
         used = sum(s.tokens for s in steps[:-1])
         last = steps[-1]
-        steps[-1] = Step(last.text, max(1, n_tok - used), last.prompt_tokens,
-                         last.finished or hit_eos, last.ids)
+        steps[-1] = dataclasses.replace(last, tokens=max(1, n_tok - used), finished=last.finished or hit_eos)
         return steps
 
 

@@ -189,6 +189,18 @@ def charge(tree: SearchTree, steps, samples: int) -> None:
     for s in steps:
         tree.cost.tokens_generated += s.tokens
         tree.cost.tokens_prompt += s.prompt_tokens
+        tree.cost.tokens_reencoded += getattr(s, "reencoded", 0)
+
+
+def charge_scoring(tree: SearchTree, verifier: Verifier, prefixes: int) -> None:
+    """Add the cost of the verifier call just made (in this thread) to the tree: the prefixes
+    scored, and, from a verifier that says (``last_reads()``), the tokens it read and re-read."""
+    tree.cost.verifier_calls += prefixes
+    reads = getattr(verifier, "last_reads", None)
+    if callable(reads):
+        r = reads() or {}
+        tree.cost.verifier_tokens_read += int(r.get("read", 0))
+        tree.cost.verifier_tokens_reencoded += int(r.get("reencoded", 0))
 
 
 __all__ = ["SearchConfig", "Hooks", "REGISTRY", "register", "run", "finalize"]

@@ -12,7 +12,7 @@ from ..lm.base import Generator
 from ..problems import Problem
 from ..tree import SearchTree
 from ..verifiers.base import Verifier
-from .base import Hooks, SearchConfig, charge, new_tree, round_seed
+from .base import Hooks, SearchConfig, charge, charge_scoring, new_tree, round_seed
 from .spec import StrategySpec, register
 
 
@@ -28,7 +28,7 @@ def best_of_n(problem: Problem, generator: Generator, verifier: Verifier, config
         scores = [[None] * len(sol) for sol in sols]
     else:
         scores = verifier.score_batch(problem.text, [[s.text for s in sol] for sol in sols])
-        tree.cost.verifier_calls += sum(len(sol) for sol in sols)
+        charge_scoring(tree, verifier, sum(len(sol) for sol in sols))
     for g, (sol, sc) in enumerate(zip(sols, scores)):
         parent = 0
         for j, (step, score) in enumerate(zip(sol, sc)):

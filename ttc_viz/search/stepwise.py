@@ -20,7 +20,7 @@ from ..lm.base import Generator, step_text
 from ..problems import Problem
 from ..tree import SearchTree
 from ..verifiers.base import Verifier
-from .base import Hooks, SearchConfig, charge, new_tree, path_value, prefix_of, round_seed
+from .base import Hooks, SearchConfig, charge, charge_scoring, new_tree, path_value, prefix_of, round_seed
 
 
 def stepwise_search(strategy: str, problem: Problem, generator: Generator, verifier: Verifier,
@@ -61,7 +61,7 @@ def stepwise_search(strategy: str, problem: Problem, generator: Generator, verif
         # 3. score every candidate prefix (and its rollout) in one verifier call
         batch = [[step_text(s) for s in cand_steps[i] + rollouts.get(i, [])] for i in range(len(cands))]
         scores = verifier.score_batch(text, batch)
-        tree.cost.verifier_calls += sum(len(b) for b in batch)
+        charge_scoring(tree, verifier, sum(len(b) for b in batch))
         values = []
         for i, nid in enumerate(cands):
             depth = len(cand_steps[i])

@@ -15,6 +15,22 @@ Three input formats, each scoring every step prefix in one forward pass per solu
 
 A step that itself contains the format's separator text has it removed first, so every
 separator position belongs to exactly one step.
+
+Incremental scoring (``incremental.py``, as the learned PRM does): all three are causal
+decoders whose score at a step depends on nothing after it, so the KV of every scored prefix
+is kept (``kv_bytes``) and a candidate that extends one feeds only its new tokens; the prefix
+the call's solutions share (problem, template) is read once. A cached prefix is found by its
+exact token ids, so what a format's tokenizer or template does decides how much is reused,
+never the scores:
+
+* ``math-shepherd``: the input is tokenized as one text, and a SentencePiece/BPE tokenizer may
+  merge across a step bound (" ки\n" + the next step); where the ids up to a tag differ from a
+  prefix's, that solution is read whole.
+* ``rlhflow``: chat templates of the Llama-3 kind render each turn on its own, so the ids up to
+  each step's generation prompt are the same in every extension: reused fully.
+* ``qwen``: the steps sit in one assistant message joined by ``<extra_0>``; reused as far as
+  the ids up to each ``<extra_0>`` agree. Only for the token-classification model transformers
+  ships (it takes a cache); a hub model's own code whose forward takes no cache is read whole.
 """
 from __future__ import annotations
 
@@ -23,6 +39,7 @@ from typing import Sequence
 
 from .base import BatchVerifier, VerifierError
 
+DEFAULT_KV_BYTES = 1 << 30  # the scored prefixes' KV kept across calls; 0: read every solution whole
 FORMATS = ("math-shepherd", "rlhflow", "qwen")
 QWEN_SYSTEM = "Please reason step by step, and put your final answer within \\boxed{}."
 
@@ -38,7 +55,8 @@ def _single_token(tok, text: str, fmt: str) -> int:
 
 
 class HFPRM(BatchVerifier):
-    def __init__(self, model, tokenizer, fmt: str, name: str = "hf-prm", batch_size: int = 8):
+    def __init__(self, model, tokenizer, fmt: str, name: str = "hf-prm", batch_size: int = 8,
+                 kv_bytes: int = DEFAULT_KV_BYTES):
         if fmt not in FORMATS:
             raise VerifierError(f"unknown PRM format {fmt!r}; choose one of {', '.join(FORMATS)}")
         self.model, self.tok, self.fmt, self.name = model, tokenizer, fmt, name
@@ -56,6 +74,18 @@ class HFPRM(BatchVerifier):
         else:
             self.tag = "<extra_0>"
             self.tag_id = _single_token(tokenizer, self.tag, fmt)
+        import inspect
+
+        from .incremental import IncrementalScorer
+
+        params = inspect.signature(model.forward).parameters
+        self._cache_kw = "cache" if "cache" in params else "past_key_values" if "past_key_values" in params else None
+        self.pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+        self.scorer = IncrementalScorer(kv_bytes if self._cache_kw and _plain_cache(model) else 0, self._forward,
+                                        self._read, pad=self.pad, device=self.device, config=model.config,
+                                        batch_size=batch_size)
+        self.kv = self.scorer.kv
+        self._local = threading.local()
 
     # -- building one input ---------------------------------------------------------------
     def encode(self, problem: str, steps: Sequence[str]) -> tuple[list[int], list[int]]:
@@ -98,33 +128,84 @@ class HFPRM(BatchVerifier):
         return list(out)
 
     # -- scoring --------------------------------------------------------------------------
+    def clear_cache(self) -> None:
+        with self._lock:
+            self.kv.clear()
+
+    def last_reads(self) -> dict:
+        """Tokens this thread's last ``score_batch`` fed the model (``read``) and, of those,
+        how many it had read before for the same prefix (``reencoded``)."""
+        return dict(getattr(self._local, "reads", {"read": 0, "reencoded": 0}))
+
     def score_batch(self, problem: str, solutions: Sequence[Sequence[str]]) -> list[list[float]]:
         import torch
+
+        from .incremental import common_prefix
 
         enc = [self.encode(problem, s) if s else ([], []) for s in solutions]
         out: list[list[float]] = [[] for _ in solutions]
         todo = [i for i, (ids, _) in enumerate(enc) if ids]
-        pad = self.tok.pad_token_id if self.tok.pad_token_id is not None else 0
+        reads = {"read": 0, "reencoded": 0}
         with self._lock, torch.inference_mode():
-            for c in range(0, len(todo), self.batch_size):
-                rows = todo[c:c + self.batch_size]
-                width = max(len(enc[i][0]) for i in rows)
-                ids = torch.tensor([enc[i][0] + [pad] * (width - len(enc[i][0])) for i in rows], device=self.device)
-                mask = torch.tensor([[1] * len(enc[i][0]) + [0] * (width - len(enc[i][0])) for i in rows],
-                                    device=self.device)
-                try:
-                    res = self.model(input_ids=ids, attention_mask=mask)
-                except torch.OutOfMemoryError:
-                    raise VerifierError("out of memory while scoring; lower the PRM batch size") from None
-                logits = (res.logits if hasattr(res, "logits") else res[0]).float()
-                for r, i in enumerate(rows):
-                    at = logits[r, enc[i][1]]
-                    if self.fmt == "qwen":
-                        p = torch.softmax(at[:, :2], dim=-1)[:, 1]
-                    else:
-                        p = torch.softmax(at[:, [self.plus, self.minus]], dim=-1)[:, 0]
-                    out[i] = [float(x) for x in p.tolist()]
+            try:
+                if todo and self.kv.max_bytes:
+                    # the prefix all these solutions share before their first score (problem, template)
+                    head = min(common_prefix([enc[i][0] for i in todo]), min(enc[i][1][0] for i in todo))
+                    for i, sc in zip(todo, self.scorer.score([enc[i] for i in todo], head, reads)):
+                        out[i] = [float(x) for x in sc]
+                elif todo:
+                    self._score_whole(enc, todo, out, reads)
+            except torch.OutOfMemoryError:
+                self.kv.clear()
+                raise VerifierError("out of memory while scoring; lower the PRM batch size") from None
+        self._local.reads = reads
         return out
+
+    def _score_whole(self, enc, todo, out, reads) -> None:
+        """Every solution read whole, in batches (no prefix cache)."""
+        import torch
+
+        for i in todo:
+            self.scorer.count_whole(enc[i][0], [p + 1 for p in enc[i][1]], len(enc[i][0]), reads)
+        pad = self.pad
+        for c in range(0, len(todo), self.batch_size):
+            rows = todo[c:c + self.batch_size]
+            width = max(len(enc[i][0]) for i in rows)
+            ids = torch.tensor([enc[i][0] + [pad] * (width - len(enc[i][0])) for i in rows], device=self.device)
+            mask = torch.tensor([[1] * len(enc[i][0]) + [0] * (width - len(enc[i][0])) for i in rows],
+                                device=self.device)
+            res = self.model(input_ids=ids, attention_mask=mask)
+            logits = (res.logits if hasattr(res, "logits") else res[0]).float()
+            for r, i in enumerate(rows):
+                out[i] = self._read(logits, [r] * len(enc[i][1]), list(enc[i][1]))
+
+    def _forward(self, ids, mask, pos, cache):
+        res = self.model(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=True,
+                         **{self._cache_kw: cache})
+        return (res.logits if hasattr(res, "logits") else res[0]).float()
+
+    def _read(self, logits, rows, cols) -> list[float]:
+        """The format's score at each (row, column): P("+") or the 2-class head's class 1."""
+        import torch
+
+        at = logits[rows, cols]
+        if self.fmt == "qwen":
+            p = torch.softmax(at[:, :2], dim=-1)[:, 1]
+        else:
+            p = torch.softmax(at[:, [self.plus, self.minus]], dim=-1)[:, 0]
+        return [float(x) for x in p.tolist()]
+
+
+def _plain_cache(model) -> bool:
+    """Whether the model's KV cache is the plain full-attention kind (its layers can be cut
+    and joined); a sliding-window layer's cannot."""
+    from transformers import DynamicCache
+
+    try:
+        probe = DynamicCache(config=model.config)
+    except Exception:  # noqa: BLE001 - a config transformers cannot read: no reuse
+        return False
+    return all(type(layer).__name__ == "DynamicLayer" for layer in getattr(probe, "layers", []))
 
 
 def load_hf_prm(model_id: str, fmt: str, *, device: str = "auto", trust_remote_code: bool = False,

@@ -13,7 +13,9 @@ error for a missing, damaged or foreign file.
 """
 from __future__ import annotations
 
+import inspect
 import json
+import sys
 import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -24,12 +26,14 @@ import torch
 from ..assets import prm_adapter
 from ..io import write_atomic
 from .base import BatchVerifier, VerifierError
+from .incremental import IncrementalScorer
 
 FORMAT = "ttc-viz-prm-adapter-v1"
 BASE = "smollm2-135m-instruct"
 DEFAULT_ADAPTER = prm_adapter()
 MAX_TOKENS = 1024          # per scored solution; longer inputs lose the start of the problem
 MAX_STEP_CHARS = 1500
+DEFAULT_KV_BYTES = 1 << 30  # the scored prefixes' KV kept across calls (a beam round of 16 needs ~20 MB)
 # The base model's shapes (SmolLM2-135M: 30 layers, hidden 576, MLP 1536, 3 KV heads of 64),
 # so an adapter file is checked completely before the base model is loaded.
 BASE_LAYERS, BASE_HIDDEN = 30, 576
@@ -214,10 +218,19 @@ def check_shapes(tensors: dict, cfg: AdapterConfig) -> str | None:
 
 
 class LearnedPRM(BatchVerifier):
-    """The trained PRM behind the Verifier protocol."""
+    """The trained PRM behind the Verifier protocol.
+
+    Scoring is incremental: the KV cache of every scored prefix (problem head, then each step)
+    is kept in a bounded store (``kv_bytes``, see ``ttc_viz.lm.kvcache``) with the step's
+    score, so a candidate that is a scored prefix plus one new step costs the new step's
+    tokens only, and the problem head is encoded once per problem. Each call first drops the
+    prefixes it does not continue (a search's pruned candidates). ``kv_bytes=0`` reads every
+    solution whole, as before. The cache assumes fixed weights: ``clear_cache()`` after
+    changing them. ``last_reads()`` says what the calling thread's last ``score_batch`` read.
+    """
 
     def __init__(self, net, tok, device, name: str = "prm", info: dict | None = None, batch_size: int = 16,
-                 bf16: bool | None = None):
+                 bf16: bool | None = None, kv_bytes: int = DEFAULT_KV_BYTES):
         self.net, self.tok, self.device, self.name = net, tok, device, name
         self.info = info or {}
         self.batch_size = batch_size
@@ -226,6 +239,12 @@ class LearnedPRM(BatchVerifier):
         self.bf16 = bf16_available(device) if bf16 is None else bool(bf16)
         self.pad = tok.pad_token_id if tok.pad_token_id is not None else 0
         self._lock = threading.Lock()
+        self._local = threading.local()
+        base = net.body.get_base_model() if hasattr(net.body, "get_base_model") else net.body
+        self._cache_kw = "cache" if "cache" in inspect.signature(base.forward).parameters else "past_key_values"
+        self.scorer = IncrementalScorer(kv_bytes, self._forward, self._read, pad=self.pad, device=device,
+                                        config=base.config, batch_size=batch_size)
+        self.kv = self.scorer.kv
 
     def encode(self, problem: str, steps: Sequence[str]) -> tuple[list[int], list[int]]:
         """The token ids this PRM reads for one solution (and its score positions)."""
@@ -237,30 +256,68 @@ class LearnedPRM(BatchVerifier):
         return int(sum(p.numel() for p in self.net.parameters()))
 
     def tokens_read(self, problem: str, solutions: Sequence[Sequence[str]]) -> int:
+        """The solutions' tokens as if each were read whole (the paper's accounting); what a
+        call actually fed the model, with the prefix cache, is ``last_reads()``."""
         return sum(len(encode(self.tok, problem, s)[0]) for s in solutions if s)
 
+    def clear_cache(self) -> None:
+        with self._lock:
+            self.kv.clear()
+
+    def last_reads(self) -> dict:
+        """Tokens this thread's last ``score_batch`` fed to the model (``read``) and, of those,
+        how many it had read before for the same prefix (``reencoded``)."""
+        return dict(getattr(self._local, "reads", {"read": 0, "reencoded": 0}))
+
     def score_batch(self, problem: str, solutions: Sequence[Sequence[str]]) -> list[list[float]]:
-        enc = [encode(self.tok, problem, s) for s in solutions]
+        full = [encode(self.tok, problem, s, max_tokens=sys.maxsize) for s in solutions]
+        head = len(encode(self.tok, problem, [], max_tokens=sys.maxsize)[0])
         out: list[list[float]] = [[] for _ in solutions]
-        todo = [i for i, s in enumerate(solutions) if s]
-        todo.sort(key=lambda i: len(enc[i][0]))  # similar lengths together: less padding
+        reads = {"read": 0, "reencoded": 0}
+        # a solution longer than MAX_TOKENS loses the start of its problem: not a prefix of
+        # anything cached, so it is read whole
+        inc = [i for i, s in enumerate(solutions) if s and self.kv.max_bytes and len(full[i][0]) <= MAX_TOKENS]
+        whole = [i for i, s in enumerate(solutions) if s and i not in set(inc)]
         with self._lock, torch.inference_mode():
-            for c in range(0, len(todo), self.batch_size):
-                rows = todo[c:c + self.batch_size]
-                try:
-                    with torch.autocast(_autocast_device(self.device), dtype=torch.bfloat16, enabled=self.bf16):
-                        logits = self.net(*batch_tensors([enc[i] for i in rows], self.pad, self.device))
-                    probs = torch.sigmoid(logits.float())
-                except torch.OutOfMemoryError:
-                    raise VerifierError("out of GPU memory while scoring; lower the budget N or run the PRM "
-                                        "on the CPU (--device cpu)") from None
-                vals = probs.float().cpu().tolist()
-                k = 0
-                for i in rows:
-                    n = len(solutions[i])
-                    out[i] = [round(v, 6) for v in vals[k:k + n]]
-                    k += n
+            try:
+                with torch.autocast(_autocast_device(self.device), dtype=torch.bfloat16, enabled=self.bf16):
+                    if whole:
+                        self._score_whole(problem, solutions, full, head, whole, out, reads)
+                    if inc:
+                        for i, sc in zip(inc, self.scorer.score([full[i] for i in inc], head, reads)):
+                            out[i] = sc
+            except torch.OutOfMemoryError:
+                self.kv.clear()
+                raise VerifierError("out of GPU memory while scoring; lower the budget N or run the PRM "
+                                    "on the CPU (--device cpu)") from None
+        self._local.reads = reads
         return out
+
+    # -- every solution read whole (no cache; too long to cache) ----------------------------------
+    def _score_whole(self, problem, solutions, full, head, rows_all, out, reads):
+        enc = {i: encode(self.tok, problem, solutions[i]) for i in rows_all}
+        for i in rows_all:  # what was read before: counted in the order rows are fed
+            ids, ends = full[i]
+            self.scorer.count_whole(ids, [head] + [e + 1 for e in ends], len(enc[i][0]), reads)
+        todo = sorted(rows_all, key=lambda i: len(enc[i][0]))  # similar lengths together: less padding
+        for c in range(0, len(todo), self.batch_size):
+            rows = todo[c:c + self.batch_size]
+            logits = self.net(*batch_tensors([enc[i] for i in rows], self.pad, self.device))
+            vals = torch.sigmoid(logits.float()).cpu().tolist()
+            k = 0
+            for i in rows:
+                n = len(solutions[i])
+                out[i] = [round(v, 6) for v in vals[k:k + n]]
+                k += n
+
+    # -- incremental: only what follows the longest scored prefix (incremental.py) ---------------
+    def _forward(self, ids, mask, pos, cache):
+        return self.net.body(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=True,
+                             **{self._cache_kw: cache}).last_hidden_state
+
+    def _read(self, h, rows, cols) -> list[float]:
+        return [round(v, 6) for v in torch.sigmoid(self.net.head(h[rows, cols].float()).squeeze(-1).float())
+                .cpu().tolist()]
 
 
 def _autocast_device(device) -> str:
