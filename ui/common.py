@@ -249,6 +249,9 @@ def job_panel(key: str, on_done) -> None:
     note = st.session_state.pop(f"{key}_note", None)
     if note:
         st.info(note)
+    failed = st.session_state.pop(f"{key}_error", None)
+    if failed:
+        st.error(failed)
     if job is None:
         return
     c1, c2 = st.columns([4, 1])
@@ -277,8 +280,14 @@ def job_panel(key: str, on_done) -> None:
         seen = version
     st.session_state.pop(key, None)
     if job.error:
-        st.error(f"The search failed: {job.error}")
-        return
+        kept = [t for t in trees if t is not None]
+        if not kept:
+            st.error(f"The search failed: {job.error}")
+            return
+        st.session_state[f"{key}_error"] = (f"The search failed: {job.error}. "
+                                            "The rounds finished before the failure are kept.")
+        on_done(kept)
+        st.rerun()
     if job.limit:
         st.session_state[f"{key}_note"] = f"The search ended early: {job.limit}. The rounds finished so far are kept."
     kept = [t for t in trees if t is not None]
