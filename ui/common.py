@@ -36,6 +36,16 @@ MODEL_LABEL = {"embedded": "embedded: SmolLM2-135M-Instruct, fine-tuned (CPU, of
                "embedded-base": "embedded base: SmolLM2-135M-Instruct without the adapter"}
 
 
+def served_label(spec: str) -> str:
+    """A model or PRM on a serving engine (``openai:<base-url>#<model>...``) named by its model
+    and host, without the options; anything else as it is."""
+    if not spec.startswith("openai:") or "#" not in spec:
+        return spec
+    url, _, rest = spec[len("openai:"):].partition("#")
+    host = url.split("://", 1)[-1].split("/", 1)[0]
+    return f"{rest.split(';')[0]} (served at {host})"
+
+
 # ------------------------------------------------------------------------- operator settings
 def settings() -> server_settings.ServerSettings:
     """What the operator allowed when starting the server (command line after ``--``, or the
@@ -106,10 +116,10 @@ def sidebar_settings(key: str = "") -> tuple[str, str, SearchConfig]:
     sb = st.sidebar
     s = settings()
     sb.header("Model and verifier")
-    model = sb.selectbox("Generator", list(s.models), key="preset", format_func=lambda m: MODEL_LABEL.get(m, m),
+    model = sb.selectbox("Generator", list(s.models), key="preset", format_func=lambda m: MODEL_LABEL.get(m, served_label(m)),
                          help="The models this server offers (chosen by whoever started it)")
     verifier = sb.selectbox("Verifier (PRM)", list(s.verifiers), key="verifier",
-                            format_func=lambda v: VERIFIER_LABEL.get(v, v),
+                            format_func=lambda v: VERIFIER_LABEL.get(v, served_label(v)),
                             help="symbolic: checks every 'a op b = c' in a step exactly; prm: the project's own "
                                  "learned PRM; answer key: knows the answer of a synthetic problem and checks "
                                  "each step against it (what a perfect PRM would do; not a real verifier)")
