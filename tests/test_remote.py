@@ -237,13 +237,13 @@ def test_a_server_too_slow_times_out_with_advice():
             g.next_steps("q", [[]], 1, temperature=0.8, seed=0)
 
 
-def test_concurrency_is_capped_across_threads():
+def test_concurrency_is_capped_across_threads_and_nested_fan_out_does_not_starve():
     import threading
 
-    with FakeOpenAI(delay_s=0.1) as fake:
+    with FakeOpenAI(delay_s=0.05, n_mode="refuse") as fake:
         live, peak, lock = [0], [0], threading.Lock()
         client = OpenAIClient(fake.url, ClientConfig(concurrency=3, timeout_s=5), error_cls=GeneratorError)
-        orig = client.request
+        orig = client._client.request
 
         def counting(*a, **kw):
             with lock:
@@ -255,15 +255,17 @@ def test_concurrency_is_capped_across_threads():
                 with lock:
                     live[0] -= 1
 
-        client.request = counting
+        client._client.request = counting
         g = RemoteGenerator(fake.url, "fake-model", client=client)
-        threads = [threading.Thread(target=g.next_steps, args=("q", [[]] * 4, 1),
+        g._n_ok = False  # n separate requests per prefix: a fan-out inside the fan-out over prefixes
+        threads = [threading.Thread(target=g.next_steps, args=("q", [[]] * 4, 3),
                                     kwargs=dict(temperature=0.8, seed=i)) for i in range(3)]
         for t in threads:
             t.start()
         for t in threads:
-            t.join()
-        assert len(fake.requests) == 12 and peak[0] <= 3 * 2  # 3 pool workers; a caller's own thread may add one
+            t.join(30)
+        assert not any(t.is_alive() for t in threads)
+        assert len(fake.requests) == 3 * 4 * 3 and peak[0] == 3
 
 
 def test_an_error_mid_search_keeps_the_partial_tree(monkeypatch):

@@ -3,11 +3,11 @@
 Shared by the remote generator (lm/remote.py) and the remote PRM (verifiers/remote_prm.py).
 What it adds to ``httpx``:
 
-* **one cap on requests in flight per client**, across every thread that uses it: the
-  Generator protocol is synchronous and is called from many threads at once (the app's
-  search jobs, ``ttc-viz sweep --concurrency K``), so requests fan out on a thread pool
-  over one ``httpx.Client`` (thread-safe, one connection pool) rather than an asyncio loop
-  per call, which could share neither the pool nor the cap;
+* **one cap on requests in flight per client**, across every thread that uses it (a
+  semaphore around each HTTP exchange): the Generator protocol is synchronous and is called
+  from many threads at once (the app's search jobs, ``ttc-viz sweep --concurrency K``), so
+  requests fan out on threads over one ``httpx.Client`` (thread-safe, one connection pool)
+  rather than an asyncio loop per call, which could share neither the pool nor the cap;
 * **retries with exponential backoff and jitter** on 429, 5xx, timeouts and dropped
   connections (``Retry-After`` honoured);
 * **one-line errors** (``error_cls``, GeneratorError or VerifierError) for an unreachable
@@ -88,12 +88,11 @@ class OpenAIClient:
         limits = httpx.Limits(max_connections=self.cfg.concurrency, max_keepalive_connections=self.cfg.concurrency)
         self._client = httpx.Client(base_url=self.base_url, timeout=self.cfg.timeout_s, limits=limits,
                                     transport=transport)
-        self._pool = ThreadPoolExecutor(self.cfg.concurrency, thread_name_prefix="ttc-viz-remote")
+        self._slots = threading.BoundedSemaphore(self.cfg.concurrency)
         self._lock = threading.Lock()
         self.requests = 0  # sent, retries included (for benchmarks)
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
         self._client.close()
 
     # -- one request ------------------------------------------------------------------------
@@ -107,7 +106,8 @@ class OpenAIClient:
             try:
                 with self._lock:
                     self.requests += 1
-                resp = self._client.request(method, path, json=body)
+                with self._slots:
+                    resp = self._client.request(method, path, json=body)
             except httpx.TimeoutException:
                 if attempt + 1 == tries:
                     raise self.error_cls(f"the server at {self.base_url} did not answer {path} within "
@@ -141,19 +141,22 @@ class OpenAIClient:
         return self.request("GET", path, **kw)
 
     def map(self, fn, items) -> list:
-        """``[fn(x) for x in items]``, at most ``concurrency`` at a time across all callers;
-        the first exception (after every call has ended) is raised."""
+        """``[fn(x) for x in items]`` on threads of their own (the cap on requests in flight
+        is the semaphore in ``request``, so a ``fn`` may call ``map`` again without starving
+        a shared pool); the first exception, after every call has ended, is raised."""
         items = list(items)
         if len(items) <= 1:
             return [fn(x) for x in items]
-        futs = [self._pool.submit(fn, x) for x in items]
-        out, first = [], None
-        for f in futs:
-            try:
-                out.append(f.result())
-            except BaseException as e:  # noqa: BLE001 - re-raised below, after the others end
-                first = first or e
-                out.append(None)
+        with ThreadPoolExecutor(min(len(items), 2 * self.cfg.concurrency, 256),
+                                thread_name_prefix="ttc-viz-remote") as pool:
+            futs = [pool.submit(fn, x) for x in items]
+            out, first = [], None
+            for f in futs:
+                try:
+                    out.append(f.result())
+                except BaseException as e:  # noqa: BLE001 - re-raised below, after the others end
+                    first = first or e
+                    out.append(None)
         if first is not None:
             raise first
         return out
