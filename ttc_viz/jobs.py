@@ -213,6 +213,15 @@ class SearchJob:
         except BaseException as e:  # noqa: BLE001 - reported to the user; never a silent success
             self.error = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
             self.trace = traceback.format_exc()
+            # a model or server failing mid-search (a remote engine going away): the rounds
+            # finished before it are kept, closed as a stopped tree, next to the error
+            with self._lock:
+                if self.partial is not None and self.trees[self.current] is None:
+                    try:
+                        self.trees[self.current] = close_partial(self.partial)
+                    except Exception:  # noqa: BLE001 - the error above is what the user needs
+                        pass
+                    self.partial = None
         finally:
             if self.queue is not None:
                 self.queue._release(self)

@@ -1,6 +1,7 @@
 """Model presets: one small JSON file each in ``models/`` (found by ``ttc_viz.assets``).
 
-Fields: name, generator ("embedded" or a Hugging Face id / folder), verifier, step_delimiter,
+Fields: name, generator ("embedded", a Hugging Face id / folder, or a served model
+``openai:<base-url>#<model>``), verifier, step_delimiter,
 device (the one it is meant for), offline (usable with no download), notes.
 ``available(preset)`` says whether it can run on this machine now, without a download;
 ``resolve(model, verifier)`` turns a ``--model`` / ``--verifier`` pair into what to load.
@@ -58,6 +59,8 @@ def available(preset: dict) -> tuple[bool, str]:
             return True, str(gguf_path())
         except GeneratorError as e:
             return False, str(e)
+    if gen.startswith("openai:"):  # a serving engine: whether it is up is known only on use
+        return True, f"on a serving engine at {gen[len('openai:'):].split('#')[0]} (not contacted)"
     if Path(gen).is_dir():
         return True, gen
     hub = Path(os.environ.get("HF_HUB_CACHE") or Path(os.environ.get("HF_HOME", Path.home() / ".cache" / "huggingface")) / "hub")

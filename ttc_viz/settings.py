@@ -2,15 +2,20 @@
 
 A visitor of the page picks among these and nothing else: no free-typed model id or
 folder (loading one runs the model's files on the server and keeps it in memory), no
-"trust remote code" box (it runs Python shipped with a model). Each setting comes from the
-command line after ``--`` (``streamlit run app.py -- --models qwen2.5-math-1.5b-instruct``)
+"trust remote code" box (it runs Python shipped with a model), no server URL (the app
+would send requests wherever a visitor points it: server-side request forgery); the
+serving engines it may use are the ones the operator names in ``--models``/``--verifiers``.
+Each setting comes from the command line after ``--`` (``streamlit run app.py -- --models qwen2.5-math-1.5b-instruct``)
 or, failing that, from an environment variable:
 
   --models M1,M2        TTC_VIZ_MODELS           generators offered besides the embedded
                                                  model: preset names (``ttc-viz models``),
-                                                 Hugging Face ids or local folders
+                                                 Hugging Face ids or local folders, or
+                                                 models on a serving engine,
+                                                 openai:<base-url>#<model>[;options]
   --verifiers V1,V2     TTC_VIZ_VERIFIERS        verifiers offered besides symbolic, prm, answer-key
                                                  e.g. hf:peiyi9979/math-shepherd-mistral-7b-prm:math-shepherd
+                                                 or openai:<base-url>#<model>:math-shepherd
   --trust-remote-code   TTC_VIZ_TRUST_REMOTE_CODE=1   let the allowed models run their own code
   --sweeps D1,D2        TTC_VIZ_SWEEPS           sweep folders the Curves page may open
                                                  (the shipped sweep always)
@@ -102,6 +107,15 @@ def load(environ=None, argv=None) -> ServerSettings:
 
     models = list(dict.fromkeys([*ALWAYS_MODELS, *_split(pick(args.models, "TTC_VIZ_MODELS"))]))
     verifiers = list(dict.fromkeys([*ALWAYS_VERIFIERS, *_split(pick(args.verifiers, "TTC_VIZ_VERIFIERS"))]))
+    for m in models:
+        if m.startswith("openai:"):  # a served model: its URL is the operator's, checked here
+            from .lm.base import GeneratorError
+            from .lm.remote import parse_spec as parse_remote
+
+            try:
+                parse_remote(m)
+            except GeneratorError as e:
+                raise SettingsError(f"allowed model {m[:80]!r}: {e}") from None
     for v in verifiers:
         try:
             check_spec(v)

@@ -23,7 +23,9 @@ from __future__ import annotations
 import json
 import math
 import re
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -162,9 +164,10 @@ def run_cell(generator: Generator, verifier: Verifier, p: Problem, cell: dict, c
     return {"format": FORMAT, "cell": cell, "summary": summary, "tree": tree.to_dict()}
 
 
-def run_sweep(generator: Generator, verifier: Verifier, cfg: SweepConfig, out_dir: str | Path, *, verifier_spec: str = "",
-              progress=None, should_stop=None) -> dict:
-    """Run every missing cell into ``out_dir/cells``; returns counts. Resumable."""
+def run_sweep(generator: Generator, verifier: Verifier, cfg: SweepConfig, out_dir: str | Path, *,
+              verifier_spec: str = "", progress=None, should_stop=None, concurrency: int = 1) -> dict:
+    """Run every missing cell into ``out_dir/cells``; returns counts. Resumable.
+    ``concurrency``: cells run at once (threads), for a generator behind a serving engine."""
     cfg.check()
     out = Path(out_dir)
     (out / "cells").mkdir(parents=True, exist_ok=True)
@@ -188,13 +191,40 @@ def run_sweep(generator: Generator, verifier: Verifier, cfg: SweepConfig, out_di
     total = sum(len(cfg.cells_for(p)) for p in probs)
     done0 = total - len(todo)
     t0 = time.perf_counter()
-    for j, (p, c) in enumerate(todo):
+    if concurrency < 1:
+        raise ValueError(f"concurrency must be at least 1, got {concurrency}")
+    lock = threading.Lock()
+    finished = [0]
+
+    def one(item) -> None:
+        p, c = item
         if should_stop and should_stop():
-            break
+            return
         rec = run_cell(generator, verifier, p, c, cfg, p_gen, p_prm)
         write_atomic(out / "cells" / f"{c['id']}.json", json.dumps(rec, allow_nan=False))
-        if progress:
-            progress(done0 + j + 1, total, time.perf_counter() - t0)
+        with lock:
+            finished[0] += 1
+            if progress:
+                progress(done0 + finished[0], total, time.perf_counter() - t0)
+
+    if concurrency == 1:
+        for item in todo:
+            if should_stop and should_stop():
+                break
+            one(item)
+    else:
+        # K cells at once: a remote engine batches their requests (an in-process model takes
+        # them one at a time behind its lock). Each cell still lands in its own file as it
+        # ends; on the first failure no new cell starts, running ones finish, the error is raised.
+        with ThreadPoolExecutor(concurrency, thread_name_prefix="ttc-viz-sweep") as pool:
+            futs = [pool.submit(one, item) for item in todo]
+            try:
+                for f in as_completed(futs):
+                    f.result()
+            except BaseException:
+                for f in futs:
+                    f.cancel()
+                raise
     return {"cells": total, "skipped": done0, "ran": len(list((out / "cells").glob("*.json"))) - done0}
 
 

@@ -32,6 +32,16 @@ STRATEGY_LABEL = {s.name: s.label for s in strategies.specs()}
 MAX_UPLOAD_BYTES = 8 * 1024 * 1024  # also server.maxUploadSize in .streamlit/config.toml
 
 
+def served_label(spec: str) -> str:
+    """A model or PRM on a serving engine (``openai:<base-url>#<model>...``) named by its model
+    and host, without the options; anything else as it is."""
+    if not spec.startswith("openai:") or "#" not in spec:
+        return spec
+    url, _, rest = spec[len("openai:"):].partition("#")
+    host = url.split("://", 1)[-1].split("/", 1)[0]
+    return f"{rest.split(';')[0]} (served at {host})"
+
+
 # ------------------------------------------------------------------------- operator settings
 def settings() -> server_settings.ServerSettings:
     """What the operator allowed when starting the server (command line after ``--``, or the
@@ -200,6 +210,9 @@ def job_panel(key: str, on_done) -> None:
     note = st.session_state.pop(f"{key}_note", None)
     if note:
         st.info(note)
+    failed = st.session_state.pop(f"{key}_error", None)
+    if failed:
+        st.error(failed)
     if job is None:
         return
     c1, c2 = st.columns([4, 1])
@@ -228,8 +241,14 @@ def job_panel(key: str, on_done) -> None:
         seen = version
     st.session_state.pop(key, None)
     if job.error:
-        st.error(f"The search failed: {job.error}")
-        return
+        kept = [t for t in trees if t is not None]
+        if not kept:
+            st.error(f"The search failed: {job.error}")
+            return
+        st.session_state[f"{key}_error"] = (f"The search failed: {job.error}. "
+                                            "The rounds finished before the failure are kept.")
+        on_done(kept)
+        st.rerun()
     if job.limit:
         st.session_state[f"{key}_note"] = f"The search ended early: {job.limit}. The rounds finished so far are kept."
     kept = [t for t in trees if t is not None]
@@ -242,4 +261,4 @@ def job_panel(key: str, on_done) -> None:
 
 __all__ = ["MAX_UPLOAD_BYTES", "STRATEGIES", "STRATEGY_LABEL", "allowed_generator", "allowed_verifier", "get_generator",
            "get_queue", "get_verifier", "job_panel", "md_code", "md_escape", "problem_input", "queue",
-           "queue_message", "settings", "start_job"]
+           "queue_message", "served_label", "settings", "start_job"]

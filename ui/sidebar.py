@@ -5,7 +5,7 @@ import streamlit as st
 
 from ttc_viz.scoring import AGGREGATIONS, VOTING_RULES
 from ttc_viz.search import SearchConfig
-from ui.common import settings
+from ui.common import served_label, settings
 
 MAX_UI_N = 256  # the engine allows more; the page stays responsive up to here on a laptop
 MODEL_LABEL = {"embedded": "embedded: SmolLM2-135M-Instruct, fine-tuned (CPU, offline)",
@@ -18,10 +18,10 @@ def sidebar_settings(key: str = "") -> tuple[str, str, SearchConfig]:
     sb = st.sidebar
     s = settings()
     sb.header("Model and verifier")
-    model = sb.selectbox("Generator", list(s.models), key="preset", format_func=lambda m: MODEL_LABEL.get(m, m),
+    model = sb.selectbox("Generator", list(s.models), key="preset", format_func=lambda m: MODEL_LABEL.get(m, served_label(m)),
                          help="The models this server offers (chosen by whoever started it)")
     verifier = sb.selectbox("Verifier (PRM)", list(s.verifiers), key="verifier",
-                            format_func=lambda v: VERIFIER_LABEL.get(v, v),
+                            format_func=lambda v: VERIFIER_LABEL.get(v, served_label(v)),
                             help="symbolic: checks every 'a op b = c' in a step exactly; prm: the project's own "
                                  "learned PRM; answer key: knows the answer of a synthetic problem and checks "
                                  "each step against it (what a perfect PRM would do; not a real verifier)")

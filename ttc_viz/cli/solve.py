@@ -5,9 +5,11 @@ import argparse
 import sys
 
 from ..costs import reencoded_per_token
+from ..lm.base import GeneratorError
 from ..problems import ProblemError, load_jsonl, make_problem, pick, synthetic
 from ..scoring import AGGREGATIONS, VOTING_RULES
 from ..search import DEFAULT_STRATEGY, strategies
+from ..verifiers.base import VerifierError
 from .common import add_quiet, add_search_models, check_writable, count, load_search_models, positive_int, Progress
 
 NAME = "solve"
@@ -81,17 +83,47 @@ def run(a) -> int:
     gen, verifier, _ = load_search_models(a)
     bar = Progress(a, spec.max_rounds(cfg), f"{a.strategy} N={a.n}", "round")
 
+    last = []  # the tree after the last complete round, kept if a model fails mid-search
+
     def on_round(tree, r):
+        import copy
+
+        last[:] = [copy.deepcopy(tree)]
         bar.at(r, nodes=len(tree.nodes) - 1, finished=tree.counts()["finished"])
 
     try:
         tree = run_search(a.strategy, problem, gen, verifier, cfg, Hooks(on_round=on_round))
+    except (GeneratorError, VerifierError) as e:
+        bar.close(ended_early=True)
+        if not last:
+            raise
+        raise type(e)(f"{e}; {keep_partial(last[0], a.out)}") from None
     finally:
         bar.close(ended_early=True)
     print(summary(tree))
     if a.out:
         return save_tree(tree, a.out)
     return 0
+
+
+def keep_partial(tree, out: str | None) -> str:
+    """Close a tree interrupted by a failing model (a server gone mid-search) as a stopped
+    search and save it to ``out`` or, without one, to a temporary file; says where."""
+    import os
+    import tempfile
+
+    from ..jobs import close_partial
+
+    tree = close_partial(tree)
+    path = out
+    if not path:
+        fd, path = tempfile.mkstemp(prefix="ttc-viz-partial-", suffix=".json")
+        os.close(fd)
+    try:
+        tree.save(path)
+    except OSError as e:
+        return f"the partial tree could not be saved ({e.strerror or e})"
+    return f"the partial tree ({tree.iterations} rounds) was saved to {path}"
 
 
 def save_tree(tree, out: str) -> int:

@@ -35,6 +35,9 @@ def add_parser(sub):
     w.add_argument("--temperature", type=float, default=0.8, help="sampling temperature (default 0.8)")
     w.add_argument("--max-rounds", type=positive_int, default=12, help="cap on search rounds (default 12)")
     w.add_argument("--seed", type=count, default=0, help="sweep seed; each cell's seed derives from it (default 0)")
+    w.add_argument("--concurrency", type=positive_int, default=1,
+                   help="cells run at once (default 1); raise it for a model behind a serving engine "
+                        "(--model openai:...), which batches the requests of concurrent cells")
     add_search_models(w)
     add_quiet(w)
     return w
@@ -56,7 +59,7 @@ def run(a) -> int:
     gen, verifier, spec_v = load_search_models(a)
     bar = Progress(a, total, "sweep", "cell")
     try:
-        res = run_sweep(gen, verifier, cfg, a.out, verifier_spec=spec_v, progress=bar)
+        res = run_sweep(gen, verifier, cfg, a.out, verifier_spec=spec_v, progress=bar, concurrency=a.concurrency)
     finally:
         bar.close()
     print(f"{res['cells']} cells: {res['skipped']} already done, {res['ran']} run now; results in {a.out}/cells")

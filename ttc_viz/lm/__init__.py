@@ -5,6 +5,8 @@
     (models/smollm2-gen) when it is there, else the base model;
   * ``"embedded-base"``: the base SmolLM2-135M-Instruct, with the worked-example prompt;
   * ``"embedded:<adapter file>"``: the base model with another ``ttc-viz train-gen`` adapter;
+  * ``"openai:<base-url>#<model>[;options]"``: a model served by an OpenAI-compatible engine
+    (vLLM, SGLang, llama.cpp) over its completions API; see remote.py;
   * any Hugging Face causal LM id or local folder.
 Heavy imports (torch, transformers) happen only on load: this package imports its backend
 modules (hf.py, embedded.py, which import torch) only inside ``load_generator``.
@@ -39,6 +41,10 @@ def load_generator(spec: str = EMBEDDED, *, device: str = "auto", dtype: str = "
         else:
             adapter = default_adapter()
         return load_embedded(device=device, dtype=dtype, config=config, adapter=adapter)
+    if str(spec).startswith("openai:"):
+        from .remote import load_remote
+
+        return load_remote(str(spec), config=config)
     from .hf import load_hf
 
     return load_hf(spec, device=device, dtype=dtype, trust_remote_code=trust_remote_code, config=config)

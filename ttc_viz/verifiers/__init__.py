@@ -5,7 +5,8 @@ A verifier is named by a spec string, parsed in one place (``parse_spec``):
 embedded model: a LoRA adapter in models/smollm2-prm, see learned.py), ``"prm:<adapter
 file>"`` (another adapter made by ``ttc-viz train-prm``), ``"hf:<model id or
 folder>:<format>"`` for a real PRM (formats: math-shepherd, rlhflow, qwen; see hf_prm.py),
-or ``"answer-key"`` (exact labels for synthetic problems: it knows the answer, so it is for
+``"openai:<base-url>#<model>:<format>"`` for a PRM served by an OpenAI-compatible engine
+(formats: math-shepherd, rlhflow; see remote_prm.py), or ``"answer-key"`` (exact labels for synthetic problems: it knows the answer, so it is for
 evaluation and for showing what a perfect PRM would do, never a default; see oracle.py).
 ``check_spec`` fails fast without loading a model; ``load_verifier`` loads one. Heavy
 imports happen only when a model is loaded.
@@ -22,14 +23,15 @@ from .symbolic import SymbolicVerifier
 
 VERIFIERS = ("symbolic", "prm")  # the first is the default: it measures better today (eval-prm)
 ANSWER_KEY = AnswerKeyVerifier.name  # offered apart from VERIFIERS: synthetic problems only
-_FORMS = f"{', '.join(VERIFIERS)}, {ANSWER_KEY}, prm:<adapter file> or hf:<model id or folder>:<format>"
+_FORMS = (f"{', '.join(VERIFIERS)}, {ANSWER_KEY}, prm:<adapter file>, hf:<model id or folder>:<format> or "
+          "openai:<base-url>#<model>:<format>")
 
 
 @dataclass(frozen=True)
 class VerifierSpec:
-    kind: str                     # "symbolic", "answer-key", "prm" or "hf"
+    kind: str                     # "symbolic", "answer-key", "prm", "hf" or "remote"
     adapter: Path | None = None   # prm: the adapter file (the shipped one for plain "prm")
-    model: str | None = None      # hf: hub id or local folder
+    model: str | None = None      # hf: hub id or local folder; remote: the whole spec
     fmt: str | None = None        # hf: one of hf_prm.FORMATS
 
 
@@ -55,6 +57,11 @@ def parse_spec(spec: str) -> VerifierSpec:
         if fmt not in FORMATS:
             raise VerifierError(f"unknown PRM format {fmt!r}; choose one of {', '.join(FORMATS)}")
         return VerifierSpec("hf", model=model_id, fmt=fmt)
+    if spec.startswith("openai:"):
+        from .remote_prm import parse_spec as parse_remote
+
+        fmt = parse_remote(spec)[2]
+        return VerifierSpec("remote", model=spec, fmt=fmt)
     raise VerifierError(f"unknown verifier {spec!r}; choose one of {_FORMS}")
 
 
@@ -77,6 +84,10 @@ def load_verifier(spec: str = "symbolic", *, device: str = "auto", trust_remote_
         from .learned import load_learned_prm
 
         return load_learned_prm(parsed.adapter, device=device)
+    if parsed.kind == "remote":
+        from .remote_prm import load_remote_prm
+
+        return load_remote_prm(parsed.model)
     from .hf_prm import load_hf_prm
 
     return load_hf_prm(parsed.model, parsed.fmt, device=device, trust_remote_code=trust_remote_code)

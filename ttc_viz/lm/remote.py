@@ -1,0 +1,382 @@
+"""A Generator over an OpenAI-compatible *completions* server (vLLM, SGLang, llama.cpp).
+
+Spec: ``openai:<base-url>#<model>[;option=value...]``, e.g.
+``openai:http://gpu-box:8000/v1#Qwen/Qwen2.5-Math-1.5B-Instruct;tokenizer=Qwen/Qwen2.5-Math-1.5B-Instruct``.
+Options: ``tokenizer`` (a Hugging Face id or folder, or ``embedded``: whose chat template
+builds the prompt and whose encoder turns it into token ids), ``prompt`` (``auto``, ``ids``
+or ``text``), ``concurrency`` (requests in flight, default 16), ``timeout`` (seconds per
+request, default 120), ``retries`` (on 429/5xx/timeouts, default 4).
+
+**What is sent.** The prompt is the in-process backend's (``HFGenerator.prompt``): the
+chat-formatted head (system prompt, worked example, problem, generation prompt) followed by
+the steps so far, each followed by the step delimiter. The server samples ``n`` next steps
+with ``stop=["\\n\\n"]`` (``next_steps``), greedy steps (``rollout``) or whole solutions
+(``solutions``, no stop; split into steps here by the same rule as in-process).
+
+**Token-faithfulness.** A remote step carries its text, not its ids (``Step.ids == ()``):
+the engine's completion answers say what was written, not how it was tokenised. So when a
+search continues a prefix, the text must be tokenised again, and a tokenizer may encode a
+*trailing* "\\n\\n" as one token that the model only writes at the very end of a text
+(SmolLM2: id 1116 instead of 198 198, see ``HFGenerator.text_ids``). An engine that
+tokenises the prompt text does exactly that, and the model then continues an input it
+would never have written itself (greedy continuations loop). Where a tokenizer is known
+(``tokenizer=``), this backend therefore encodes the prompt itself, each step as running text
+followed by the delimiter as the model writes it, and sends the **token ids** as the
+prompt (vLLM, SGLang and llama.cpp accept a list of ints as ``prompt``); ``prompt=auto``
+falls back to text, once, if the server refuses ids. Without a tokenizer the prompt is
+text, the plain (non-chat) format, and the merge risk is the engine's.
+
+**Tokens.** The prompt and completion totals come from ``usage``; a request with ``n``
+samples reports one completion total, split over the samples in proportion to their
+length (exact when the tokenizer is known). Parameter count: unknown (``num_params = None``);
+FLOPs of a remote generator are not counted.
+
+**End of a solution.** A step ends a solution when it states the final answer, when the
+engine says it stopped at EOS (vLLM's ``stop_reason`` is null on EOS, the delimiter
+otherwise), or, for engines that do not say why they stopped (llama.cpp), when the step
+came back empty; and at ``max_steps``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Sequence
+
+from ..grading import states_final_answer
+from ..seeds import derive
+from .base import EXAMPLES, STEP_DELIMITER, SYSTEM_PROMPT, GeneratorError, Step, step_text
+from .openai_client import ClientConfig, OpenAIClient, ServerError, check_base_url
+
+PREFIX = "openai:"
+OPTIONS = ("tokenizer", "prompt", "concurrency", "timeout", "retries")
+PROMPT_MODES = ("auto", "ids", "text")
+
+
+@dataclass
+class RemoteConfig:
+    max_step_tokens: int = 64        # as HFConfig
+    max_solution_tokens: int = 384
+    max_steps: int = 12
+    system_prompt: str = SYSTEM_PROMPT
+    examples: tuple = EXAMPLES
+
+
+@dataclass(frozen=True)
+class RemoteSpec:
+    base_url: str
+    model: str
+    tokenizer: str | None = None
+    prompt: str = "auto"
+    concurrency: int = 16
+    timeout: float = 120.0
+    retries: int = 4
+
+
+def is_remote(spec) -> bool:
+    return isinstance(spec, str) and spec.startswith(PREFIX)
+
+
+def parse_spec(spec: str, error_cls=GeneratorError) -> RemoteSpec:
+    """``openai:<base-url>#<model>[;option=value...]`` -> RemoteSpec; ``error_cls`` if malformed.
+    Reads nothing and contacts nobody."""
+    body = spec[len(PREFIX):] if is_remote(spec) else spec
+    url, sep, frag = body.partition("#")
+    parts = [p.strip() for p in frag.split(";")]
+    model = parts[0] if sep else ""
+    if not model:
+        raise error_cls(f"write a remote model as openai:<base-url>#<model>, e.g. "
+                        f"openai:http://127.0.0.1:8000/v1#Qwen/Qwen2.5-Math-1.5B-Instruct; got {spec[:100]!r}")
+    try:
+        url = check_base_url(url)
+    except ValueError as e:
+        raise error_cls(str(e)) from None
+    opts: dict = {}
+    for p in parts[1:]:
+        if not p:
+            continue
+        k, eq, v = p.partition("=")
+        k, v = k.strip(), v.strip()
+        if not eq or k not in OPTIONS or not v:
+            raise error_cls(f"unknown remote model option {p[:40]!r}; options: "
+                            f"{', '.join(o + '=...' for o in OPTIONS)}")
+        opts[k] = v
+    if opts.get("prompt", "auto") not in PROMPT_MODES:
+        raise error_cls(f"prompt= must be one of {', '.join(PROMPT_MODES)}, got {opts['prompt']!r}")
+    try:
+        conc = int(opts.get("concurrency", 16))
+        timeout = float(opts.get("timeout", 120))
+        retries = int(opts.get("retries", 4))
+    except ValueError:
+        raise error_cls("concurrency= and retries= must be whole numbers and timeout= a number of seconds") from None
+    if not 1 <= conc <= 1024 or not 0 < timeout <= 3600 or not 0 <= retries <= 20:
+        raise error_cls("concurrency= must be 1-1024, timeout= 0-3600 seconds and retries= 0-20")
+    return RemoteSpec(url, model, opts.get("tokenizer"), opts.get("prompt", "auto"), conc, timeout, retries)
+
+
+def mid_text_ids(tok, text: str) -> list[int]:
+    """``text`` + delimiter encoded as in the middle of a solution (``HFGenerator.text_ids``):
+    a probe character after the delimiter keeps the split the model writes, then is dropped."""
+    probe = "x"
+    full = tok(text + STEP_DELIMITER + probe, add_special_tokens=False)["input_ids"]
+    tail = tok(probe, add_special_tokens=False)["input_ids"]
+    if full[-len(tail):] == tail:
+        return list(full[:-len(tail)])
+    return list(tok(text + STEP_DELIMITER, add_special_tokens=False)["input_ids"])
+
+
+def split_solution(text: str) -> list[str]:
+    """A whole solution cut into steps at each delimiter that follows some content (leading
+    newlines belong to the step, as in-process)."""
+    pieces, rest = [], text
+    while True:
+        body = rest.lstrip()
+        cut = body.find(STEP_DELIMITER)
+        if cut < 0:
+            if body.strip():
+                pieces.append(body.strip())
+            return pieces
+        pieces.append(body[:cut].strip())
+        rest = body[cut + len(STEP_DELIMITER):]
+
+
+def _shares(total: int, weights: list[int]) -> list[int]:
+    """``total`` split in proportion to ``weights`` (largest remainder; sums exactly)."""
+    if not weights:
+        return []
+    w = [max(1, x) for x in weights]
+    s = sum(w)
+    raw = [total * x / s for x in w]
+    out = [int(r) for r in raw]
+    for i in sorted(range(len(w)), key=lambda i: raw[i] - out[i], reverse=True)[:total - sum(out)]:
+        out[i] += 1
+    return out
+
+
+@dataclass
+class _Choice:
+    text: str
+    tokens: int
+    prompt_tokens: int
+    eos: bool          # the engine ended the text (EOS), not the stop string or the token cap
+    length: bool       # the token cap was hit
+
+
+class RemoteGenerator:
+    """The Generator protocol over ``/v1/completions`` (see the module docstring)."""
+
+    num_params = None  # unknown: a remote engine does not say
+
+    def __init__(self, base_url: str, model: str, *, tokenizer=None, config: RemoteConfig | None = None,
+                 prompt: str = "auto", client: OpenAIClient | None = None, client_config: ClientConfig | None = None):
+        self.client = client or OpenAIClient(base_url, client_config, error_cls=GeneratorError)
+        self.base_url = self.client.base_url
+        self.model = model
+        self.tok = tokenizer
+        self.cfg = config or RemoteConfig()
+        self.name = f"{PREFIX}{self.base_url}#{model}"
+        if prompt not in PROMPT_MODES:
+            raise GeneratorError(f"prompt must be one of {', '.join(PROMPT_MODES)}")
+        if prompt == "ids" and tokenizer is None:
+            raise GeneratorError("prompt=ids needs a tokenizer (tokenizer=<id or folder>)")
+        # token-id prompts: True / False, or None = not known yet (learnt from the first answer)
+        self._ids_ok = False if (tokenizer is None or prompt == "text") else (True if prompt == "ids" else None)
+        self._n_ok = None
+        self._heads: dict = {}
+
+    @property
+    def prompt_mode(self) -> str:
+        return {True: "token ids", False: "text", None: "token ids (if the server takes them)"}[self._ids_ok]
+
+    def close(self) -> None:
+        self.client.close()
+
+    # -- prompts ----------------------------------------------------------------------------
+    def head(self, problem: str) -> str:
+        """System prompt, examples and problem: the chat template's text when a tokenizer with
+        one is known (as HFGenerator.prompt), else the plain format."""
+        if self.tok is not None and getattr(self.tok, "chat_template", None):
+            msgs = [{"role": "system", "content": self.cfg.system_prompt}]
+            for q, a in self.cfg.examples:
+                msgs += [{"role": "user", "content": q}, {"role": "assistant", "content": a}]
+            msgs.append({"role": "user", "content": problem})
+            return self.tok.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True)
+        return f"{self.cfg.system_prompt}\n\nProblem: {problem}\n\nSolution:\n"
+
+    def prompt(self, problem: str, steps: Sequence = ()) -> str:
+        return self.head(problem) + "".join(step_text(s) + STEP_DELIMITER for s in steps)
+
+    def prompt_ids(self, problem: str, steps: Sequence = ()) -> list[int]:
+        key = (problem, self.cfg.system_prompt, self.cfg.examples)
+        if key not in self._heads:
+            self._heads = {key: list(self.tok(self.head(problem), add_special_tokens=False)["input_ids"])}
+        ids = list(self._heads[key])
+        for s in steps:
+            ids.extend(mid_text_ids(self.tok, step_text(s)))
+        return ids
+
+    # -- one prompt, n samples ---------------------------------------------------------------
+    def _post(self, prompt, n: int, *, temperature: float, seed: int, max_tokens: int, stop: bool) -> dict:
+        body = {"model": self.model, "prompt": prompt, "max_tokens": int(max_tokens), "n": int(n),
+                "temperature": float(temperature), "seed": int(seed)}
+        if temperature == 0:
+            body["top_p"] = 1.0
+        if stop:
+            body["stop"] = [STEP_DELIMITER]
+        return self.client.post("/completions", body)
+
+    def _complete(self, problem: str, prefix: Sequence, n: int, *, temperature: float, seed: int,
+                  max_tokens: int, stop: bool) -> list[_Choice]:
+        kw = dict(temperature=temperature, max_tokens=max_tokens, stop=stop)
+        while True:
+            use_ids = self._ids_ok is not False
+            prompt = self.prompt_ids(problem, prefix) if use_ids else self.prompt(problem, prefix)
+            together = n == 1 or self._n_ok is not False
+            try:
+                if together:
+                    answers = [self._post(prompt, n, seed=seed, **kw)]
+                    if len(answers[0].get("choices") or []) < n:  # n ignored (some llama.cpp builds)
+                        self._n_ok = False
+                        continue
+                else:
+                    answers = self.client.map(lambda j: self._post(prompt, 1, seed=derive(seed, j), **kw), range(n))
+            except ServerError as e:
+                if e.status in (400, 422):
+                    if together and n > 1 and self._n_ok is None:
+                        self._n_ok = False  # maybe n > 1 is what it refuses: n separate requests
+                        continue
+                    if use_ids and self._ids_ok is None:
+                        self._ids_ok, self._n_ok = False, None  # token-id prompts refused: text
+                        continue
+                raise self.client.refused(e, "completions", self.model) from None
+            if use_ids:
+                self._ids_ok = True
+            if together and n > 1:
+                self._n_ok = True
+            return self._choices(answers, n)
+
+    def _choices(self, answers: list[dict], n: int) -> list[_Choice]:
+        out: list[_Choice] = []
+        for ans in answers:
+            choices = sorted(ans.get("choices") or [], key=lambda c: c.get("index", 0))[:n if len(answers) == 1 else 1]
+            usage = ans.get("usage") or {}
+            texts = [str(c.get("text") or "") for c in choices]
+            weights = [len(self.tok(t, add_special_tokens=False)["input_ids"]) + 1 if self.tok is not None
+                       else len(t) + 1 for t in texts]
+            total = usage.get("completion_tokens")
+            shares = _shares(int(total), weights) if isinstance(total, int) else weights
+            p_tok = int(usage.get("prompt_tokens") or 0)
+            for c, t, k in zip(choices, texts, shares):
+                reason = c.get("finish_reason")
+                if "stop_reason" in c:  # vLLM / SGLang say which stop it was: null = EOS
+                    eos = reason == "stop" and c.get("stop_reason") is None
+                else:
+                    eos = reason == "stop" and not t.strip()
+                out.append(_Choice(t, max(1, int(k)), p_tok, eos, reason == "length"))
+        if len(out) < n:
+            raise GeneratorError(f"the server at {self.base_url} returned {len(out)} samples where {n} were asked")
+        return out
+
+    # -- steps ------------------------------------------------------------------------------
+    def _as_step(self, c: _Choice, prefix: Sequence) -> Step:
+        body = c.text.lstrip()
+        cut = body.find(STEP_DELIMITER)  # an engine that ignores stop: the step is what precedes it
+        text = (body[:cut] if cut >= 0 else body).strip()
+        finished = (c.eos and cut < 0) or states_final_answer(text) or not text
+        if not finished and len(prefix) + 1 >= self.cfg.max_steps:
+            finished = True
+        return Step(text=text, tokens=c.tokens, prompt_tokens=c.prompt_tokens, finished=finished)
+
+    def next_steps(self, problem, prefixes, n, *, temperature, seed):
+        prefixes = [list(p) for p in prefixes]
+
+        def one(i):
+            cs = self._complete(problem, prefixes[i], n, temperature=temperature, seed=derive(seed, i),
+                                max_tokens=self.cfg.max_step_tokens, stop=True)
+            return [self._as_step(c, prefixes[i]) for c in cs]
+
+        return self.client.map(one, range(len(prefixes)))
+
+    def rollout(self, problem, prefixes, k):
+        results: list[list[Step]] = [[] for _ in prefixes]
+        active = list(range(len(prefixes)))
+        for _ in range(k):
+            if not active:
+                break
+            cur = [list(prefixes[i]) + results[i] for i in active]
+            outs = self.next_steps(problem, cur, 1, temperature=0.0, seed=0)
+            still = []
+            for i, out in zip(active, outs):
+                results[i].append(out[0])
+                if not out[0].finished:
+                    still.append(i)
+            active = still
+        return results
+
+    def solutions(self, problem, n, *, temperature, seed):
+        cs = self._complete(problem, [], n, temperature=temperature, seed=seed,
+                            max_tokens=self.cfg.max_solution_tokens, stop=False)
+        return [self._split(c) for c in cs]
+
+    def _split(self, c: _Choice) -> list[Step]:
+        pieces = split_solution(c.text) or [""]
+        tokens = _shares(c.tokens, [len(p) + len(STEP_DELIMITER) for p in pieces])
+        steps: list[Step] = []
+        for j, (piece, k) in enumerate(zip(pieces, tokens)):
+            last = j == len(pieces) - 1
+            finished = states_final_answer(piece) or (last and c.eos) or len(steps) + 1 >= self.cfg.max_steps
+            steps.append(Step(piece, max(1, k), c.prompt_tokens if j == 0 else 0, finished))
+            if finished:
+                break
+        # what followed the answer still cost tokens: the last step carries the remainder
+        used = sum(s.tokens for s in steps[:-1])
+        steps[-1] = replace(steps[-1], tokens=max(1, c.tokens - used))
+        return steps
+
+
+def _local_copy(model: str) -> bool:
+    """Is ``model`` a local folder or already in the Hugging Face cache? (no import, no network)"""
+    import os
+    from pathlib import Path
+
+    if Path(model).is_dir():
+        return True
+    hub = Path(os.environ.get("HF_HUB_CACHE") or Path(os.environ.get("HF_HOME", Path.home() / ".cache" / "huggingface")) / "hub")
+    return (hub / ("models--" + model.replace("/", "--"))).is_dir()
+
+
+def load_tokenizer(name: str | None, model: str):
+    """The tokenizer named by ``tokenizer=`` (``embedded``: the embedded model's), or, when
+    none is named, the served model's own if it is already on this machine (no download)."""
+    if not name and not _local_copy(model):
+        return None
+    from transformers import AutoTokenizer
+
+    if name == "embedded":
+        from .embedded import converted_dir, ensure_converted
+
+        target = converted_dir()
+        ensure_converted(target)
+        return AutoTokenizer.from_pretrained(target)
+    if name:
+        try:
+            return AutoTokenizer.from_pretrained(name)
+        except (OSError, ValueError) as e:
+            raise GeneratorError(f"could not load the tokenizer {name!r}: {str(e).splitlines()[0]}") from None
+    try:
+        return AutoTokenizer.from_pretrained(model, local_files_only=True)
+    except Exception:  # noqa: BLE001 - no local copy: the plain text prompt
+        return None
+
+
+def load_remote(spec: str, *, config=None, check: bool = True) -> RemoteGenerator:
+    """A RemoteGenerator for ``openai:<base-url>#<model>[;options]``; with ``check``, asks the
+    server which models it serves and fails with the list if this one is not among them."""
+    s = parse_spec(spec)
+    cfg = RemoteConfig()
+    if config is not None:  # an HFConfig from the CLI: the fields both share
+        cfg = RemoteConfig(**{k: getattr(config, k) for k in RemoteConfig.__dataclass_fields__ if hasattr(config, k)})
+    client = OpenAIClient(s.base_url, ClientConfig(concurrency=s.concurrency, timeout_s=s.timeout, retries=s.retries),
+                          error_cls=GeneratorError)
+    if check:
+        client.check_model(s.model)
+    tok = load_tokenizer(s.tokenizer, s.model)
+    return RemoteGenerator(s.base_url, s.model, tokenizer=tok, config=cfg, prompt=s.prompt, client=client)
