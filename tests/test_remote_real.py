@@ -21,7 +21,7 @@ try:
     WHY = ""
 except Exception as e:  # noqa: BLE001 - any reason it cannot run is a reason to skip
     HAVE_SERVER = False
-    WHY = f"llama-cpp-python's server is not installed ({type(e).__name__}: {str(e)[:80]}); run make llama-server"
+    WHY = f"llama-cpp-python's server is not installed ({type(e).__name__}: {str(e)[:80]}); run make llama-server WITH_LLAMA_SERVER=1"
 
 needs_server = pytest.mark.skipif(not HAVE_SERVER, reason=WHY)
 ALIAS = "smollm2"
