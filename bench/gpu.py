@@ -12,7 +12,7 @@ download; bf16 on a GPU, fp32 on a CPU) reports:
 Tokenizer: the embedded SmolLM2 tokenizer (loaded offline), with the model's vocabulary
 resized to its 49,152 tokens. It gives the real chat prompt (system prompt, worked example,
 problem: ~250 tokens of head) and real step delimiters without a download; the price is an
-output layer of 49k rows instead of Qwen's 152k (1.40B parameters instead of 1.54B, ~9% fewer
+output layer of 49k rows instead of Qwen's 152k (1.39B parameters instead of 1.54B, ~10% fewer
 FLOPs per token), stated in the output. A random model rarely writes a blank line, so its
 steps run to the step cap and its solutions to the solution cap: beam search and best-of-N
 then write the same number of tokens, which makes their wall times comparable.
