@@ -76,5 +76,9 @@ def test_a_small_eval_on_the_real_model(embedded, tmp_path):
     assert [len(c) for c in r["chains"]] == [2, 1] and len(r["baseline"]) == 2
     assert all(a["steps"] and 0 <= a["score"] <= 1 for c in r["chains"] for a in c)
     assert seen[-1][0] == seen[-1][1] == 5
-    again = run_eval(embedded, embedded, load_verifier("symbolic"), cfg, records=tmp_path)
+    class Refuses:
+        def solutions(self, *a, **k):
+            raise AssertionError("sampled again")
+
+    again = run_eval(Refuses(), Refuses(), load_verifier("symbolic"), cfg, records=tmp_path)
     assert again == recs  # resumed from the records, nothing sampled again

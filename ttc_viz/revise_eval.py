@@ -33,7 +33,7 @@ from .metrics import bootstrap
 from .problems import LEVELS, Problem, synthetic
 from .revision import hierarchical_pick, revision_problem
 from .scoring import aggregate, vote
-from .seeds import derive
+from .seeds import derive, hash_id
 
 FORMAT = "ttc-viz-revise-eval-v1"
 
@@ -48,10 +48,13 @@ class ReviseEvalConfig:
     batch_size: int = 32
     max_tokens: int = 256         # per attempt: level-4 solutions take ~100; a batch waits for its longest row
     aggregation: str = "last"
+    group: int = 20               # problems sampled together (records are written after each group)
 
     def check(self) -> None:
         if not isinstance(self.n, int) or self.n < 1 or self.n & (self.n - 1) or self.n > 64:
             raise ValueError(f"N must be a power of two from 1 to 64, got {self.n!r}")
+        if not isinstance(self.group, int) or self.group < 1:
+            raise ValueError(f"group must be a positive whole number, got {self.group!r}")
         if not isinstance(self.problems, int) or not 1 <= self.problems <= 1000:
             raise ValueError(f"problems per level must be 1-1000, got {self.problems!r}")
         if not self.levels or any(lv not in LEVELS for lv in self.levels):
@@ -115,6 +118,7 @@ def run_eval(reviser, generator, verifier, cfg: ReviseEvalConfig, records: str |
     cfg.check()
     problems = cfg.problem_list()
     rec_dir = Path(records) if records else None
+    want = json.loads(json.dumps(asdict(cfg)))
     done: dict = {}
     if rec_dir:
         rec_dir.mkdir(parents=True, exist_ok=True)
@@ -122,43 +126,52 @@ def run_eval(reviser, generator, verifier, cfg: ReviseEvalConfig, records: str |
             f = rec_dir / f"{p.id}.json"
             if f.is_file():
                 r = json.loads(f.read_text())
-                if r.get("format") == FORMAT and r.get("config") == asdict(cfg):
+                if r.get("format") == FORMAT and r.get("config") == want:
                     done[p.id] = r
     todo = [p for p in problems if p.id not in done]
     lengths = chain_lengths(cfg.n)
-    chains = {p.id: [[] for _ in lengths] for p in todo}
-    rounds = max(lengths)
-    total = sum(lengths) * len(todo) + (cfg.n * len(todo) if generator is not None else 0)
-    sampled = 0
-    for t in range(rounds):
-        rows = [(p, c) for p in todo for c, L in enumerate(lengths) if L > t]
-        texts = [revision_problem(p.text, chains[p.id][c]) for p, c in rows]
-        outs = sample_texts(reviser, texts, cfg.temperature, derive(cfg.seed, t, modulus=None), cfg.batch_size,
-                            cfg.max_tokens)
-        for (p, c), steps in zip(rows, outs):
-            chains[p.id][c].append(steps)
-        sampled += len(rows)
-        if progress:
-            progress(sampled, total, f"attempt {t + 1} of {rounds}")
-    for p in todo:
-        attempts = [s for ch in chains[p.id] for s in ch]
-        base = []
-        if generator is not None:
-            base = [[s.text for s in sol] for sol in
-                    generator.solutions(p.text, cfg.n, temperature=cfg.temperature, seed=derive(cfg.seed, 7, modulus=None))]
-            sampled += cfg.n
-        scored = verifier.score_batch(p.text, [a or [""] for a in attempts + base])
-        scores = [aggregate(s, cfg.aggregation) for s in scored]
-        it = iter(scores)
-        rec = {"format": FORMAT, "config": asdict(cfg), "id": p.id, "level": p.level, "answer": p.answer,
-               "chains": [[_graded(a, next(it), p.answer) for a in ch] for ch in chains[p.id]],
-               "baseline": [_graded(a, next(it), p.answer) for a in base]}
-        rec["config"] = json.loads(json.dumps(rec["config"]))
-        done[p.id] = rec
-        if rec_dir:
-            write_atomic(rec_dir / f"{p.id}.json", json.dumps(rec))
-        if progress:
-            progress(sampled, total, f"scored {p.id}")
+    per_problem = sum(lengths) + (cfg.n if generator is not None else 0)
+    total, sampled = per_problem * len(todo), 0
+    # problems go in groups (records written after each), chains of a group's problems
+    # decoded together round by round
+    for g in range(0, len(todo), cfg.group):
+        group = todo[g:g + cfg.group]
+        chains = {p.id: [[] for _ in lengths] for p in group}
+        for t in range(max(lengths)):
+            rows = [(p, c) for p in group for c, L in enumerate(lengths) if L > t]
+            seed = derive(cfg.seed, t, modulus=None)
+            if t == 0:  # first attempts see the problem alone: one call per problem shares its prompt
+                outs = []
+                for p in group:
+                    sols = reviser.solutions(p.text, len(lengths), temperature=cfg.temperature,
+                                             seed=derive(seed, hash_id(p.id), modulus=None))
+                    outs += [[st.text for st in sol] for sol in sols]
+            else:
+                texts = [revision_problem(p.text, chains[p.id][c]) for p, c in rows]
+                outs = sample_texts(reviser, texts, cfg.temperature, seed, cfg.batch_size, cfg.max_tokens)
+            for (p, c), steps in zip(rows, outs):
+                chains[p.id][c].append(steps)
+            sampled += len(rows)
+            if progress:
+                progress(sampled, total, f"attempt {t + 1} of {max(lengths)}")
+        for p in group:
+            attempts = [a for ch in chains[p.id] for a in ch]
+            base = []
+            if generator is not None:
+                base = [[st.text for st in sol] for sol in
+                        generator.solutions(p.text, cfg.n, temperature=cfg.temperature,
+                                            seed=derive(cfg.seed + 7, hash_id(p.id), modulus=None))]
+                sampled += cfg.n
+            scored = verifier.score_batch(p.text, [a or [""] for a in attempts + base])
+            it = iter([aggregate(x, cfg.aggregation) for x in scored])
+            rec = {"format": FORMAT, "config": want, "id": p.id, "level": p.level, "answer": p.answer,
+                   "chains": [[_graded(a, next(it), p.answer) for a in ch] for ch in chains[p.id]],
+                   "baseline": [_graded(a, next(it), p.answer) for a in base]}
+            done[p.id] = rec
+            if rec_dir:
+                write_atomic(rec_dir / f"{p.id}.json", json.dumps(rec))
+            if progress:
+                progress(sampled, total, f"scored {p.id}")
     return [done[p.id] for p in problems]
 
 
