@@ -13,6 +13,13 @@ def _answer(text: str) -> str | None:
     return extract_answer(text)
 
 
+def _attempts(x: dict) -> list[str]:
+    """The attempts shown in a training chain's context (the instruction after them cut off)."""
+    from ttc_viz.revision import INSTRUCTION
+
+    return x["problem"].split(HEADER)[1].split("\n\n" + INSTRUCTION)[0].split("\nAttempt ")[1:]
+
+
 def test_the_shipped_attempts_are_graded_samples_of_training_problems():
     data = generator_attempts()
     assert len(data) >= 100
@@ -47,9 +54,10 @@ def test_every_wrong_attempt_in_context_is_wrong():
     from ttc_viz.revision import HEADER
 
     for x in revision_batch(5, 1, 48):
+        assert not x["right_shown"]  # the paper's recipe: wrong attempts only
         if not x["wrong"]:
             continue
-        shown = x["problem"].split(HEADER)[1].split("\nAttempt ")[1:]
+        shown = _attempts(x)
         right = _answer("\n".join(x["steps"]))
         for att in shown:
             assert not grade(_answer(att) or "", right), (att, right)
@@ -68,7 +76,7 @@ def test_a_stacked_adapter_trains_resumes_and_loads_as_the_reviser(tmp_path, mon
     r = train_generator(tmp_path, GenTrainConfig(steps=1, **small), task=REVISER, log=lambda m: None)
     assert r["finished"]
     _, _, prompt, info = read_gen_adapter(tmp_path / "adapter.safetensors")
-    assert info["on_top_of"] == "smollm2-gen" and info["task"] == "reviser"
+    assert info["on_top_of"] == "smollm2-gen" and info["task"].startswith("reviser")
     assert prompt["system_prompt"] == REVISION_SYSTEM_PROMPT
     assert json.loads((tmp_path / "training.json").read_text())["steps"] == 1
     rev = load_generator(f"embedded:{tmp_path / 'adapter.safetensors'}", device="cpu")
@@ -96,3 +104,20 @@ def test_a_missing_base_adapter_is_one_clear_error(tmp_path):
         base_adapter({"on_top_of": "../etc"})
     with pytest.raises(GeneratorError, match="missing"):
         base_adapter({"on_top_of": "no-such-adapter"})
+
+
+def test_keep_right_shows_one_right_attempt_among_at_most_four():
+    from ttc_viz.revision import HEADER
+
+    batch = revision_batch(2, 3, 96, keep_right=0.5)
+    shown = [x for x in batch if x["right_shown"]]
+    assert 25 <= len(shown) <= 70
+    for x in shown:
+        attempts = _attempts(x)
+        right = _answer("\n".join(x["steps"]))
+        assert 1 <= len(attempts) <= 4 and len(attempts) == x["wrong"] + 1
+        assert sum(bool(grade(_answer(a) or "", right)) for a in attempts) >= 1
+    with pytest.raises(ValueError, match="keep-right"):
+        from ttc_viz.revise_train import reviser_task
+
+        reviser_task(1.5)

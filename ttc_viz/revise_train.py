@@ -76,7 +76,19 @@ def _reference(level: int, index: int, rng: random.Random, spoil: bool = False):
     return p, write_solution(p, rng, spoil=spoil)
 
 
-def _synthetic_chain(rng: random.Random, levels) -> dict:
+def _show_right(chain: list, right: list, rng: random.Random) -> list:
+    """The chain with a right attempt put among its earlier attempts (at most 4 shown)."""
+    shown = chain[:-1][-(MAX_WRONG - 1):] if len(chain) > MAX_WRONG else chain[:-1]
+    shown.insert(rng.randint(0, len(shown)), list(right))
+    return shown + chain[-1:]
+
+
+def _item(text: str, chain: list, source: str, level: int, shown_right: bool) -> dict:
+    return {"problem": revision_problem(text, chain[:-1]), "steps": chain[-1], "source": source,
+            "level": level, "wrong": len(chain) - 1 - shown_right, "right_shown": shown_right}
+
+
+def _synthetic_chain(rng: random.Random, levels, keep_right: float = 0.0) -> dict:
     """A fresh training problem: up to 4 spoiled (wrong) solutions, then the clean one."""
     from .prm_train import TRAIN_INDEX_START, VALID_INDEX_START, reserved_texts, validation_texts
 
@@ -99,11 +111,13 @@ def _synthetic_chain(rng: random.Random, levels) -> dict:
         if len(wrong) == MAX_WRONG:
             break
     chain = training_chain(wrong, right, rng.randint(0, MAX_WRONG), rng)
-    return {"problem": revision_problem(p.text, chain[:-1]), "steps": chain[-1], "source": "synthetic",
-            "level": lv, "wrong": len(chain) - 1}
+    show = rng.random() < keep_right
+    if show:  # the same calculation worded afresh
+        chain = _show_right(chain, write_solution(p, rng, spoil=False)[0], rng)
+    return _item(p.text, chain, "synthetic", lv, show)
 
 
-def _real_chain(rng: random.Random, levels, attempts: tuple) -> dict | None:
+def _real_chain(rng: random.Random, levels, attempts: tuple, keep_right: float = 0.0) -> dict | None:
     pool = [a for a in attempts if a[0] in levels and a[3]]
     if not pool:
         return None
@@ -115,22 +129,35 @@ def _real_chain(rng: random.Random, levels, attempts: tuple) -> dict | None:
         if p.text != text:  # the data was made from another problem generator: skip it
             return None
     chain = training_chain(list(wrong), target, rng.randint(0, MAX_WRONG), rng)
-    return {"problem": revision_problem(text, chain[:-1]), "steps": chain[-1], "source": "generator",
-            "level": level, "wrong": len(chain) - 1}
+    show = rng.random() < keep_right
+    if show:  # one of its own right samples (the target itself if it has only one)
+        chain = _show_right(chain, list(rng.choice(right)) if right else target, rng)
+    return _item(text, chain, "generator", level, show)
 
 
-def revision_batch(seed: int, step: int, size: int, levels=REVISE_LEVELS, attempts: tuple | None = None) -> list[dict]:
+def revision_batch(seed: int, step: int, size: int, levels=REVISE_LEVELS, attempts: tuple | None = None,
+                   keep_right: float = 0.0) -> list[dict]:
     """``size`` training chains, a pure function of (seed, step): {"problem" (the revision
-    text), "steps" (the right attempt), "source", "level", "wrong" (attempts in context)}."""
+    text), "steps" (the right attempt), "source", "level", "wrong" (wrong attempts in
+    context), "right_shown"}. ``keep_right``: the share of chains that also show a right
+    attempt in context (0: the paper's recipe, only wrong ones)."""
     rng = random.Random(derive(seed, step, modulus=None))
     attempts = generator_attempts() if attempts is None else attempts
     out = []
     while len(out) < size:
-        item = _real_chain(rng, levels, attempts) if rng.random() < REAL_SHARE else None
-        out.append(item or _synthetic_chain(rng, levels))
+        item = _real_chain(rng, levels, attempts, keep_right) if rng.random() < REAL_SHARE else None
+        out.append(item or _synthetic_chain(rng, levels, keep_right))
     return out
 
 
-REVISER = AdapterTask("reviser", revision_prompt(), revision_batch, on_top_of=GEN_ADAPTER[0])
+def reviser_task(keep_right: float = 0.0) -> AdapterTask:
+    """The revision adapter's training task; ``keep_right`` as in ``revision_batch``."""
+    if not 0.0 <= keep_right <= 1.0:
+        raise ValueError(f"keep-right must be a share between 0 and 1, got {keep_right!r}")
+    return AdapterTask(f"reviser keep_right={keep_right:g}", revision_prompt(), functools.partial(revision_batch, keep_right=keep_right),
+                       on_top_of=GEN_ADAPTER[0])
 
-__all__ = ["REVISER", "revision_batch", "generator_attempts", "revision_prompt", "REVISE_LEVELS"]
+
+REVISER = reviser_task()
+
+__all__ = ["REVISER", "reviser_task", "revision_batch", "generator_attempts", "revision_prompt", "REVISE_LEVELS"]

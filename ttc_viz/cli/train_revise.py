@@ -20,6 +20,9 @@ def add_parser(sub):
     g.add_argument("--steps", type=positive_int, default=120, help="training steps (default 120)")
     g.add_argument("--batch-size", type=positive_int, default=8, help="chains per step (default 8)")
     g.add_argument("--lr", type=float, default=5e-4, help="peak learning rate (default 5e-4)")
+    g.add_argument("--keep-right", type=float, default=0.3,
+                   help="share of chains that also show a right attempt in context, so the reviser learns to keep "
+                        "one (default 0.3; 0 is the paper's recipe: only wrong attempts in context)")
     g.add_argument("--levels", default="1-4", help="synthetic levels to train on (default 1-4)")
     add_lora_training(g, save_every=5)
     return g
@@ -27,17 +30,18 @@ def add_parser(sub):
 
 def run(a) -> int:
     from ..gen_train import GenTrainConfig, LoraSettings, train_generator
-    from ..revise_train import REVISER
+    from ..revise_train import reviser_task
 
     cfg = GenTrainConfig(steps=a.steps, batch_size=a.batch_size, lr=a.lr, seed=a.seed, save_every=a.save_every,
                          bf16=not a.fp32, levels=levels(a.levels), warmup=min(10, a.steps - 1),
                          lora=LoraSettings(rank=a.rank, alpha=2 * a.rank, layers=a.layers))
     cfg.check()
+    task = reviser_task(a.keep_right)
     check_out_dir(a.out)
     minutes(a.minutes)
     quiet_libraries(a)
     adapter = f"{a.out}/adapter.safetensors"
     train_with_progress(a, cfg.steps, cfg.batch_size,
-                        lambda **cb: train_generator(a.out, cfg, device=a.device, minutes=a.minutes, task=REVISER, **cb),
+                        lambda **cb: train_generator(a.out, cfg, device=a.device, minutes=a.minutes, task=task, **cb),
                         lambda res: f"reviser adapter written to {adapter}")
     return 0
