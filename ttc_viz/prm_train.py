@@ -33,6 +33,7 @@ from pathlib import Path
 from .io import recover_dir, replace_dir, write_atomic
 from .metrics import auroc  # noqa: F401  (re-exported: older callers import it from here)
 from .problems import LEVELS, Problem, synthetic
+from .seeds import derive
 
 TRAIN_INDEX_START = 1000       # train-split problems for synthetic data; MC data uses indices < 1000
 VALID_INDEX_START = 900_000    # a disjoint block of train-split problems for the validation AUROC
@@ -152,11 +153,11 @@ def reserved_texts() -> frozenset:
     return frozenset(synthetic(lv, i, split="test").text for lv in LEVELS for i in range(EVAL_RESERVE))
 
 
-def synthetic_batch(seed: int, step: int, size: int, levels=(1, 2, 3, 4, 5),
+def synthetic_batch(seed: int, step: int, size: int, levels=LEVELS,
                     start: int = TRAIN_INDEX_START) -> list[dict]:
     """``size`` fresh labelled solutions, a pure function of (seed, step). One level per
     batch when training (similar lengths: less padding); mixed for validation sets."""
-    rng = random.Random(seed * 1_000_003 + step)
+    rng = random.Random(derive(seed, step, modulus=None))
     out = []
     training = start < VALID_INDEX_START
     one = rng.choice(levels) if training else None
