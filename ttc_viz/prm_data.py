@@ -24,10 +24,10 @@ from pathlib import Path
 
 from .grading import extract_answer, grade
 from .io import write_atomic
-from .lm.base import Generator, step_text
+from .lm.base import Generator, join_steps, step_by_step, step_text
 from .verifiers.oracle import chain_of, step_labels
 from .problems import LEVELS, Problem, synthetic
-from .seeds import derive, hash_id
+from .seeds import ROUND_PRIME, SAMPLE_PRIME, derive, hash_id
 
 FORMAT = "ttc-viz-prm-data-v1"
 
@@ -71,22 +71,17 @@ def complete(generator: Generator, problem: str, prefixes: list[list], k: int, *
     exact tokens the model wrote (re-encoded text can differ and derail the rollouts)."""
     runs = [list(p) for p in prefixes for _ in range(k)]
     first = generator.next_steps(problem, prefixes, k, temperature=temperature, seed=seed)
-    active = []
-    for i, step in enumerate(s for row in first for s in row):
-        runs[i].append(step)
-        if not step.finished:
-            active.append(i)
-    r = 1
-    while active and r < max_steps:
-        r += 1
-        nxt = generator.next_steps(problem, [runs[i] for i in active], 1, temperature=temperature,
-                                   seed=seed * 7919 + r)
-        still = []
-        for i, row in zip(active, nxt):
-            runs[i].append(row[0])
-            if not row[0].finished:
-                still.append(i)
-        active = still
+    for run, step in zip(runs, (s for row in first for s in row)):
+        run.append(step)
+    active = [i for i, run in enumerate(runs) if not run[-1].finished]
+
+    def sampled_step(r, cur):  # rounds 2, 3, ... of the rollouts, each with its own seed
+        rows = generator.next_steps(problem, cur, 1, temperature=temperature,
+                                    seed=derive(seed, r + 2, modulus=None, prime=ROUND_PRIME))
+        return [row[0] for row in rows]
+
+    for i, more in zip(active, step_by_step(sampled_step, [runs[i] for i in active], max_steps - 1)):
+        runs[i].extend(more)
     return [[step_text(s) for s in run] for run in runs]
 
 
@@ -96,7 +91,7 @@ def label_problem(generator: Generator, problem: Problem, cfg: MCConfig, seed: i
     records = []
     for s_idx, sol in enumerate(sols):
         steps = [s.text for s in sol]
-        correct = bool(grade("\n\n".join(steps), problem.answer))
+        correct = bool(grade(join_steps(steps), problem.answer))
         prefixes = [sol[:j] for j in range(1, len(sol))]  # all but the full solution, as written
         labels = []
         if cfg.labels == "oracle":
@@ -105,10 +100,11 @@ def label_problem(generator: Generator, problem: Problem, cfg: MCConfig, seed: i
             labels[-1] = 1.0 if labels[-1] and correct else 0.0
         elif prefixes:
             outs = complete(generator, problem.text, prefixes, cfg.rollouts, temperature=cfg.temperature,
-                            seed=seed * 31 + s_idx + 1, max_steps=cfg.max_steps)
+                            seed=derive(seed, s_idx + 1, modulus=None, prime=SAMPLE_PRIME),
+                            max_steps=cfg.max_steps)
             for j in range(len(prefixes)):
                 runs = outs[j * cfg.rollouts:(j + 1) * cfg.rollouts]
-                hits = sum(bool(grade("\n\n".join(r), problem.answer)) for r in runs)
+                hits = sum(bool(grade(join_steps(r), problem.answer)) for r in runs)
                 labels.append(hits / cfg.rollouts)
         if cfg.labels == "mc":
             labels.append(1.0 if correct else 0.0)

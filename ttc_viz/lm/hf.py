@@ -35,7 +35,7 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, DynamicCache
 
 from ..grading import states_final_answer
-from .base import EXAMPLES, STEP_DELIMITER, SYSTEM_PROMPT, GeneratorError, Step, step_text
+from .base import EXAMPLES, STEP_DELIMITER, SYSTEM_PROMPT, GeneratorError, Step, step_by_step, step_text
 from .devices import pick_device, pick_dtype
 from .kvcache import Entry, PrefixKV
 
@@ -452,22 +452,12 @@ class HFGenerator:
         return step
 
     def rollout(self, problem, prefixes, k):
-        results: list[list[Step]] = [[] for _ in prefixes]
-        active = [i for i, p in enumerate(prefixes)]
-        for _ in range(k):
-            if not active:
-                break
-            cur = [list(prefixes[i]) + results[i] for i in active]
+        def greedy_step(_, cur):
             raw = self._decode(problem, cur, 1, temperature=0.0, seed=0,
                                max_new_tokens=self.cfg.max_step_tokens, stop_at_step=True)
-            still = []
-            for i, c, r in zip(active, cur, raw):
-                step = self._cap(c, self._as_step(*r))
-                results[i].append(step)
-                if not step.finished:
-                    still.append(i)
-            active = still
-        return results
+            return [self._cap(c, self._as_step(*r)) for c, r in zip(cur, raw)]
+
+        return step_by_step(greedy_step, prefixes, k)
 
     def solutions(self, problem, n, *, temperature, seed):
         raw = self._decode(problem, [[]], n, temperature=temperature, seed=seed,

@@ -43,7 +43,7 @@ from typing import Sequence
 
 from ..grading import states_final_answer
 from ..seeds import derive
-from .base import EXAMPLES, STEP_DELIMITER, SYSTEM_PROMPT, GeneratorError, Step, step_text
+from .base import EXAMPLES, STEP_DELIMITER, SYSTEM_PROMPT, GeneratorError, Step, step_by_step, step_text
 from .openai_client import ClientConfig, OpenAIClient, ServerError, check_base_url
 
 PREFIX = "openai:"
@@ -296,20 +296,8 @@ class RemoteGenerator:
         return self.client.map(one, range(len(prefixes)))
 
     def rollout(self, problem, prefixes, k):
-        results: list[list[Step]] = [[] for _ in prefixes]
-        active = list(range(len(prefixes)))
-        for _ in range(k):
-            if not active:
-                break
-            cur = [list(prefixes[i]) + results[i] for i in active]
-            outs = self.next_steps(problem, cur, 1, temperature=0.0, seed=0)
-            still = []
-            for i, out in zip(active, outs):
-                results[i].append(out[0])
-                if not out[0].finished:
-                    still.append(i)
-            active = still
-        return results
+        return step_by_step(lambda _, cur: [out[0] for out in self.next_steps(problem, cur, 1, temperature=0.0,
+                                                                              seed=0)], prefixes, k)
 
     def solutions(self, problem, n, *, temperature, seed):
         cs = self._complete(problem, [], n, temperature=temperature, seed=seed,
