@@ -25,7 +25,7 @@ import torch
 
 from ..assets import prm_adapter
 from ..io import write_atomic
-from .base import BatchVerifier, VerifierError
+from .base import CachingVerifier, VerifierError
 from .incremental import IncrementalScorer
 
 FORMAT = "ttc-viz-prm-adapter-v1"
@@ -217,7 +217,7 @@ def check_shapes(tensors: dict, cfg: AdapterConfig) -> str | None:
     return None
 
 
-class LearnedPRM(BatchVerifier):
+class LearnedPRM(CachingVerifier):
     """The trained PRM behind the Verifier protocol.
 
     Scoring is incremental: the KV cache of every scored prefix (problem head, then each step)
@@ -259,15 +259,6 @@ class LearnedPRM(BatchVerifier):
         """The solutions' tokens as if each were read whole (the paper's accounting); what a
         call actually fed the model, with the prefix cache, is ``last_reads()``."""
         return sum(len(encode(self.tok, problem, s)[0]) for s in solutions if s)
-
-    def clear_cache(self) -> None:
-        with self._lock:
-            self.kv.clear()
-
-    def last_reads(self) -> dict:
-        """Tokens this thread's last ``score_batch`` fed to the model (``read``) and, of those,
-        how many it had read before for the same prefix (``reencoded``)."""
-        return dict(getattr(self._local, "reads", {"read": 0, "reencoded": 0}))
 
     def score_batch(self, problem: str, solutions: Sequence[Sequence[str]]) -> list[list[float]]:
         full = [encode(self.tok, problem, s, max_tokens=sys.maxsize) for s in solutions]
