@@ -188,6 +188,7 @@ def train_generator(out_dir, cfg: GenTrainConfig, *, device: str = "auto", minut
     """Train (or resume) into ``out_dir``: ``adapter.safetensors`` + ``training.json``."""
     import torch
 
+    from .lm.devices import autocast, bf16_available
     from .lm.embedded import load_embedded
     from .lm.hf import HFConfig
 
@@ -217,8 +218,7 @@ def train_generator(out_dir, cfg: GenTrainConfig, *, device: str = "auto", minut
         opt.load_state_dict(torch.load(ckpt / "optimizer.pt", weights_only=True))
         state.update({k: old[k] for k in ("step", "seconds", "history")})
         log(f"resuming at step {state['step']} of {cfg.steps}")
-    use_bf16 = cfg.bf16 and (str(dev).startswith("cuda")
-                             or torch.backends.cpu.get_cpu_capability() in ("AVX512", "AMX"))
+    use_bf16 = cfg.bf16 and bf16_available(dev)
     pad = gen.tok.pad_token_id
     body, head = model.get_base_model().model, model.get_base_model().lm_head
 
@@ -248,8 +248,7 @@ def train_generator(out_dir, cfg: GenTrainConfig, *, device: str = "auto", minut
         ids = torch.tensor([i + [pad] * (width - len(i)) for i, _ in enc], device=dev)
         tgt = torch.tensor([t + [-100] * (width - len(t)) for _, t in enc], device=dev)
         mask = torch.tensor([[1] * len(i) + [0] * (width - len(i)) for i, _ in enc], device=dev)
-        with torch.autocast("cuda" if str(dev).startswith("cuda") else "cpu", dtype=torch.bfloat16,
-                            enabled=use_bf16):
+        with autocast(dev, use_bf16):
             hidden = body(input_ids=ids, attention_mask=mask).last_hidden_state
             # the LM head only where there is a target (the solution): a third of the positions
             y = tgt[:, 1:]

@@ -264,8 +264,8 @@ def train(out_dir: str | Path, cfg: TrainConfig, mc_records: list[dict], *, devi
     Returns the training summary. ``minutes`` stops early (checkpointed) when reached."""
     import torch
 
-    from .verifiers.learned import (AdapterConfig, LearnedPRM, batch_tensors, bf16_available, build_net, encode,
-                                    save_adapter)
+    from .lm.devices import autocast, bf16_available
+    from .verifiers.learned import AdapterConfig, LearnedPRM, batch_tensors, build_net, encode, save_adapter
 
     cfg.check()
     out = Path(out_dir)
@@ -327,7 +327,7 @@ def train(out_dir: str | Path, cfg: TrainConfig, mc_records: list[dict], *, devi
         batch = batch_for(cfg, step, mc)
         enc = [encode(tok, b["problem"], b["steps"]) for b in batch]
         y = torch.tensor([v for b in batch for v in b["labels"]], dtype=torch.float32, device=dev)
-        with torch.autocast("cuda" if str(dev).startswith("cuda") else "cpu", dtype=torch.bfloat16, enabled=use_bf16):
+        with autocast(dev, use_bf16):
             logits = net(*batch_tensors(enc, pad, dev))
         loss = torch.nn.functional.binary_cross_entropy_with_logits(logits.float(), y)
         opt.zero_grad()

@@ -25,6 +25,7 @@ import torch
 
 from ..assets import prm_adapter
 from ..io import write_atomic
+from ..lm.devices import autocast, bf16_available
 from .base import CachingVerifier, VerifierError
 from .incremental import IncrementalScorer
 
@@ -271,7 +272,7 @@ class LearnedPRM(CachingVerifier):
         whole = [i for i, s in enumerate(solutions) if s and i not in set(inc)]
         with self._lock, torch.inference_mode():
             try:
-                with torch.autocast(_autocast_device(self.device), dtype=torch.bfloat16, enabled=self.bf16):
+                with autocast(self.device, self.bf16):
                     if whole:
                         self._score_whole(problem, solutions, full, head, whole, out, reads)
                     if inc:
@@ -309,17 +310,6 @@ class LearnedPRM(CachingVerifier):
     def _read(self, h, rows, cols) -> list[float]:
         return [round(v, 6) for v in torch.sigmoid(self.net.head(h[rows, cols].float()).squeeze(-1).float())
                 .cpu().tolist()]
-
-
-def _autocast_device(device) -> str:
-    return "cuda" if str(device).startswith("cuda") else "cpu"
-
-
-def bf16_available(device) -> bool:
-    """Whether bfloat16 autocast is worth it here: a CUDA device, or a CPU with AVX512/AMX."""
-    if str(device).startswith("cuda"):
-        return True
-    return torch.backends.cpu.get_cpu_capability() in ("AVX512", "AMX")
 
 
 def build_net(device: str = "auto", cfg: AdapterConfig | None = None):
