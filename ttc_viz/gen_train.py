@@ -21,7 +21,6 @@ loads it onto the base model and merges it, so decoding costs the same as the ba
 from __future__ import annotations
 
 import json
-import math
 import random
 import time
 from dataclasses import asdict, dataclass, field
@@ -31,6 +30,7 @@ from .io import recover_dir, replace_dir, write_atomic
 from .lm.base import GeneratorError
 from .problems import LEVELS, synthetic
 from .seeds import derive
+from .training import descend, warmup_cosine
 from .prm_train import TRAIN_INDEX_START, VALID_INDEX_START, reserved_texts, write_solution
 
 FORMAT = "ttc-viz-generator-adapter-v1"
@@ -108,10 +108,7 @@ def encode_example(gen, problem: str, steps: list[str]) -> tuple[list[int], list
 
 
 def _lr_at(cfg: GenTrainConfig, step: int) -> float:
-    if step < cfg.warmup:
-        return cfg.lr * (step + 1) / cfg.warmup
-    frac = (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup)
-    return cfg.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, frac))))
+    return warmup_cosine(cfg.lr, cfg.warmup, cfg.steps, step)
 
 
 def _peft_model(model, lora: LoraSettings):
@@ -255,10 +252,7 @@ def train_generator(out_dir, cfg: GenTrainConfig, *, device: str = "auto", minut
             sel = y != -100
             logits = head(hidden[:, :-1][sel])
         loss = torch.nn.functional.cross_entropy(logits.float(), y[sel])
-        opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step()
+        descend(opt, params, loss)
         state["step"] += 1
         state["seconds"] = base_seconds + time.perf_counter() - t0
         state["history"].append({"step": state["step"], "loss": round(loss.item(), 4),

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import functools
 import json
-import math
 import random
 import time
 from dataclasses import asdict, dataclass
@@ -34,6 +33,7 @@ from .io import recover_dir, replace_dir, write_atomic
 from .metrics import auroc  # noqa: F401  (re-exported: older callers import it from here)
 from .problems import LEVELS, Problem, synthetic
 from .seeds import derive
+from .training import descend, warmup_cosine
 
 TRAIN_INDEX_START = 1000       # train-split problems for synthetic data; MC data uses indices < 1000
 VALID_INDEX_START = 900_000    # a disjoint block of train-split problems for the validation AUROC
@@ -244,10 +244,7 @@ class TrainConfig:
 
 
 def _lr_at(cfg: TrainConfig, step: int) -> float:
-    if step < cfg.warmup:
-        return cfg.lr * (step + 1) / cfg.warmup
-    frac = (step - cfg.warmup) / max(1, cfg.total - cfg.warmup)
-    return cfg.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, frac))))
+    return warmup_cosine(cfg.lr, cfg.warmup, cfg.total, step)
 
 
 def batch_for(cfg: TrainConfig, step: int, mc: list[dict]) -> list[dict]:
@@ -330,10 +327,7 @@ def train(out_dir: str | Path, cfg: TrainConfig, mc_records: list[dict], *, devi
         with autocast(dev, use_bf16):
             logits = net(*batch_tensors(enc, pad, dev))
         loss = torch.nn.functional.binary_cross_entropy_with_logits(logits.float(), y)
-        opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step()
+        descend(opt, params, loss)
         state["step"] += 1
         state["seconds"] = base_seconds + time.perf_counter() - t_start
         rec = {"step": state["step"], "loss": round(loss.item(), 4), "seconds": round(state["seconds"], 1)}
