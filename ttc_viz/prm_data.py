@@ -85,6 +85,20 @@ def complete(generator: Generator, problem: str, prefixes: list[list], k: int, *
     return [[step_text(s) for s in run] for run in runs]
 
 
+def mc_labels(generator: Generator, problem: Problem, solution: list, sample: int, *, rollouts: int,
+              temperature: float, seed: int, max_steps: int) -> list[float]:
+    """Math-Shepherd's soft label of every step prefix of ``solution`` but the whole: the
+    fraction of ``rollouts`` completions from it that reach the right answer. ``sample``
+    (the solution's index among the problem's samples) gives its rollouts their own seed."""
+    prefixes = [solution[:j] for j in range(1, len(solution))]  # as the model wrote them (token ids)
+    if not prefixes:
+        return []
+    outs = complete(generator, problem.text, prefixes, rollouts, temperature=temperature,
+                    seed=derive(seed, sample + 1, modulus=None, prime=SAMPLE_PRIME), max_steps=max_steps)
+    return [sum(bool(grade(join_steps(r), problem.answer)) for r in outs[j * rollouts:(j + 1) * rollouts]) / rollouts
+            for j in range(len(prefixes))]
+
+
 def label_problem(generator: Generator, problem: Problem, cfg: MCConfig, seed: int) -> list[dict]:
     """Sampled solutions of one problem with a label per step (soft MC, or exact oracle)."""
     sols = generator.solutions(problem.text, cfg.samples, temperature=cfg.temperature, seed=seed)
@@ -92,22 +106,13 @@ def label_problem(generator: Generator, problem: Problem, cfg: MCConfig, seed: i
     for s_idx, sol in enumerate(sols):
         steps = [s.text for s in sol]
         correct = bool(grade(join_steps(steps), problem.answer))
-        prefixes = [sol[:j] for j in range(1, len(sol))]  # all but the full solution, as written
-        labels = []
         if cfg.labels == "oracle":
             labels = [1.0 if ok else 0.0 for ok in step_labels(chain_of(problem), steps)]
             # the last label is the solution's correctness when it announces an answer
             labels[-1] = 1.0 if labels[-1] and correct else 0.0
-        elif prefixes:
-            outs = complete(generator, problem.text, prefixes, cfg.rollouts, temperature=cfg.temperature,
-                            seed=derive(seed, s_idx + 1, modulus=None, prime=SAMPLE_PRIME),
-                            max_steps=cfg.max_steps)
-            for j in range(len(prefixes)):
-                runs = outs[j * cfg.rollouts:(j + 1) * cfg.rollouts]
-                hits = sum(bool(grade(join_steps(r), problem.answer)) for r in runs)
-                labels.append(hits / cfg.rollouts)
-        if cfg.labels == "mc":
-            labels.append(1.0 if correct else 0.0)
+        else:
+            labels = mc_labels(generator, problem, sol, s_idx, rollouts=cfg.rollouts, temperature=cfg.temperature,
+                               seed=seed, max_steps=cfg.max_steps) + [1.0 if correct else 0.0]
         records.append({"format": FORMAT, "problem_id": problem.id, "problem": problem.text,
                         "answer": problem.answer, "level": problem.level, "sample": s_idx,
                         "steps": steps, "labels": labels, "final_answer": extract_answer(steps[-1]),
