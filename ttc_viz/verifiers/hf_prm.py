@@ -154,17 +154,13 @@ class HFPRM(CachingVerifier):
 
     def _score_whole(self, enc, todo, out, reads) -> None:
         """Every solution read whole, in batches (no prefix cache)."""
-        import torch
+        from .incremental import batch_tensors
 
         for i in todo:
             self.scorer.count_whole(enc[i][0], [p + 1 for p in enc[i][1]], len(enc[i][0]), reads)
-        pad = self.pad
         for c in range(0, len(todo), self.batch_size):
             rows = todo[c:c + self.batch_size]
-            width = max(len(enc[i][0]) for i in rows)
-            ids = torch.tensor([enc[i][0] + [pad] * (width - len(enc[i][0])) for i in rows], device=self.device)
-            mask = torch.tensor([[1] * len(enc[i][0]) + [0] * (width - len(enc[i][0])) for i in rows],
-                                device=self.device)
+            ids, mask, _, _ = batch_tensors([enc[i] for i in rows], self.pad, self.device)
             res = self.model(input_ids=ids, attention_mask=mask)
             logits = (res.logits if hasattr(res, "logits") else res[0]).float()
             for r, i in enumerate(rows):

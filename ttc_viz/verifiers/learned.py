@@ -27,7 +27,7 @@ from ..assets import prm_adapter
 from ..io import write_atomic
 from ..lm.devices import autocast, bf16_available
 from .base import CachingVerifier, VerifierError
-from .incremental import IncrementalScorer
+from .incremental import IncrementalScorer, batch_tensors
 
 FORMAT = "ttc-viz-prm-adapter-v1"
 BASE = "smollm2-135m-instruct"
@@ -131,20 +131,6 @@ class PRMNet(torch.nn.Module):
                                 f"({len(lora)} LoRA tensors, expected {len(want)}); retrain it with `ttc-viz train-prm`")
         set_peft_model_state_dict(self.body, lora)
         self.head.load_state_dict(head)
-
-
-def batch_tensors(encoded: list[tuple[list[int], list[int]]], pad: int, device):
-    """Right-padded ids/mask and the (row, col) of every score position."""
-    width = max(len(ids) for ids, _ in encoded)
-    ids = torch.full((len(encoded), width), pad, dtype=torch.long)
-    mask = torch.zeros((len(encoded), width), dtype=torch.long)
-    rows, cols = [], []
-    for r, (x, ends) in enumerate(encoded):
-        ids[r, :len(x)] = torch.tensor(x)
-        mask[r, :len(x)] = 1
-        rows += [r] * len(ends)
-        cols += ends
-    return (ids.to(device), mask.to(device), torch.tensor(rows, device=device), torch.tensor(cols, device=device))
 
 
 def save_adapter(net, path: str | Path, info: dict | None = None) -> Path:
