@@ -19,6 +19,11 @@ Stage 1 trains on (1) alone; stage 2 mixes (2) into each batch. Loss: binary cro
 with logits against the labels at every step boundary. A checkpoint (adapter + optimizer +
 step) is written atomically every ``save_every`` steps and at the time limit, so an
 interrupted run resumes where it stopped.
+
+One module, over 300 lines on purpose: the synthetic solutions and their mistake kinds are
+written for this training, and the problem sets kept out of it (evaluation, validation), the
+batches drawn from them and the loop that consumes them change together. The schedule and
+optimiser step shared with the generator's training are in ``training.py``.
 """
 from __future__ import annotations
 

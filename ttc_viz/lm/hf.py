@@ -20,6 +20,12 @@ or off (tests/test_real.py).
 
 Adding a backend? The decoding engine below (``_decode`` and its named steps) is the part a
 backend replaces; the protocol methods at the end only turn its rows into ``Step``s.
+
+One module, over 300 lines on purpose: it is one class, the batched decoder, whose prefill,
+fan-out, token loop and kept KV all work on one batch layout (head columns, padded prefix
+columns, masks, positions); split over files, that layout would have to be followed across
+them. What stands on its own already lives apart: the KV store (``kvcache.py``), device and
+dtype choice (``devices.py``), the protocol and the step loop (``base.py``).
 """
 from __future__ import annotations
 

@@ -35,6 +35,10 @@ FLOPs of a remote generator are not counted.
 engine says it stopped at EOS (vLLM's ``stop_reason`` is null on EOS, the delimiter
 otherwise), or, for engines that do not say why they stopped (llama.cpp), when the step
 came back empty; and at ``max_steps``.
+
+One module, over 300 lines on purpose: the spec, the prompt's token ids and the steps read
+back from the server are one backend and change together; the HTTP client (retries,
+timeouts, concurrency) is already apart, in ``openai_client.py``.
 """
 from __future__ import annotations
 

@@ -10,6 +10,10 @@ head (a few MB); the 135M base weights come from the embedded model, which the p
 already installs. Its metadata records the format, the adapter configuration and how it was
 trained. ``ttc-viz train-prm`` writes it; ``load_learned_prm(path)`` reads it, with a clear
 error for a missing, damaged or foreign file.
+
+One module, over 300 lines on purpose: the adapter's file format, the network it configures
+and the verifier that runs it are one artefact (``train-prm`` writes what this module reads);
+the incremental scoring they use is shared with the HF PRMs in ``incremental.py``.
 """
 from __future__ import annotations
 
