@@ -26,11 +26,11 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .io import recover_dir, replace_dir, write_atomic
+from .io import write_atomic
 from .lm.base import GeneratorError
 from .problems import LEVELS, synthetic
 from .seeds import derive
-from .training import descend, warmup_cosine
+from .training import descend, resume, save_checkpoint, warmup_cosine
 from .prm_train import TRAIN_INDEX_START, VALID_INDEX_START, reserved_texts, write_solution
 
 FORMAT = "ttc-viz-generator-adapter-v1"
@@ -201,19 +201,13 @@ def train_generator(out_dir, cfg: GenTrainConfig, *, device: str = "auto", minut
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=0.0)
     state = {"step": 0, "seconds": 0.0, "history": [], "config": json.loads(json.dumps(asdict(cfg)))}
-    recover_dir(ckpt)  # a swap killed half-way leaves the previous checkpoint aside
-    if (ckpt / "state.json").exists():
+
+    def load_adapter(path: Path) -> None:
         from peft import set_peft_model_state_dict
 
-        old = json.loads((ckpt / "state.json").read_text())
-        same = {k: v for k, v in old["config"].items() if k not in ("steps", "save_every")}
-        if same != {k: v for k, v in state["config"].items() if k not in ("steps", "save_every")}:
-            raise ValueError(f"{ckpt} holds a run with other settings ({old['config']}); use another --out "
-                             "or the same settings")
-        tensors, _, _, _ = read_gen_adapter(ckpt / "adapter.safetensors")
-        set_peft_model_state_dict(model, tensors)
-        opt.load_state_dict(torch.load(ckpt / "optimizer.pt", weights_only=True))
-        state.update({k: old[k] for k in ("step", "seconds", "history")})
+        set_peft_model_state_dict(model, read_gen_adapter(path)[0])
+
+    if resume(ckpt, state, opt, load_adapter, free=("steps", "save_every")):
         log(f"resuming at step {state['step']} of {cfg.steps}")
     use_bf16 = cfg.bf16 and bf16_available(dev)
     pad = gen.tok.pad_token_id
@@ -222,16 +216,8 @@ def train_generator(out_dir, cfg: GenTrainConfig, *, device: str = "auto", minut
     def save(final: bool = False) -> None:
         info = {"steps": state["step"], "examples": state["step"] * cfg.batch_size,
                 "seconds": round(state["seconds"], 1), "config": state["config"]}
-        tmp = out / f".checkpoint.{time.time_ns()}.tmp"
-        tmp.mkdir()
-        save_gen_adapter(model, tmp / "adapter.safetensors", cfg.lora, info)
-        torch.save(opt.state_dict(), tmp / "optimizer.pt")
-        write_atomic(tmp / "state.json", json.dumps(state))
-        # swap in the new checkpoint; the old one stays until the new one is complete
-        replace_dir(tmp, ckpt)
-        if final:
-            save_gen_adapter(model, out / "adapter.safetensors", cfg.lora, info)
-            write_atomic(out / "training.json", json.dumps({**info, "history": state["history"]}, indent=1))
+        save_checkpoint(out, ckpt, lambda path: save_gen_adapter(model, path, cfg.lora, info), opt, state, info,
+                        final)
 
     model.train()
     t0, base_seconds = time.perf_counter(), state["seconds"]
