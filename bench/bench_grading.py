@@ -17,6 +17,9 @@
    True; ``grade(solution, another problem's answer)`` is the false-positive rate.
 3. Speed: grades per second on the numeric fast path, on the symbolic path (distinct pairs,
    nothing cached), and a sweep-sized accuracy pass (10k mostly numeric samples).
+
+One script, over 300 lines on purpose: it runs as a file, and most of it is the test data it
+writes for itself (``value_classes``: every answer kind and its spellings).
 """
 from __future__ import annotations
 

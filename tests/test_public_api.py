@@ -16,6 +16,7 @@ def readme_library_snippet() -> str:
 
 
 def test_every_public_name_resolves_and_importing_loads_no_model_library():
+    assert {"Metered", "repick", "selected_path", "SearchTree", "run_search"} <= set(ttc_viz.__all__)
     for name in ttc_viz.__all__:
         assert getattr(ttc_viz, name) is not None, name
     code = ("import sys, ttc_viz; from ttc_viz import run_search, load_generator, load_verifier, SearchTree; "

@@ -24,3 +24,11 @@ def test_round_and_cell_seeds_are_unchanged():
 def test_hash_id_is_stable_across_processes():
     assert hash_id("") == 0 and hash_id("a") == 97 and hash_id("ab") == 97 * 131 + 98
     assert random.Random(derive(0, 4, modulus=None)).random() == random.Random(4).random()
+
+
+def test_mc_label_seeds_are_unchanged():
+    from ttc_viz.seeds import ROUND_PRIME, SAMPLE_PRIME
+
+    for seed in (0, 3, 2**31 - 2):
+        assert derive(seed, 5, modulus=None, prime=SAMPLE_PRIME) == seed * 31 + 5    # a sample's rollouts
+        assert derive(seed, 4, modulus=None, prime=ROUND_PRIME) == seed * 7919 + 4   # a rollout round

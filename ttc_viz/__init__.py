@@ -35,8 +35,12 @@ _API = {
     "strategy_names": ("ttc_viz.search", "strategy_names"),
     "StrategySpec": ("ttc_viz.search", "StrategySpec"),
     "register_strategy": ("ttc_viz.search", "register"),
-    # what a search produces
+    # what a search produces, and views of it
     "SearchTree": ("ttc_viz.tree", "SearchTree"),
+    "selected_path": ("ttc_viz.views", "selected_path"),
+    "repick": ("ttc_viz.views", "repick"),
+    # what a run asked of its models
+    "Metered": ("ttc_viz.metering", "Metered"),
     # problems and grading
     "Problem": ("ttc_viz.problems", "Problem"),
     "ProblemError": ("ttc_viz.problems", "ProblemError"),

@@ -21,7 +21,6 @@ loads it onto the base model and merges it, so decoding costs the same as the ba
 from __future__ import annotations
 
 import json
-import math
 import random
 import time
 from dataclasses import asdict, dataclass, field
@@ -29,10 +28,11 @@ from pathlib import Path
 
 from typing import Callable
 
-from .io import recover_dir, replace_dir, write_atomic
+from .io import write_atomic
 from .lm.base import GeneratorError
 from .problems import LEVELS, synthetic
 from .seeds import derive
+from .training import descend, resume, save_checkpoint, warmup_cosine
 from .prm_train import TRAIN_INDEX_START, VALID_INDEX_START, reserved_texts, write_solution
 
 FORMAT = "ttc-viz-generator-adapter-v1"
@@ -110,10 +110,7 @@ def encode_example(gen, problem: str, steps: list[str]) -> tuple[list[int], list
 
 
 def _lr_at(cfg: GenTrainConfig, step: int) -> float:
-    if step < cfg.warmup:
-        return cfg.lr * (step + 1) / cfg.warmup
-    frac = (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup)
-    return cfg.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, frac))))
+    return warmup_cosine(cfg.lr, cfg.warmup, cfg.steps, step)
 
 
 def _peft_model(model, lora: LoraSettings):
@@ -229,6 +226,7 @@ def train_generator(out_dir, cfg: GenTrainConfig, *, device: str = "auto", minut
 
     import torch
 
+    from .lm.devices import autocast, bf16_available
     from .lm.embedded import load_embedded
     from .lm.hf import HFConfig
 
@@ -247,22 +245,17 @@ def train_generator(out_dir, cfg: GenTrainConfig, *, device: str = "auto", minut
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=0.0)
     state = {"step": 0, "seconds": 0.0, "history": [], "config": json.loads(json.dumps(asdict(cfg)))}
-    recover_dir(ckpt)  # a swap killed half-way leaves the previous checkpoint aside
-    if (ckpt / "state.json").exists():
+    if task is not GENERATOR:  # a checkpoint resumes only the task it was made for
+        state["config"]["task"] = task.name
+
+    def load_adapter(path: Path) -> None:
         from peft import set_peft_model_state_dict
 
-        old = json.loads((ckpt / "state.json").read_text())
-        same = {k: v for k, v in old["config"].items() if k not in ("steps", "save_every")}
-        if same != {k: v for k, v in state["config"].items() if k not in ("steps", "save_every")}:
-            raise ValueError(f"{ckpt} holds a run with other settings ({old['config']}); use another --out "
-                             "or the same settings")
-        tensors, _, _, _ = read_gen_adapter(ckpt / "adapter.safetensors")
-        set_peft_model_state_dict(model, tensors)
-        opt.load_state_dict(torch.load(ckpt / "optimizer.pt", weights_only=True))
-        state.update({k: old[k] for k in ("step", "seconds", "history")})
+        set_peft_model_state_dict(model, read_gen_adapter(path)[0])
+
+    if resume(ckpt, state, opt, load_adapter, free=("steps", "save_every")):
         log(f"resuming at step {state['step']} of {cfg.steps}")
-    use_bf16 = cfg.bf16 and (str(dev).startswith("cuda")
-                             or torch.backends.cpu.get_cpu_capability() in ("AVX512", "AMX"))
+    use_bf16 = cfg.bf16 and bf16_available(dev)
     pad = gen.tok.pad_token_id
     body, head = model.get_base_model().model, model.get_base_model().lm_head
 
@@ -271,16 +264,8 @@ def train_generator(out_dir, cfg: GenTrainConfig, *, device: str = "auto", minut
                 "seconds": round(state["seconds"], 1), "config": state["config"], "task": task.name}
         if task.on_top_of:
             info["on_top_of"] = task.on_top_of
-        tmp = out / f".checkpoint.{time.time_ns()}.tmp"
-        tmp.mkdir()
-        save_gen_adapter(model, tmp / "adapter.safetensors", cfg.lora, info, prompt)
-        torch.save(opt.state_dict(), tmp / "optimizer.pt")
-        write_atomic(tmp / "state.json", json.dumps(state))
-        # swap in the new checkpoint; the old one stays until the new one is complete
-        replace_dir(tmp, ckpt)
-        if final:
-            save_gen_adapter(model, out / "adapter.safetensors", cfg.lora, info, prompt)
-            write_atomic(out / "training.json", json.dumps({**info, "history": state["history"]}, indent=1))
+        save_checkpoint(out, ckpt, lambda path: save_gen_adapter(model, path, cfg.lora, info, prompt), opt, state,
+                        info, final)
 
     model.train()
     t0, base_seconds = time.perf_counter(), state["seconds"]
@@ -294,18 +279,14 @@ def train_generator(out_dir, cfg: GenTrainConfig, *, device: str = "auto", minut
         ids = torch.tensor([i + [pad] * (width - len(i)) for i, _ in enc], device=dev)
         tgt = torch.tensor([t + [-100] * (width - len(t)) for _, t in enc], device=dev)
         mask = torch.tensor([[1] * len(i) + [0] * (width - len(i)) for i, _ in enc], device=dev)
-        with torch.autocast("cuda" if str(dev).startswith("cuda") else "cpu", dtype=torch.bfloat16,
-                            enabled=use_bf16):
+        with autocast(dev, use_bf16):
             hidden = body(input_ids=ids, attention_mask=mask).last_hidden_state
             # the LM head only where there is a target (the solution): a third of the positions
             y = tgt[:, 1:]
             sel = y != -100
             logits = head(hidden[:, :-1][sel])
         loss = torch.nn.functional.cross_entropy(logits.float(), y[sel])
-        opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step()
+        descend(opt, params, loss)
         state["step"] += 1
         state["seconds"] = base_seconds + time.perf_counter() - t0
         state["history"].append({"step": state["step"], "loss": round(loss.item(), 4),

@@ -22,6 +22,10 @@ UI polls ``snapshot()`` (a copy of the tree after the latest round) and ``stop()
 most ``max_queued`` wait (in order) for a slot, and one session may have ``per_session``
 jobs running or waiting. ``submit`` refuses the rest with ``JobRefused`` and a message
 for the page; a waiting job reports its place in line.
+
+One module, over 300 lines on purpose: ``SearchJob`` and ``JobQueue`` call into each other
+(a job waits for its slot, gives it back and reports its place through the queue's private
+methods, under the queue's condition), so the two are read together.
 """
 from __future__ import annotations
 

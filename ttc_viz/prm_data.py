@@ -24,10 +24,10 @@ from pathlib import Path
 
 from .grading import extract_answer, grade
 from .io import write_atomic
-from .lm.base import Generator, step_text
+from .lm.base import Generator, join_steps, step_by_step, step_text
 from .verifiers.oracle import chain_of, step_labels
 from .problems import LEVELS, Problem, synthetic
-from .seeds import derive, hash_id
+from .seeds import ROUND_PRIME, SAMPLE_PRIME, derive, hash_id
 
 FORMAT = "ttc-viz-prm-data-v1"
 
@@ -71,23 +71,32 @@ def complete(generator: Generator, problem: str, prefixes: list[list], k: int, *
     exact tokens the model wrote (re-encoded text can differ and derail the rollouts)."""
     runs = [list(p) for p in prefixes for _ in range(k)]
     first = generator.next_steps(problem, prefixes, k, temperature=temperature, seed=seed)
-    active = []
-    for i, step in enumerate(s for row in first for s in row):
-        runs[i].append(step)
-        if not step.finished:
-            active.append(i)
-    r = 1
-    while active and r < max_steps:
-        r += 1
-        nxt = generator.next_steps(problem, [runs[i] for i in active], 1, temperature=temperature,
-                                   seed=seed * 7919 + r)
-        still = []
-        for i, row in zip(active, nxt):
-            runs[i].append(row[0])
-            if not row[0].finished:
-                still.append(i)
-        active = still
+    for run, step in zip(runs, (s for row in first for s in row)):
+        run.append(step)
+    active = [i for i, run in enumerate(runs) if not run[-1].finished]
+
+    def sampled_step(r, cur):  # rounds 2, 3, ... of the rollouts, each with its own seed
+        rows = generator.next_steps(problem, cur, 1, temperature=temperature,
+                                    seed=derive(seed, r + 2, modulus=None, prime=ROUND_PRIME))
+        return [row[0] for row in rows]
+
+    for i, more in zip(active, step_by_step(sampled_step, [runs[i] for i in active], max_steps - 1)):
+        runs[i].extend(more)
     return [[step_text(s) for s in run] for run in runs]
+
+
+def mc_labels(generator: Generator, problem: Problem, solution: list, sample: int, *, rollouts: int,
+              temperature: float, seed: int, max_steps: int) -> list[float]:
+    """Math-Shepherd's soft label of every step prefix of ``solution`` but the whole: the
+    fraction of ``rollouts`` completions from it that reach the right answer. ``sample``
+    (the solution's index among the problem's samples) gives its rollouts their own seed."""
+    prefixes = [solution[:j] for j in range(1, len(solution))]  # as the model wrote them (token ids)
+    if not prefixes:
+        return []
+    outs = complete(generator, problem.text, prefixes, rollouts, temperature=temperature,
+                    seed=derive(seed, sample + 1, modulus=None, prime=SAMPLE_PRIME), max_steps=max_steps)
+    return [sum(bool(grade(join_steps(r), problem.answer)) for r in outs[j * rollouts:(j + 1) * rollouts]) / rollouts
+            for j in range(len(prefixes))]
 
 
 def label_problem(generator: Generator, problem: Problem, cfg: MCConfig, seed: int) -> list[dict]:
@@ -96,22 +105,14 @@ def label_problem(generator: Generator, problem: Problem, cfg: MCConfig, seed: i
     records = []
     for s_idx, sol in enumerate(sols):
         steps = [s.text for s in sol]
-        correct = bool(grade("\n\n".join(steps), problem.answer))
-        prefixes = [sol[:j] for j in range(1, len(sol))]  # all but the full solution, as written
-        labels = []
+        correct = bool(grade(join_steps(steps), problem.answer))
         if cfg.labels == "oracle":
             labels = [1.0 if ok else 0.0 for ok in step_labels(chain_of(problem), steps)]
             # the last label is the solution's correctness when it announces an answer
             labels[-1] = 1.0 if labels[-1] and correct else 0.0
-        elif prefixes:
-            outs = complete(generator, problem.text, prefixes, cfg.rollouts, temperature=cfg.temperature,
-                            seed=seed * 31 + s_idx + 1, max_steps=cfg.max_steps)
-            for j in range(len(prefixes)):
-                runs = outs[j * cfg.rollouts:(j + 1) * cfg.rollouts]
-                hits = sum(bool(grade("\n\n".join(r), problem.answer)) for r in runs)
-                labels.append(hits / cfg.rollouts)
-        if cfg.labels == "mc":
-            labels.append(1.0 if correct else 0.0)
+        else:
+            labels = mc_labels(generator, problem, sol, s_idx, rollouts=cfg.rollouts, temperature=cfg.temperature,
+                               seed=seed, max_steps=cfg.max_steps) + [1.0 if correct else 0.0]
         records.append({"format": FORMAT, "problem_id": problem.id, "problem": problem.text,
                         "answer": problem.answer, "level": problem.level, "sample": s_idx,
                         "steps": steps, "labels": labels, "final_answer": extract_answer(steps[-1]),

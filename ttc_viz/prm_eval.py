@@ -34,7 +34,7 @@ from .metrics import auroc, bootstrap, within_problem_auroc
 from .pools import pass_at_1, pool_accuracy
 from .io import write_atomic
 from .lm.base import Generator, join_steps
-from .prm_data import complete
+from .prm_data import mc_labels
 from .problems import LEVELS, Problem, synthetic
 from .scoring import VOTING_RULES
 from .seeds import derive, hash_id
@@ -87,15 +87,8 @@ def evaluate_problem(generator: Generator, verifiers: dict[str, Verifier], p: Pr
     scores = {name: v.score_batch(p.text, steps) for name, v in verifiers.items()}
     mc = []
     for i in range(min(cfg.mc_samples, len(steps))):
-        st = steps[i]
-        prefixes = [sols[i][:j] for j in range(1, len(st))]  # as the model wrote them (token ids)
-        labels = []
-        if prefixes:
-            outs = complete(generator, p.text, prefixes, cfg.rollouts, temperature=cfg.temperature,
-                            seed=seed * 31 + i + 1, max_steps=10)
-            for j in range(len(prefixes)):
-                runs = outs[j * cfg.rollouts:(j + 1) * cfg.rollouts]
-                labels.append(sum(bool(grade(join_steps(r), p.answer)) for r in runs) / cfg.rollouts)
+        labels = mc_labels(generator, p, sols[i], i, rollouts=cfg.rollouts, temperature=cfg.temperature, seed=seed,
+                           max_steps=10)
         labels.append(1.0 if samples[i]["correct"] else 0.0)
         mc.append({"sample": i, "labels": labels})
     return {"id": p.id, "level": p.level, "problem": p.text, "answer": p.answer, "samples": samples,

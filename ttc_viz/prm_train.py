@@ -19,20 +19,24 @@ Stage 1 trains on (1) alone; stage 2 mixes (2) into each batch. Loss: binary cro
 with logits against the labels at every step boundary. A checkpoint (adapter + optimizer +
 step) is written atomically every ``save_every`` steps and at the time limit, so an
 interrupted run resumes where it stopped.
+
+One module, over 300 lines on purpose: the synthetic solutions and their mistake kinds are
+written for this training, and the problem sets kept out of it (evaluation, validation), the
+batches drawn from them and the loop that consumes them change together. The schedule, the
+optimiser step and the checkpoint shared with the generator's training are in ``training.py``.
 """
 from __future__ import annotations
 
 import functools
-import json
-import math
 import random
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .io import recover_dir, replace_dir, write_atomic
 from .metrics import auroc  # noqa: F401  (re-exported: older callers import it from here)
 from .problems import LEVELS, Problem, synthetic
+from .seeds import derive
+from .training import descend, resume, save_checkpoint, warmup_cosine
 
 TRAIN_INDEX_START = 1000       # train-split problems for synthetic data; MC data uses indices < 1000
 VALID_INDEX_START = 900_000    # a disjoint block of train-split problems for the validation AUROC
@@ -152,11 +156,11 @@ def reserved_texts() -> frozenset:
     return frozenset(synthetic(lv, i, split="test").text for lv in LEVELS for i in range(EVAL_RESERVE))
 
 
-def synthetic_batch(seed: int, step: int, size: int, levels=(1, 2, 3, 4, 5),
+def synthetic_batch(seed: int, step: int, size: int, levels=LEVELS,
                     start: int = TRAIN_INDEX_START) -> list[dict]:
     """``size`` fresh labelled solutions, a pure function of (seed, step). One level per
     batch when training (similar lengths: less padding); mixed for validation sets."""
-    rng = random.Random(seed * 1_000_003 + step)
+    rng = random.Random(derive(seed, step, modulus=None))
     out = []
     training = start < VALID_INDEX_START
     one = rng.choice(levels) if training else None
@@ -243,10 +247,7 @@ class TrainConfig:
 
 
 def _lr_at(cfg: TrainConfig, step: int) -> float:
-    if step < cfg.warmup:
-        return cfg.lr * (step + 1) / cfg.warmup
-    frac = (step - cfg.warmup) / max(1, cfg.total - cfg.warmup)
-    return cfg.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, frac))))
+    return warmup_cosine(cfg.lr, cfg.warmup, cfg.total, step)
 
 
 def batch_for(cfg: TrainConfig, step: int, mc: list[dict]) -> list[dict]:
@@ -263,32 +264,21 @@ def train(out_dir: str | Path, cfg: TrainConfig, mc_records: list[dict], *, devi
     Returns the training summary. ``minutes`` stops early (checkpointed) when reached."""
     import torch
 
-    from .verifiers.learned import (AdapterConfig, LearnedPRM, batch_tensors, bf16_available, build_net, encode,
+    from .lm.devices import autocast, bf16_available
+    from .verifiers.learned import (AdapterConfig, LearnedPRM, batch_tensors, build_net, encode, read_adapter,
                                     save_adapter)
 
     cfg.check()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     ckpt_dir = out / "checkpoint"
-    recover_dir(ckpt_dir)
     net, tok, dev = build_net(device, adapter or AdapterConfig())
     params = [p for p in net.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=0.0)
     pad = tok.pad_token_id if tok.pad_token_id is not None else 0
     state = {"step": 0, "seconds": 0.0, "history": [], "config": asdict(cfg)}
-    if (ckpt_dir / "state.json").exists():
-        old = json.loads((ckpt_dir / "state.json").read_text())
-        free = ("synthetic_steps", "mc_steps", "save_every", "eval_every", "valid_size")
-        same = {k: v for k, v in old["config"].items() if k not in free}
-        if same != {k: v for k, v in asdict(cfg).items() if k not in free}:
-            raise ValueError(f"{ckpt_dir} holds a run with other settings ({old['config']}); use another --out "
-                             "or the same settings")
-        from .verifiers.learned import read_adapter
-
-        tensors, _, _ = read_adapter(ckpt_dir / "adapter.safetensors")
-        net.load_adapter_state(tensors)
-        opt.load_state_dict(torch.load(ckpt_dir / "optimizer.pt", weights_only=True))
-        state.update({k: old[k] for k in ("step", "seconds", "history")})
+    if resume(ckpt_dir, state, opt, lambda path: net.load_adapter_state(read_adapter(path)[0]),
+              free=("synthetic_steps", "mc_steps", "save_every", "eval_every", "valid_size")):
         log(f"resuming at step {state['step']} of {cfg.total}")
     mc = [{"problem": r["problem"], "steps": r["steps"], "labels": r["labels"]} for r in mc_records
           if r["problem"] not in reserved_texts()]
@@ -304,17 +294,7 @@ def train(out_dir: str | Path, cfg: TrainConfig, mc_records: list[dict], *, devi
     def save(final: bool = False) -> None:
         info = {"steps": state["step"], "examples": state["step"] * cfg.batch_size, "seconds": round(state["seconds"], 1),
                 "mc_records": len(mc), "config": asdict(cfg)}
-        tmp = out / "checkpoint.tmp"
-        tmp.mkdir(exist_ok=True)
-        save_adapter(net, tmp / "adapter.safetensors", info)
-        torch.save(opt.state_dict(), tmp / "optimizer.pt")
-        write_atomic(tmp / "state.json", json.dumps(state))
-        # the old checkpoint is moved aside, not deleted, until the new one has its name:
-        # killed in between, recover_dir (at the next start) puts a complete one back
-        replace_dir(tmp, ckpt_dir)
-        if final:
-            save_adapter(net, out / "adapter.safetensors", info)
-            write_atomic(out / "training.json", json.dumps({**info, "history": state["history"]}, indent=1))
+        save_checkpoint(out, ckpt_dir, lambda path: save_adapter(net, path, info), opt, state, info, final)
 
     net.train()
     t_start = time.perf_counter()
@@ -326,13 +306,10 @@ def train(out_dir: str | Path, cfg: TrainConfig, mc_records: list[dict], *, devi
         batch = batch_for(cfg, step, mc)
         enc = [encode(tok, b["problem"], b["steps"]) for b in batch]
         y = torch.tensor([v for b in batch for v in b["labels"]], dtype=torch.float32, device=dev)
-        with torch.autocast("cuda" if str(dev).startswith("cuda") else "cpu", dtype=torch.bfloat16, enabled=use_bf16):
+        with autocast(dev, use_bf16):
             logits = net(*batch_tensors(enc, pad, dev))
         loss = torch.nn.functional.binary_cross_entropy_with_logits(logits.float(), y)
-        opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step()
+        descend(opt, params, loss)
         state["step"] += 1
         state["seconds"] = base_seconds + time.perf_counter() - t_start
         rec = {"step": state["step"], "loss": round(loss.item(), 4), "seconds": round(state["seconds"], 1)}

@@ -17,6 +17,10 @@ Cost per cell: generations, tokens (generated + prompt), PRM tokens read, and FL
 2·P_gen·tokens + 2·P_prm·PRM tokens (P = ``num_params`` from the protocols; the symbolic
 checker costs 0). A model that cannot say its parameter count makes FLOPs unknown (null in
 ``sweep.json``'s params and the cells), never 0.
+
+One module, over 300 lines on purpose: it writes a sweep folder and reads it back (``load_cells``,
+``check_cell``, ``rows_from_cells``), and the writer and the reader share one cell format (ids,
+fields, the pooled strategies' pool) that must change in both at once.
 """
 from __future__ import annotations
 

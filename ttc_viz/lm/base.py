@@ -25,7 +25,7 @@ running text, the delimiter included.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol, Sequence, Union, runtime_checkable
+from typing import Callable, Protocol, Sequence, Union, runtime_checkable
 
 STEP_DELIMITER = "\n\n"
 
@@ -68,6 +68,25 @@ def step_text(step: PrefixStep) -> str:
 def join_steps(steps: Sequence[PrefixStep]) -> str:
     """A solution's steps as one text, joined by the step delimiter (for grading it whole)."""
     return STEP_DELIMITER.join(step_text(s) for s in steps)
+
+
+def step_by_step(advance: Callable[[int, list[list[PrefixStep]]], Sequence[Step]],
+                 prefixes: Sequence[Sequence[PrefixStep]], rounds: int) -> list[list[Step]]:
+    """Continue every prefix one step a round, all together, for up to ``rounds`` rounds; a
+    prefix stops once its step is finished. ``advance(r, prefixes)`` writes one step for each
+    prefix still going (round ``r`` from 0). Returns the steps added to each prefix."""
+    added: list[list[Step]] = [[] for _ in prefixes]
+    active = list(range(len(prefixes)))
+    for r in range(rounds):
+        if not active:
+            break
+        still = []
+        for i, step in zip(active, advance(r, [list(prefixes[i]) + added[i] for i in active])):
+            added[i].append(step)
+            if not step.finished:
+                still.append(i)
+        active = still
+    return added
 
 
 @runtime_checkable

@@ -3,7 +3,9 @@
 ``pick_device("auto")`` is the GPU when one is visible, else the CPU; asking for CUDA where
 there is none is a GeneratorError with the fix. ``pick_dtype(device, "auto")`` is bfloat16 on
 a GPU (half the memory, the speed the GPU figures were measured with) and float32 on a CPU
-(bfloat16 matmuls are slow or emulated on most CPUs).
+(bfloat16 matmuls are slow or emulated on most CPUs). Training and the learned PRM keep
+float32 weights and compute under bfloat16 autocast where the hardware has it
+(``bf16_available``, ``autocast``).
 """
 from __future__ import annotations
 
@@ -27,3 +29,20 @@ def pick_dtype(device: str, dtype: str = "auto"):
     if dtype == "auto":
         return torch.bfloat16 if str(device).startswith("cuda") else torch.float32
     return getattr(torch, dtype)
+
+
+def bf16_available(device) -> bool:
+    """Whether bfloat16 autocast is worth it here: a CUDA device, or a CPU with AVX512/AMX."""
+    import torch
+
+    if str(device).startswith("cuda"):
+        return True
+    return torch.backends.cpu.get_cpu_capability() in ("AVX512", "AMX")
+
+
+def autocast(device, enabled: bool):
+    """bfloat16 autocast on ``device``'s kind (cuda or cpu), or nothing when not ``enabled``."""
+    import torch
+
+    return torch.autocast("cuda" if str(device).startswith("cuda") else "cpu", dtype=torch.bfloat16,
+                          enabled=enabled)

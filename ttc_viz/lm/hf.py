@@ -20,6 +20,12 @@ or off (tests/test_real.py).
 
 Adding a backend? The decoding engine below (``_decode`` and its named steps) is the part a
 backend replaces; the protocol methods at the end only turn its rows into ``Step``s.
+
+One module, over 300 lines on purpose: it is one class, the batched decoder, whose prefill,
+fan-out, token loop and kept KV all work on one batch layout (head columns, padded prefix
+columns, masks, positions); split over files, that layout would have to be followed across
+them. What stands on its own already lives apart: the KV store (``kvcache.py``), device and
+dtype choice (``devices.py``), the protocol and the step loop (``base.py``).
 """
 from __future__ import annotations
 
@@ -35,7 +41,7 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, DynamicCache
 
 from ..grading import states_final_answer
-from .base import EXAMPLES, STEP_DELIMITER, SYSTEM_PROMPT, GeneratorError, Step, step_text
+from .base import EXAMPLES, STEP_DELIMITER, SYSTEM_PROMPT, GeneratorError, Step, step_by_step, step_text
 from .devices import pick_device, pick_dtype
 from .kvcache import Entry, PrefixKV
 
@@ -283,18 +289,11 @@ class HFGenerator:
             return cache, logits, mask, pos
         # left-pad each suffix so the last column is real; pads are masked out and
         # positions skip them, so every row sees head + its own suffix, contiguous.
-        pad = self.tok.pad_token_id
-        ids = torch.tensor([[pad] * (width - len(s)) + s for s in suffixes], device=dev)
-        smask = torch.tensor([[0] * (width - len(s)) + [1] * len(s) for s in suffixes], device=dev)
+        ids, smask = self._left_padded(suffixes)
         mask = torch.cat([torch.ones(u, lh, dtype=torch.long, device=dev), smask], dim=1)
         positions = (lh + smask.cumsum(dim=1) - 1).clamp(min=lh)
         cache.batch_repeat_interleave(u)
-        out = self.model(input_ids=ids, attention_mask=mask, position_ids=positions,
-                         use_cache=True, logits_to_keep=1, **{self._cache_kw: cache})
-        logits = out.logits[:, -1, :].float()
-        empty = torch.tensor([not sfx for sfx in suffixes], device=dev)
-        if empty.any():  # a row with no steps yet continues from the head itself
-            logits = torch.where(empty[:, None], head_logits.expand(u, -1), logits)
+        logits = self._feed(head_logits, suffixes, cache, ids, mask, positions)
         pos = lh + smask.sum(dim=1)
         return cache, logits, mask, pos
 
@@ -307,7 +306,7 @@ class HFGenerator:
         dev, lh, u = self.device, len(head_ids), len(suffixes)
         cs = [e.covered if e is not None else 0 for e in found]
         rest = [s[c:] for s, c in zip(suffixes, cs)]
-        wc, wr = max(cs), max(len(r) for r in rest)
+        wc = max(cs)
         kept = [self.kv.kv(e) if e is not None else None for e in found]
         layers = []
         for li, layer in enumerate(head_cache.layers):
@@ -321,21 +320,33 @@ class HFGenerator:
                     v[r, :, lh + wc - cs[r]:] = x[li][1]
             layers.append((k, v))
         cache = DynamicCache(ddp_cache_data=layers, config=self.model.config)
-        pad = self.tok.pad_token_id
-        ids = torch.tensor([[pad] * (wr - len(r)) + r for r in rest], device=dev)
-        rmask = torch.tensor([[0] * (wr - len(r)) + [1] * len(r) for r in rest], device=dev)
+        ids, rmask = self._left_padded(rest)
         cmask = torch.tensor([[0] * (wc - c) + [1] * c for c in cs], device=dev, dtype=torch.long)
         mask = torch.cat([torch.ones(u, lh, dtype=torch.long, device=dev), cmask, rmask], dim=1)
         start = lh + torch.tensor(cs, device=dev)
         positions = (start[:, None] + rmask.cumsum(dim=1) - 1).clamp(min=lh)
+        logits = self._feed(head_logits, suffixes, cache, ids, mask, positions)
+        pos = start + rmask.sum(dim=1)
+        return cache, logits, mask, pos
+
+    def _left_padded(self, seqs: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
+        """(ids, mask) of ``seqs`` padded on the left to one width; the mask is 0 on pads."""
+        width, pad = max(len(s) for s in seqs), self.tok.pad_token_id
+        ids = torch.tensor([[pad] * (width - len(s)) + s for s in seqs], device=self.device, dtype=torch.long)
+        mask = torch.tensor([[0] * (width - len(s)) + [1] * len(s) for s in seqs], device=self.device,
+                            dtype=torch.long)
+        return ids, mask
+
+    def _feed(self, head_logits: torch.Tensor, suffixes: list[list[int]], cache, ids: torch.Tensor,
+              mask: torch.Tensor, positions: torch.Tensor) -> torch.Tensor:
+        """Prefill ``ids`` on top of ``cache`` (extended in place); each row's last logits."""
         out = self.model(input_ids=ids, attention_mask=mask, position_ids=positions,
                          use_cache=True, logits_to_keep=1, **{self._cache_kw: cache})
         logits = out.logits[:, -1, :].float()
-        empty = torch.tensor([not sfx for sfx in suffixes], device=dev)
+        empty = torch.tensor([not sfx for sfx in suffixes], device=self.device)
         if empty.any():  # a row with no steps yet continues from the head itself
-            logits = torch.where(empty[:, None], head_logits.expand(u, -1), logits)
-        pos = start + rmask.sum(dim=1)
-        return cache, logits, mask, pos
+            logits = torch.where(empty[:, None], head_logits.expand(len(suffixes), -1), logits)
+        return logits
 
     def _decode_rows(self, cache, logits: torch.Tensor, mask: torch.Tensor, pos: torch.Tensor,
                      temperature: float, gen: torch.Generator, max_new_tokens: int,
@@ -447,22 +458,12 @@ class HFGenerator:
         return step
 
     def rollout(self, problem, prefixes, k):
-        results: list[list[Step]] = [[] for _ in prefixes]
-        active = [i for i, p in enumerate(prefixes)]
-        for _ in range(k):
-            if not active:
-                break
-            cur = [list(prefixes[i]) + results[i] for i in active]
+        def greedy_step(_, cur):
             raw = self._decode(problem, cur, 1, temperature=0.0, seed=0,
                                max_new_tokens=self.cfg.max_step_tokens, stop_at_step=True)
-            still = []
-            for i, c, r in zip(active, cur, raw):
-                step = self._cap(c, self._as_step(*r))
-                results[i].append(step)
-                if not step.finished:
-                    still.append(i)
-            active = still
-        return results
+            return [self._cap(c, self._as_step(*r)) for c, r in zip(cur, raw)]
+
+        return step_by_step(greedy_step, prefixes, k)
 
     def solutions(self, problem, n, *, temperature, seed):
         raw = self._decode(problem, [[]], n, temperature=temperature, seed=seed,
@@ -484,10 +485,8 @@ class HFGenerator:
         steps: list[Step] = []
         for j, piece in enumerate(pieces):
             last_piece = j == len(pieces) - 1
-            step = self._as_step(piece, len(piece), p_tok if j == 0 else 0, hit_eos and last_piece,
-                                 again if j == 0 else 0)
-            if not step.finished and len(steps) + 1 >= self.cfg.max_steps:
-                step = dataclasses.replace(step, finished=True)
+            step = self._cap(steps, self._as_step(piece, len(piece), p_tok if j == 0 else 0,
+                                                  hit_eos and last_piece, again if j == 0 else 0))
             steps.append(step)
             if step.finished:
                 break

@@ -35,6 +35,10 @@ FLOPs of a remote generator are not counted.
 engine says it stopped at EOS (vLLM's ``stop_reason`` is null on EOS, the delimiter
 otherwise), or, for engines that do not say why they stopped (llama.cpp), when the step
 came back empty; and at ``max_steps``.
+
+One module, over 300 lines on purpose: the spec, the prompt's token ids and the steps read
+back from the server are one backend and change together; the HTTP client (retries,
+timeouts, concurrency) is already apart, in ``openai_client.py``.
 """
 from __future__ import annotations
 
@@ -43,7 +47,7 @@ from typing import Sequence
 
 from ..grading import states_final_answer
 from ..seeds import derive
-from .base import EXAMPLES, STEP_DELIMITER, SYSTEM_PROMPT, GeneratorError, Step, step_text
+from .base import EXAMPLES, STEP_DELIMITER, SYSTEM_PROMPT, GeneratorError, Step, step_by_step, step_text
 from .openai_client import ClientConfig, OpenAIClient, ServerError, check_base_url
 
 PREFIX = "openai:"
@@ -296,20 +300,8 @@ class RemoteGenerator:
         return self.client.map(one, range(len(prefixes)))
 
     def rollout(self, problem, prefixes, k):
-        results: list[list[Step]] = [[] for _ in prefixes]
-        active = list(range(len(prefixes)))
-        for _ in range(k):
-            if not active:
-                break
-            cur = [list(prefixes[i]) + results[i] for i in active]
-            outs = self.next_steps(problem, cur, 1, temperature=0.0, seed=0)
-            still = []
-            for i, out in zip(active, outs):
-                results[i].append(out[0])
-                if not out[0].finished:
-                    still.append(i)
-            active = still
-        return results
+        return step_by_step(lambda _, cur: [out[0] for out in self.next_steps(problem, cur, 1, temperature=0.0,
+                                                                              seed=0)], prefixes, k)
 
     def solutions(self, problem, n, *, temperature, seed):
         cs = self._complete(problem, [], n, temperature=temperature, seed=seed,

@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 from ..grading import extract_answer, grade
 from ..lm.base import Generator, Step, join_steps
 from ..problems import Problem
-from ..seeds import derive
+from ..seeds import ROUND_PRIME, derive
 from ..scoring import AGGREGATIONS, VOTING_RULES, aggregate, all_picks
 from ..tree import SearchTree
 from ..verifiers.base import Verifier
@@ -85,7 +85,7 @@ Strategy = Callable[[Problem, Generator, Verifier, SearchConfig, Hooks | None], 
 
 def round_seed(seed: int, r: int) -> int:
     """Each round gets its own seed, so rounds differ but a rerun repeats them."""
-    return derive(seed, r * 7919)
+    return derive(seed, r * ROUND_PRIME)
 
 
 def prefix_of(tree: SearchTree, node_id: int) -> list[Step]:

@@ -55,3 +55,19 @@ class ModelFreeVerifier(BatchVerifier):
 
     def tokens_read(self, problem: str, solutions: Sequence[Sequence[str]]) -> int | None:
         return 0
+
+
+class CachingVerifier(BatchVerifier):
+    """Mixin for a model PRM that scores incrementally (``verifiers/incremental.py``): it keeps
+    the scored prefixes' KV in ``self.kv`` (guarded by ``self._lock``) and leaves what each
+    thread's last ``score_batch`` read in ``self._local.reads``."""
+
+    def clear_cache(self) -> None:
+        """Forget every kept prefix (needed after the weights change)."""
+        with self._lock:
+            self.kv.clear()
+
+    def last_reads(self) -> dict:
+        """Tokens this thread's last ``score_batch`` fed the model (``read``) and, of those,
+        how many it had read before for the same prefix (``reencoded``)."""
+        return dict(getattr(self._local, "reads", {"read": 0, "reencoded": 0}))

@@ -37,7 +37,7 @@ from __future__ import annotations
 import threading
 from typing import Sequence
 
-from .base import BatchVerifier, VerifierError
+from .base import CachingVerifier, VerifierError
 
 DEFAULT_KV_BYTES = 1 << 30  # the scored prefixes' KV kept across calls; 0: read every solution whole
 FORMATS = ("math-shepherd", "rlhflow", "qwen")
@@ -54,7 +54,7 @@ def _single_token(tok, text: str, fmt: str) -> int:
     return ids[0]
 
 
-class HFPRM(BatchVerifier):
+class HFPRM(CachingVerifier):
     def __init__(self, model, tokenizer, fmt: str, name: str = "hf-prm", batch_size: int = 8,
                  kv_bytes: int = DEFAULT_KV_BYTES):
         if fmt not in FORMATS:
@@ -128,15 +128,6 @@ class HFPRM(BatchVerifier):
         return list(out)
 
     # -- scoring --------------------------------------------------------------------------
-    def clear_cache(self) -> None:
-        with self._lock:
-            self.kv.clear()
-
-    def last_reads(self) -> dict:
-        """Tokens this thread's last ``score_batch`` fed the model (``read``) and, of those,
-        how many it had read before for the same prefix (``reencoded``)."""
-        return dict(getattr(self._local, "reads", {"read": 0, "reencoded": 0}))
-
     def score_batch(self, problem: str, solutions: Sequence[Sequence[str]]) -> list[list[float]]:
         import torch
 
@@ -163,17 +154,13 @@ class HFPRM(BatchVerifier):
 
     def _score_whole(self, enc, todo, out, reads) -> None:
         """Every solution read whole, in batches (no prefix cache)."""
-        import torch
+        from .incremental import batch_tensors
 
         for i in todo:
             self.scorer.count_whole(enc[i][0], [p + 1 for p in enc[i][1]], len(enc[i][0]), reads)
-        pad = self.pad
         for c in range(0, len(todo), self.batch_size):
             rows = todo[c:c + self.batch_size]
-            width = max(len(enc[i][0]) for i in rows)
-            ids = torch.tensor([enc[i][0] + [pad] * (width - len(enc[i][0])) for i in rows], device=self.device)
-            mask = torch.tensor([[1] * len(enc[i][0]) + [0] * (width - len(enc[i][0])) for i in rows],
-                                device=self.device)
+            ids, mask, _, _ = batch_tensors([enc[i] for i in rows], self.pad, self.device)
             res = self.model(input_ids=ids, attention_mask=mask)
             logits = (res.logits if hasattr(res, "logits") else res[0]).float()
             for r, i in enumerate(rows):

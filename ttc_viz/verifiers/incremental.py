@@ -155,6 +155,21 @@ class IncrementalScorer:
         return last
 
 
+def batch_tensors(encoded: list[tuple[list[int], list[int]]], pad: int, device):
+    """Solutions read whole, as one batch: right-padded ids and mask, and the (row, col) of
+    every score position (``encoded``: each solution's ids and score positions)."""
+    width = max(len(ids) for ids, _ in encoded)
+    ids = torch.full((len(encoded), width), pad, dtype=torch.long)
+    mask = torch.zeros((len(encoded), width), dtype=torch.long)
+    rows, cols = [], []
+    for r, (x, ends) in enumerate(encoded):
+        ids[r, :len(x)] = torch.tensor(x)
+        mask[r, :len(x)] = 1
+        rows += [r] * len(ends)
+        cols += ends
+    return (ids.to(device), mask.to(device), torch.tensor(rows, device=device), torch.tensor(cols, device=device))
+
+
 def common_prefix(seqs: Sequence[Sequence[int]]) -> int:
     """The length of the longest prefix all of ``seqs`` share."""
     if not seqs:
@@ -168,4 +183,4 @@ def common_prefix(seqs: Sequence[Sequence[int]]) -> int:
     return n
 
 
-__all__ = ["IncrementalScorer", "common_prefix"]
+__all__ = ["IncrementalScorer", "batch_tensors", "common_prefix"]

@@ -10,6 +10,10 @@ head (a few MB); the 135M base weights come from the embedded model, which the p
 already installs. Its metadata records the format, the adapter configuration and how it was
 trained. ``ttc-viz train-prm`` writes it; ``load_learned_prm(path)`` reads it, with a clear
 error for a missing, damaged or foreign file.
+
+One module, over 300 lines on purpose: the adapter's file format, the network it configures
+and the verifier that runs it are one artefact (``train-prm`` writes what this module reads);
+the incremental scoring they use is shared with the HF PRMs in ``incremental.py``.
 """
 from __future__ import annotations
 
@@ -25,8 +29,9 @@ import torch
 
 from ..assets import prm_adapter
 from ..io import write_atomic
-from .base import BatchVerifier, VerifierError
-from .incremental import IncrementalScorer
+from ..lm.devices import autocast, bf16_available
+from .base import CachingVerifier, VerifierError
+from .incremental import IncrementalScorer, batch_tensors
 
 FORMAT = "ttc-viz-prm-adapter-v1"
 BASE = "smollm2-135m-instruct"
@@ -132,20 +137,6 @@ class PRMNet(torch.nn.Module):
         self.head.load_state_dict(head)
 
 
-def batch_tensors(encoded: list[tuple[list[int], list[int]]], pad: int, device):
-    """Right-padded ids/mask and the (row, col) of every score position."""
-    width = max(len(ids) for ids, _ in encoded)
-    ids = torch.full((len(encoded), width), pad, dtype=torch.long)
-    mask = torch.zeros((len(encoded), width), dtype=torch.long)
-    rows, cols = [], []
-    for r, (x, ends) in enumerate(encoded):
-        ids[r, :len(x)] = torch.tensor(x)
-        mask[r, :len(x)] = 1
-        rows += [r] * len(ends)
-        cols += ends
-    return (ids.to(device), mask.to(device), torch.tensor(rows, device=device), torch.tensor(cols, device=device))
-
-
 def save_adapter(net, path: str | Path, info: dict | None = None) -> Path:
     """Write the adapter (LoRA + head) atomically; ``info`` (how it was trained) goes in metadata."""
     from safetensors.torch import save
@@ -217,7 +208,7 @@ def check_shapes(tensors: dict, cfg: AdapterConfig) -> str | None:
     return None
 
 
-class LearnedPRM(BatchVerifier):
+class LearnedPRM(CachingVerifier):
     """The trained PRM behind the Verifier protocol.
 
     Scoring is incremental: the KV cache of every scored prefix (problem head, then each step)
@@ -260,15 +251,6 @@ class LearnedPRM(BatchVerifier):
         call actually fed the model, with the prefix cache, is ``last_reads()``."""
         return sum(len(encode(self.tok, problem, s)[0]) for s in solutions if s)
 
-    def clear_cache(self) -> None:
-        with self._lock:
-            self.kv.clear()
-
-    def last_reads(self) -> dict:
-        """Tokens this thread's last ``score_batch`` fed to the model (``read``) and, of those,
-        how many it had read before for the same prefix (``reencoded``)."""
-        return dict(getattr(self._local, "reads", {"read": 0, "reencoded": 0}))
-
     def score_batch(self, problem: str, solutions: Sequence[Sequence[str]]) -> list[list[float]]:
         full = [encode(self.tok, problem, s, max_tokens=sys.maxsize) for s in solutions]
         head = len(encode(self.tok, problem, [], max_tokens=sys.maxsize)[0])
@@ -280,7 +262,7 @@ class LearnedPRM(BatchVerifier):
         whole = [i for i, s in enumerate(solutions) if s and i not in set(inc)]
         with self._lock, torch.inference_mode():
             try:
-                with torch.autocast(_autocast_device(self.device), dtype=torch.bfloat16, enabled=self.bf16):
+                with autocast(self.device, self.bf16):
                     if whole:
                         self._score_whole(problem, solutions, full, head, whole, out, reads)
                     if inc:
@@ -318,17 +300,6 @@ class LearnedPRM(BatchVerifier):
     def _read(self, h, rows, cols) -> list[float]:
         return [round(v, 6) for v in torch.sigmoid(self.net.head(h[rows, cols].float()).squeeze(-1).float())
                 .cpu().tolist()]
-
-
-def _autocast_device(device) -> str:
-    return "cuda" if str(device).startswith("cuda") else "cpu"
-
-
-def bf16_available(device) -> bool:
-    """Whether bfloat16 autocast is worth it here: a CUDA device, or a CPU with AVX512/AMX."""
-    if str(device).startswith("cuda"):
-        return True
-    return torch.backends.cpu.get_cpu_capability() in ("AVX512", "AMX")
 
 
 def build_net(device: str = "auto", cfg: AdapterConfig | None = None):

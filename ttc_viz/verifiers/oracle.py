@@ -19,6 +19,10 @@ generator's sentence templates). A step is **on track** when all of these hold:
 
 A prefix is on track when every step in it is. Checking is a linear scan (no regex with
 backtracking, no eval) capped at ``MAX_STEP_CHARS`` per step: about 40 µs a step.
+
+One module, over 300 lines on purpose: a tokenizer, an evaluator and the chain matching of
+one small grammar, used only together by ``check_step``; apart they would each be read
+against the others.
 """
 from __future__ import annotations
 
@@ -175,29 +179,23 @@ def _eval(toks: list) -> Fraction | None:
         return None
     pos = 0
 
-    def expr():
+    def chain(operand, ops: str):
+        """operand (op operand)... for the operators ``ops`` of one precedence, left to right;
+        None if an operand is malformed or a division is by zero (``_apply``)."""
         nonlocal pos
-        v = term()
-        while v is not None and pos < len(toks) and toks[pos][0] == "OP" and toks[pos][1] in "+-":
+        v = operand()
+        while v is not None and pos < len(toks) and toks[pos][0] == "OP" and toks[pos][1] in ops:
             op = toks[pos][1]
             pos += 1
-            w = term()
-            if w is None:
-                return None
-            v = v + w if op == "+" else v - w
+            w = operand()
+            v = None if w is None else _apply(v, op, w)
         return v
 
+    def expr():
+        return chain(term, "+-")
+
     def term():
-        nonlocal pos
-        v = atom()
-        while v is not None and pos < len(toks) and toks[pos][0] == "OP" and toks[pos][1] in "*/":
-            op = toks[pos][1]
-            pos += 1
-            w = atom()
-            if w is None or (op == "/" and w == 0):
-                return None
-            v = v * w if op == "*" else v / w
-        return v
+        return chain(atom, "*/")
 
     def atom():
         nonlocal pos

@@ -1,0 +1,43 @@
+"""What both trainers share: the schedule, and a checkpoint that a killed run resumes from."""
+import json
+
+import pytest
+import torch
+from safetensors.torch import load_file, save_file
+
+from ttc_viz.training import descend, resume, save_checkpoint, warmup_cosine
+
+
+def test_warmup_then_cosine_to_a_tenth():
+    assert warmup_cosine(1e-3, 10, 100, 0) == pytest.approx(1e-4)
+    assert warmup_cosine(1e-3, 10, 100, 9) == pytest.approx(1e-3)
+    assert warmup_cosine(1e-3, 10, 100, 100) == pytest.approx(1e-4)
+
+
+def _run():
+    torch.manual_seed(0)
+    net = torch.nn.Linear(3, 1)
+    opt = torch.optim.AdamW(net.parameters(), lr=1e-2)
+    descend(opt, list(net.parameters()), net(torch.ones(2, 3)).pow(2).sum())
+    return net, opt
+
+
+def test_a_checkpoint_resumes_with_the_same_settings_only(tmp_path):
+    net, opt = _run()
+    state = {"step": 1, "seconds": 2.0, "history": [{"step": 1}], "config": {"lr": 0.01, "steps": 5}}
+    info = {"steps": 1}
+    save = lambda path: save_file(net.state_dict(), path)  # noqa: E731
+    save_checkpoint(tmp_path, tmp_path / "checkpoint", save, opt, state, info)
+    save_checkpoint(tmp_path, tmp_path / "checkpoint", save, opt, state, info, final=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["adapter.safetensors", "checkpoint", "training.json"]
+    assert json.loads((tmp_path / "training.json").read_text()) == {"steps": 1, "history": [{"step": 1}]}
+
+    fresh, fresh_opt = torch.nn.Linear(3, 1), torch.optim.AdamW(torch.nn.Linear(3, 1).parameters(), lr=1e-2)
+    again = {"step": 0, "seconds": 0.0, "history": [], "config": {"lr": 0.01, "steps": 9}}
+    load = lambda path: fresh.load_state_dict(load_file(path))  # noqa: E731
+    assert resume(tmp_path / "checkpoint", again, fresh_opt, load, free=("steps",))
+    assert again["step"] == 1 and again["history"] == [{"step": 1}]
+    assert torch.equal(fresh.weight, net.weight)
+    with pytest.raises(ValueError, match="other settings"):
+        resume(tmp_path / "checkpoint", {**again, "config": {"lr": 0.1, "steps": 5}}, fresh_opt, load)
+    assert not resume(tmp_path / "nothing", again, fresh_opt, load)

@@ -1,0 +1,77 @@
+"""What the two trainers (``prm_train`` for the PRM, ``gen_train`` for the generator's
+adapter) share: the learning-rate schedule, one optimiser step, and a checkpoint that a
+killed run resumes from.
+
+A checkpoint is the folder ``<out>/checkpoint``: the adapter, the optimiser state and
+``state.json`` (step, seconds, loss history, the run's settings). It is written whole to a
+new folder and swapped in (``io.replace_dir``), so at any moment one complete checkpoint
+exists; a run started again with the same settings continues from it.
+"""
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+from typing import Callable, Iterable
+
+from .io import recover_dir, replace_dir, write_atomic
+
+
+def warmup_cosine(lr: float, warmup: int, total: int, step: int) -> float:
+    """The rate at ``step``: linear warm-up over ``warmup`` steps, then a cosine decay to a
+    tenth of ``lr`` at ``total``."""
+    if step < warmup:
+        return lr * (step + 1) / warmup
+    frac = (step - warmup) / max(1, total - warmup)
+    return lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, frac))))
+
+
+def descend(opt, params, loss, max_norm: float = 1.0) -> None:
+    """One optimiser step on ``loss``, gradients clipped to ``max_norm``."""
+    import torch
+
+    opt.zero_grad()
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(params, max_norm)
+    opt.step()
+
+
+def resume(ckpt: Path, state: dict, opt, load_adapter: Callable[[Path], object], free: Iterable[str] = ()) -> bool:
+    """Continue from the checkpoint in ``ckpt``, if there is one: the adapter (through
+    ``load_adapter(path)``), the optimiser, and ``state``'s step, seconds and history.
+    ValueError if it was made with other settings than ``state["config"]`` (those named in
+    ``free`` may differ: more steps, another save interval)."""
+    import torch
+
+    recover_dir(ckpt)  # a swap killed half-way leaves the previous checkpoint aside
+    if not (ckpt / "state.json").exists():
+        return False
+    old = json.loads((ckpt / "state.json").read_text())
+    free = set(free)
+    if ({k: v for k, v in old["config"].items() if k not in free}
+            != {k: v for k, v in state["config"].items() if k not in free}):
+        raise ValueError(f"{ckpt} holds a run with other settings ({old['config']}); use another --out "
+                         "or the same settings")
+    load_adapter(ckpt / "adapter.safetensors")
+    opt.load_state_dict(torch.load(ckpt / "optimizer.pt", weights_only=True))
+    state.update({k: old[k] for k in ("step", "seconds", "history")})
+    return True
+
+
+def save_checkpoint(out: Path, ckpt: Path, save_adapter: Callable[[Path], object], opt, state: dict,
+                    info: dict, final: bool = False) -> None:
+    """Write a checkpoint (``save_adapter(path)``, the optimiser, ``state``) and swap it in for
+    ``ckpt``; the old one stays until the new one is complete. ``final``: also the adapter and
+    ``training.json`` (``info`` and the history) in ``out``."""
+    import torch
+
+    tmp = out / f".checkpoint.{time.time_ns()}.tmp"
+    tmp.mkdir()
+    save_adapter(tmp / "adapter.safetensors")
+    torch.save(opt.state_dict(), tmp / "optimizer.pt")
+    write_atomic(tmp / "state.json", json.dumps(state))
+    replace_dir(tmp, ckpt)
+    if final:
+        save_adapter(out / "adapter.safetensors")
+        write_atomic(out / "training.json", json.dumps({**info, "history": state["history"]}, indent=1))
