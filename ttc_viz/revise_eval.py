@@ -217,30 +217,52 @@ def _mean(xs) -> float | None:
     return sum(xs) / len(xs) if xs else None
 
 
-def _with_ci(recs: list[dict], stat) -> dict:
-    lo, hi = bootstrap(recs, stat, resamples=500)
+def _with_ci(recs: list, stat) -> dict:
+    lo, hi = bootstrap(recs, stat, resamples=1000)
     v = stat(recs)
     return {"value": None if v is None else round(v, 4), "low": None if lo is None else round(lo, 4),
             "high": None if hi is None else round(hi, 4), "problems": len(recs)}
 
 
+def _mean_ci(values: list) -> dict:
+    """Mean of per-problem values with its bootstrap interval (resampling the numbers, so
+    nothing is graded again per resample)."""
+    return _with_ci(values, _mean)
+
+
+def _rate_ci(pairs: list[tuple[int, int]]) -> dict:
+    """A pooled rate sum(hits) / sum(trials) over problems, with its bootstrap interval."""
+    def rate(xs):
+        trials = sum(t for _, t in xs)
+        return sum(h for h, _ in xs) / trials if trials else None
+
+    return _with_ci(pairs, rate)
+
+
 def summarize(recs: list[dict], n: int) -> dict:
     groups = {f"level {lv}": [r for r in recs if r["level"] == lv] for lv in sorted({r["level"] for r in recs})}
     groups["all"] = recs
+    # every per-problem figure once
+    per = {id(r): {"attempt": {k: attempt_accuracy(r, k) for k in powers(n)},
+                   "split": {(b, s): split_correct(r, b, s) for b in powers(n) for s in powers(b)},
+                   "base": {b: baseline_correct(r, b) for b in powers(n)},
+                   "trans": transitions([r])} for r in recs}
     out = {}
     for name, rs in groups.items():
-        g = {"attempt_accuracy": {k: _with_ci(rs, lambda x, k=k: _mean(attempt_accuracy(r, k) for r in x))
-                                  for k in powers(n)},
+        f = [per[id(r)] for r in rs]
+        tr = [x["trans"] for x in f]
+        g = {"attempt_accuracy": {k: _mean_ci([x["attempt"][k] for x in f]) for k in powers(n)},
              "transitions": transitions(rs),
+             "transitions_ci": {
+                 "right_to_wrong": _rate_ci([(round((t["right_to_wrong"] or 0) * t["right_pairs"]), t["right_pairs"])
+                                             for t in tr]),
+                 "wrong_to_right": _rate_ci([(round((t["wrong_to_right"] or 0) * t["wrong_pairs"]), t["wrong_pairs"])
+                                             for t in tr])},
              "splits": {}, "best_of_n": {}, "best_split": {}}
-        g["transitions_ci"] = {
-            "right_to_wrong": _with_ci(rs, lambda x: transitions(x)["right_to_wrong"]),
-            "wrong_to_right": _with_ci(rs, lambda x: transitions(x)["wrong_to_right"])}
         for budget in powers(n):
-            row = {seq: _with_ci(rs, lambda x, b=budget, s=seq: _mean(split_correct(r, b, s) for r in x))
-                   for seq in powers(budget)}
+            row = {seq: _mean_ci([x["split"][(budget, seq)] for x in f]) for seq in powers(budget)}
             g["splits"][budget] = row
-            g["best_of_n"][budget] = _with_ci(rs, lambda x, b=budget: _mean(baseline_correct(r, b) for r in x))
+            g["best_of_n"][budget] = _mean_ci([x["base"][budget] for x in f])
             best = max(row.items(), key=lambda kv: (kv[1]["value"] or 0.0, -kv[0]))
             g["best_split"][budget] = {"seq": best[0], "chains": budget // best[0], **best[1]}
         out[name] = g
