@@ -8,7 +8,7 @@ from ttc_viz.costs import reencoded_per_token
 from ttc_viz.plots import legend_markdown, score_fig_from_rows, tree_figure
 from ttc_viz.tree import SearchTree
 from ttc_viz.views import answer_rows, path_rows, selected_path, verdict
-from ui.common import STRATEGY_LABEL, md_code
+from ui.common import STRATEGY_LABEL, md_code, md_escape
 from ui.tree_state import EXPLORE, Cursor
 
 
@@ -60,6 +60,18 @@ def tree_explorer(tree: SearchTree, cursor: Cursor = EXPLORE) -> None:
                      column_config={"text": st.column_config.TextColumn(width="large")})
 
 
+def reviser_note(tree: SearchTree) -> str | None:
+    """What a reader should know about who wrote a tree's revisions (None: no revisions)."""
+    mode = tree.config.get("reviser")
+    if mode == "prompted":
+        return ("Revisions by a **prompted** reviser: the generator itself, shown its earlier attempts and asked "
+                "for a new solution. It was never trained to revise, so it mostly copies or ignores what it is "
+                "shown (the paper's reviser was fine-tuned to revise).")
+    if mode == "trained":
+        return "Revisions by the **trained** reviser: a model fine-tuned to correct its earlier attempts."
+    return None
+
+
 def _clicked_node(event, n_nodes: int, selected: int | None) -> int | None:
     """The id of a node newly clicked in the figure (its ``customdata``), other than
     ``selected``; None if there is none."""
@@ -78,8 +90,10 @@ def trees_side_by_side(trees: list[SearchTree], key: str, height: int = 420) -> 
     """Two or three trees in columns, each with its pick and cost."""
     for col, t in zip(st.columns(len(trees)), trees):
         with col:
-            st.markdown(f"**{STRATEGY_LABEL.get(t.strategy, t.strategy)}** picks {md_code(t.selected_answer)} "
-                        f"{verdict(t.correct)} · "
+            mode = t.config.get("reviser")
+            st.markdown(f"**{STRATEGY_LABEL.get(t.strategy, t.strategy)}**"
+                        + (f" (*{md_escape(mode)} reviser*)" if mode else "")
+                        + f" picks {md_code(t.selected_answer)} {verdict(t.correct)} · "
                         f"{t.cost.tokens_generated} tokens · {t.cost.wall_s:.1f} s")
             st.plotly_chart(tree_figure(t, show_pruned=len(t.nodes) < 200, height=height),
                             key=f"{key}_{t.strategy}", width="stretch")
@@ -117,4 +131,4 @@ def answers_panel(tree: SearchTree) -> None:
                      "A backend that keeps each prefix's KV cache across rounds keeps these near 0.")
 
 
-__all__ = ["answers_panel", "tree_explorer", "trees_side_by_side"]
+__all__ = ["answers_panel", "reviser_note", "tree_explorer", "trees_side_by_side"]
