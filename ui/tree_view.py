@@ -6,6 +6,7 @@ import streamlit as st
 
 from ttc_viz.costs import reencoded_per_token
 from ttc_viz.plots import legend_markdown, score_fig_from_rows, tree_figure
+from ttc_viz.search import strategies
 from ttc_viz.tree import SearchTree
 from ttc_viz.views import answer_rows, path_rows, selected_path, verdict
 from ui.common import STRATEGY_LABEL, md_code, md_escape
@@ -111,6 +112,10 @@ def answers_panel(tree: SearchTree) -> None:
                            "best score": round(r["best"], 3),
                            "right?": verdict(r["correct"], "mark", unknown="?"),
                            "picked by": r["picked by"]} for r in rows], hide_index=True, width="stretch")
+            spec = strategies.REGISTRY.get(tree.strategy)
+            if spec is not None and spec.whole_attempts:
+                st.caption("Counts and sums here are over every attempt; the pick is made within each chain "
+                           "first, then across the chains' winners (each weighted by its best score).")
         else:
             st.caption("No finished solution stated an answer.")
     with c2:
