@@ -27,6 +27,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from typing import Callable
+
 from .io import recover_dir, replace_dir, write_atomic
 from .lm.base import GeneratorError
 from .problems import LEVELS, synthetic
@@ -125,7 +127,20 @@ def _peft_model(model, lora: LoraSettings):
                                             layers_to_transform=list(range(n - lora.layers, n))))
 
 
-def save_gen_adapter(peft_model, path: Path, lora: LoraSettings, info: dict) -> Path:
+@dataclass(frozen=True)
+class AdapterTask:
+    """What an adapter is trained to do: the prompt it is trained (and used) with, the
+    examples of a step (``batch(seed, step, size, levels)`` -> [{"problem", "steps"}], pure
+    in its arguments so a resumed run sees what an uninterrupted one would), and the
+    adapter of ``models/`` it is trained on top of (merged first; None: the base model).
+    The generator adapter is ``GENERATOR``; the revision adapter (``revise_train``) is another."""
+    name: str
+    prompt: dict
+    batch: Callable
+    on_top_of: str | None = None
+
+
+def save_gen_adapter(peft_model, path: Path, lora: LoraSettings, info: dict, prompt: dict | None = None) -> Path:
     from peft import get_peft_model_state_dict
     from safetensors.torch import save
 
@@ -133,7 +148,7 @@ def save_gen_adapter(peft_model, path: Path, lora: LoraSettings, info: dict) -> 
     path.parent.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().to("cpu").contiguous() for k, v in get_peft_model_state_dict(peft_model).items()}
     meta = {"format": FORMAT, "base": BASE, "lora": json.dumps(asdict(lora)),
-            "prompt": json.dumps(training_prompt()), "info": json.dumps(info)}
+            "prompt": json.dumps(prompt or training_prompt()), "info": json.dumps(info)}
     return write_atomic(path, save(state, metadata=meta))
 
 
@@ -170,11 +185,34 @@ def read_gen_adapter(path) -> tuple[dict, LoraSettings, dict, dict]:
     return tensors, lora, prompt, info
 
 
-def apply_adapter(model, path) -> tuple[object, dict, dict]:
-    """Load a generator adapter onto ``model`` and merge it in: (merged model, prompt, info)."""
+def base_adapter(info: dict) -> Path | None:
+    """The adapter an adapter was trained on top of (its info's ``on_top_of``, a folder of
+    ``models/``), or None. GeneratorError if it names something else or is missing."""
+    name = info.get("on_top_of")
+    if not name:
+        return None
+    from .assets import models_dir
+
+    if not isinstance(name, str) or "/" in name or "\\" in name or name.startswith("."):
+        raise GeneratorError(f"an adapter names an implausible base adapter {name!r}")
+    path = models_dir() / name / "adapter.safetensors"
+    if not path.is_file():
+        raise GeneratorError(f"this adapter is trained on top of models/{name}, which is missing ({path})")
+    return path
+
+
+def apply_adapter(model, path, _depth: int = 0) -> tuple[object, dict, dict]:
+    """Load a generator adapter onto ``model`` and merge it in: (merged model, prompt, info).
+    An adapter trained on top of another (the revision adapter on the generator's) has that
+    one merged first."""
     from peft import set_peft_model_state_dict
 
     tensors, lora, prompt, info = read_gen_adapter(path)
+    below = base_adapter(info)
+    if below is not None:
+        if _depth >= 2:
+            raise GeneratorError(f"{path}: adapters stacked more than 2 deep")
+        model, _, _ = apply_adapter(model, below, _depth + 1)
     pm = _peft_model(model, lora)
     missing = set_peft_model_state_dict(pm, tensors)
     unexpected = getattr(missing, "unexpected_keys", [])
@@ -184,20 +222,26 @@ def apply_adapter(model, path) -> tuple[object, dict, dict]:
 
 
 def train_generator(out_dir, cfg: GenTrainConfig, *, device: str = "auto", minutes: float | None = None,
-                    progress=None, log=print) -> dict:
-    """Train (or resume) into ``out_dir``: ``adapter.safetensors`` + ``training.json``."""
+                    progress=None, log=print, task: AdapterTask | None = None) -> dict:
+    """Train (or resume) into ``out_dir``: ``adapter.safetensors`` + ``training.json``.
+    ``task``: what to train (default: the generator adapter)."""
+    import dataclasses
+
     import torch
 
     from .lm.embedded import load_embedded
     from .lm.hf import HFConfig
 
     cfg.check()
+    task = task or GENERATOR
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     ckpt = out / "checkpoint"
-    prompt = training_prompt()
-    gen = load_embedded(device=device, dtype="float32",
-                        config=HFConfig(system_prompt=prompt["system_prompt"], examples=tuple(prompt["examples"])))
+    prompt = task.prompt
+    config = HFConfig(system_prompt=prompt["system_prompt"], examples=tuple(prompt["examples"]))
+    below = base_adapter({"on_top_of": task.on_top_of})
+    gen = load_embedded(device=device, dtype="float32", config=config, adapter=below)
+    gen.cfg = dataclasses.replace(gen.cfg, system_prompt=config.system_prompt, examples=config.examples)
     model = _peft_model(gen.model, cfg.lora)
     dev = gen.device
     params = [p for p in model.parameters() if p.requires_grad]
@@ -224,16 +268,18 @@ def train_generator(out_dir, cfg: GenTrainConfig, *, device: str = "auto", minut
 
     def save(final: bool = False) -> None:
         info = {"steps": state["step"], "examples": state["step"] * cfg.batch_size,
-                "seconds": round(state["seconds"], 1), "config": state["config"]}
+                "seconds": round(state["seconds"], 1), "config": state["config"], "task": task.name}
+        if task.on_top_of:
+            info["on_top_of"] = task.on_top_of
         tmp = out / f".checkpoint.{time.time_ns()}.tmp"
         tmp.mkdir()
-        save_gen_adapter(model, tmp / "adapter.safetensors", cfg.lora, info)
+        save_gen_adapter(model, tmp / "adapter.safetensors", cfg.lora, info, prompt)
         torch.save(opt.state_dict(), tmp / "optimizer.pt")
         write_atomic(tmp / "state.json", json.dumps(state))
         # swap in the new checkpoint; the old one stays until the new one is complete
         replace_dir(tmp, ckpt)
         if final:
-            save_gen_adapter(model, out / "adapter.safetensors", cfg.lora, info)
+            save_gen_adapter(model, out / "adapter.safetensors", cfg.lora, info, prompt)
             write_atomic(out / "training.json", json.dumps({**info, "history": state["history"]}, indent=1))
 
     model.train()
@@ -243,7 +289,7 @@ def train_generator(out_dir, cfg: GenTrainConfig, *, device: str = "auto", minut
         for g in opt.param_groups:
             g["lr"] = _lr_at(cfg, step)
         enc = [encode_example(gen, b["problem"], b["steps"])
-               for b in solutions_batch(cfg.seed, step, cfg.batch_size, cfg.levels)]
+               for b in task.batch(cfg.seed, step, cfg.batch_size, cfg.levels)]
         width = max(len(i) for i, _ in enc)
         ids = torch.tensor([i + [pad] * (width - len(i)) for i, _ in enc], device=dev)
         tgt = torch.tensor([t + [-100] * (width - len(t)) for _, t in enc], device=dev)
@@ -274,3 +320,6 @@ def train_generator(out_dir, cfg: GenTrainConfig, *, device: str = "auto", minut
             return {"finished": False, **state}
     save(final=True)
     return {"finished": True, **state}
+
+
+GENERATOR = AdapterTask("generator", training_prompt(), solutions_batch)

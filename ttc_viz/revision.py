@@ -71,6 +71,24 @@ def training_chain(wrong: Sequence[Sequence[str]], right: Sequence[str], k: int,
     return rest[:k - 1] + [pool[last], list(right)]
 
 
+def hierarchical_pick(chains: Sequence[Sequence[tuple]], rule: str = "weighted") -> str | None:
+    """The paper's hierarchical selection. ``chains``: per chain, its attempts as (answer,
+    score). Within each chain the voting rule picks an answer; across chains the same rule
+    picks among the chain winners, each weighted by the best score its chain gave that
+    answer. None if no attempt stated an answer."""
+    from .scoring import answer_key, vote
+
+    winners, weights = [], []
+    for chain in chains:
+        pick = vote([a for a, _ in chain], [s for _, s in chain], rule)
+        if pick is None:
+            continue
+        key = answer_key(pick)
+        winners.append(pick)
+        weights.append(max(float(s) for a, s in chain if answer_key(a) == key))
+    return vote(winners, weights, rule)
+
+
 def reviser_for(generator) -> tuple[object, str]:
     """(the generator that writes revisions, "trained" or "prompted"). A backend that has a
     trained reviser offers it as a ``reviser()`` method returning a Generator (or None)."""
@@ -80,4 +98,4 @@ def reviser_for(generator) -> tuple[object, str]:
 
 
 __all__ = ["KEEP", "REVISION_SYSTEM_PROMPT", "revision_problem", "attempt_text", "closeness",
-           "training_chain", "reviser_for"]
+           "training_chain", "hierarchical_pick", "reviser_for"]

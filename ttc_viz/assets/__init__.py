@@ -15,6 +15,7 @@ from pathlib import Path
 
 GEN_ADAPTER = ("smollm2-gen", "adapter.safetensors")    # the fine-tuned generator (ttc-viz train-gen)
 PRM_ADAPTER = ("smollm2-prm", "adapter.safetensors")    # the project's own PRM (ttc-viz train-prm)
+REVISE_ADAPTER = ("smollm2-revise", "adapter.safetensors")  # the reviser (ttc-viz train-revise)
 SHIPPED_SWEEP = "sweep-smollm2"                          # what the Curves page opens first
 
 
@@ -43,8 +44,12 @@ def prm_adapter() -> Path:
     return models_dir().joinpath(*PRM_ADAPTER)
 
 
+def revise_adapter() -> Path:
+    return models_dir().joinpath(*REVISE_ADAPTER)
+
+
 def shipped_sweep() -> Path:
     return data_dir() / SHIPPED_SWEEP
 
 
-__all__ = ["models_dir", "data_dir", "gen_adapter", "prm_adapter", "shipped_sweep"]
+__all__ = ["models_dir", "data_dir", "gen_adapter", "prm_adapter", "revise_adapter", "shipped_sweep"]

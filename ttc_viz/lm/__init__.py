@@ -2,7 +2,8 @@
 
 ``load_generator(spec)``:
   * ``"embedded"``: the offline SmolLM2 with the project's fine-tuned adapter
-    (models/smollm2-gen) when it is there, else the base model;
+    (models/smollm2-gen) when it is there, else the base model; with the revision adapter
+    (models/smollm2-revise) offered as ``reviser()`` for the revisions strategy;
   * ``"embedded-base"``: the base SmolLM2-135M-Instruct, with the worked-example prompt;
   * ``"embedded:<adapter file>"``: the base model with another ``ttc-viz train-gen`` adapter;
   * ``"openai:<base-url>#<model>[;options]"``: a model served by an OpenAI-compatible engine
@@ -40,7 +41,14 @@ def load_generator(spec: str = EMBEDDED, *, device: str = "auto", dtype: str = "
                 raise GeneratorError("write another generator adapter as embedded:<path to adapter.safetensors>")
         else:
             adapter = default_adapter()
-        return load_embedded(device=device, dtype=dtype, config=config, adapter=adapter)
+        gen = load_embedded(device=device, dtype=dtype, config=config, adapter=adapter)
+        if spec in (EMBEDDED, "", None) and adapter is not None:
+            from ..assets import revise_adapter
+            from .embedded import LazyReviser
+
+            if revise_adapter().is_file():  # the revisions strategy's trained reviser
+                gen.reviser = LazyReviser(revise_adapter(), device, dtype, config)
+        return gen
     if str(spec).startswith("openai:"):
         from .remote import load_remote
 

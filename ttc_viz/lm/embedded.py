@@ -155,6 +155,22 @@ def load_embedded_model(device: str = "auto", dtype: str = "auto"):
     return model, tok, dev
 
 
+class LazyReviser:
+    """``generator.reviser()``: the revision adapter's model (``revision.reviser_for``),
+    loaded on first use (another 135M model in memory), then kept."""
+
+    def __init__(self, path, device: str, dtype: str, config: HFConfig | None):
+        self.path, self.device, self.dtype, self.config = Path(path), device, dtype, config
+        self._gen = None
+        self._lock = threading.Lock()
+
+    def __call__(self):
+        with self._lock:
+            if self._gen is None:
+                self._gen = load_embedded(self.device, self.dtype, self.config, adapter=self.path)
+            return self._gen
+
+
 def load_embedded(device: str = "auto", dtype: str = "auto", config: HFConfig | None = None,
                   adapter=None) -> HFGenerator:
     """The embedded SmolLM2 as a Generator; converts and caches on first use.

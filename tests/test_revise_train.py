@@ -1,0 +1,123 @@
+import json
+
+import pytest
+
+from ttc_viz.gen_train import GenTrainConfig, LoraSettings, read_gen_adapter
+from ttc_viz.grading import extract_answer, grade
+from ttc_viz.prm_train import reserved_texts
+from ttc_viz.revise_train import REVISER, generator_attempts, revision_batch
+from ttc_viz.revision import HEADER, REVISION_SYSTEM_PROMPT
+
+
+def _answer(text: str) -> str | None:
+    return extract_answer(text)
+
+
+def _attempts(x: dict) -> list[str]:
+    """The attempts shown in a training chain's context (the instruction after them cut off)."""
+    from ttc_viz.revision import INSTRUCTION
+
+    return x["problem"].split(HEADER)[1].split("\n\n" + INSTRUCTION)[0].split("\nAttempt ")[1:]
+
+
+def test_the_shipped_attempts_are_graded_samples_of_training_problems():
+    data = generator_attempts()
+    assert len(data) >= 100
+    reserved = reserved_texts()
+    for level, index, text, wrong, right in data:
+        assert 1 <= level <= 4 and text not in reserved
+        assert all(isinstance(s, str) for a in wrong + right for s in a)
+
+
+def test_batches_are_pure_and_end_with_a_right_attempt():
+    a, b = revision_batch(3, 7, 24), revision_batch(3, 7, 24)
+    assert a == b and revision_batch(3, 8, 24) != a
+    sources = {x["source"] for x in revision_batch(0, 0, 64)}
+    assert sources == {"generator", "synthetic"}
+    from ttc_viz.problems import synthetic
+
+    for x in revision_batch(1, 2, 64):
+        problem = x["problem"].split("\n\n" + HEADER)[0]
+        assert (HEADER in x["problem"]) == (x["wrong"] > 0)
+        assert x["problem"].count("\nAttempt ") == x["wrong"] <= 4
+        # the target is right by the answer key of its problem
+        ans = _answer("\n\n".join(x["steps"]))
+        truth = None
+        for level in (1, 2, 3, 4):
+            for split_problem in [p for p in generator_attempts() if p[2] == problem]:
+                truth = synthetic(split_problem[0], split_problem[1], split="train").answer
+        if truth is not None:
+            assert grade(ans, truth), x
+
+
+def test_every_wrong_attempt_in_context_is_wrong():
+    from ttc_viz.revision import HEADER
+
+    for x in revision_batch(5, 1, 48):
+        assert not x["right_shown"]  # the paper's recipe: wrong attempts only
+        if not x["wrong"]:
+            continue
+        shown = _attempts(x)
+        right = _answer("\n".join(x["steps"]))
+        for att in shown:
+            assert not grade(_answer(att) or "", right), (att, right)
+
+
+def test_the_task_trains_on_top_of_the_generator_adapter():
+    assert REVISER.on_top_of == "smollm2-gen" and REVISER.prompt["system_prompt"] == REVISION_SYSTEM_PROMPT
+
+
+@pytest.mark.real
+def test_a_stacked_adapter_trains_resumes_and_loads_as_the_reviser(tmp_path, monkeypatch):
+    from ttc_viz.gen_train import train_generator
+    from ttc_viz.lm import load_generator
+
+    small = dict(batch_size=2, save_every=1, warmup=1, levels=(1,), lora=LoraSettings(rank=2, alpha=4, layers=2))
+    r = train_generator(tmp_path, GenTrainConfig(steps=1, **small), task=REVISER, log=lambda m: None)
+    assert r["finished"]
+    _, _, prompt, info = read_gen_adapter(tmp_path / "adapter.safetensors")
+    assert info["on_top_of"] == "smollm2-gen" and info["task"].startswith("reviser")
+    assert prompt["system_prompt"] == REVISION_SYSTEM_PROMPT
+    assert json.loads((tmp_path / "training.json").read_text())["steps"] == 1
+    rev = load_generator(f"embedded:{tmp_path / 'adapter.safetensors'}", device="cpu")
+    assert rev.cfg.system_prompt == REVISION_SYSTEM_PROMPT
+    # the generator adapter is merged first: with a 1-step LoRA on top the reviser still
+    # writes the tuned format (the base model alone would not end with "The answer is")
+    sols = rev.solutions("Ana has 2 apples and gets 3 more. How many apples does Ana have now?", 2,
+                         temperature=0.0, seed=0)
+    assert "The answer is" in sols[0][-1].text
+    # the default embedded generator offers the shipped reviser when it is there
+    from ttc_viz import assets
+
+    monkeypatch.setattr(assets, "revise_adapter", lambda: tmp_path / "adapter.safetensors")
+    gen = load_generator("embedded", device="cpu")
+    assert callable(gen.reviser) and gen.reviser().cfg.system_prompt == REVISION_SYSTEM_PROMPT
+    assert gen.reviser() is gen.reviser()  # loaded once
+
+
+def test_a_missing_base_adapter_is_one_clear_error(tmp_path):
+    from ttc_viz.gen_train import base_adapter
+    from ttc_viz.lm.base import GeneratorError
+
+    assert base_adapter({}) is None
+    with pytest.raises(GeneratorError, match="implausible"):
+        base_adapter({"on_top_of": "../etc"})
+    with pytest.raises(GeneratorError, match="missing"):
+        base_adapter({"on_top_of": "no-such-adapter"})
+
+
+def test_keep_right_shows_one_right_attempt_among_at_most_four():
+    from ttc_viz.revision import HEADER
+
+    batch = revision_batch(2, 3, 96, keep_right=0.5)
+    shown = [x for x in batch if x["right_shown"]]
+    assert 25 <= len(shown) <= 70
+    for x in shown:
+        attempts = _attempts(x)
+        right = _answer("\n".join(x["steps"]))
+        assert 1 <= len(attempts) <= 4 and len(attempts) == x["wrong"] + 1
+        assert sum(bool(grade(_answer(a) or "", right)) for a in attempts) >= 1
+    with pytest.raises(ValueError, match="keep-right"):
+        from ttc_viz.revise_train import reviser_task
+
+        reviser_task(1.5)
