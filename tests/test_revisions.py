@@ -5,8 +5,8 @@ import pytest
 from fakes import FakeGenerator
 from ttc_viz.lm.base import STEP_DELIMITER, join_steps
 from ttc_viz.problems import Problem
-from ttc_viz.revision import revision_problem
-from ttc_viz.scoring import chain_winner, hierarchical_vote, vote
+from ttc_viz.revision import hierarchical_pick, revision_problem
+from ttc_viz.scoring import vote
 from ttc_viz.search import Hooks, SearchConfig, finalize, run, strategies, strategy_names
 from ttc_viz.search.revisions import chains_of
 from ttc_viz.tree import SearchTree
@@ -169,12 +169,11 @@ def hand_tree(chains=CHAINS, voting="weighted") -> SearchTree:
 def test_hierarchical_pick_is_not_the_flat_vote():
     flat = [a for c in CHAINS for a, _ in c], [s for c in CHAINS for _, s in c]
     assert vote(*flat, "weighted") == "2"
-    chains = [([a for a, _ in c], [s for _, s in c]) for c in CHAINS]
-    assert [chain_winner(a, w, "weighted") for a, w in chains] == [("1", 0.9), ("2", 0.4), ("2", 0.45)]
-    # across chains: 1 with 0.9 against 2 with 0.4 + 0.45 (with summed chain weights 2 would win)
-    assert hierarchical_vote(chains, "weighted") == "1"
-    assert hierarchical_vote(chains, "majority") == "2"  # chain winners by count: 2, 2, 4
-    assert hierarchical_vote(chains, "naive") == "1"
+    assert [vote([a for a, _ in c], [s for _, s in c], "weighted") for c in CHAINS] == ["1", "2", "2"]
+    # across chains: 1 with 0.9 against 2 with 0.4 + 0.45 (with summed chain weights, 0.8 + 0.45, 2 would win)
+    assert hierarchical_pick(CHAINS, "weighted") == "1"
+    assert hierarchical_pick(CHAINS, "majority") == "2"  # chain winners by count: 2, 2, 4
+    assert hierarchical_pick(CHAINS, "naive") == "1"
     tree = hand_tree()
     assert tree.picks == {"naive": "1", "weighted": "1", "majority": "2"}
     assert tree.selected_answer == "1" and tree.correct is True
@@ -191,9 +190,11 @@ def test_majority_within_then_across():
 
 
 def test_a_chain_without_an_answer_does_not_vote():
-    assert chain_winner([None, None], [0.9, 0.8]) == (None, 0.0)
-    assert hierarchical_vote([([None], [1.0]), (["7"], [0.1])]) == "7"
-    assert hierarchical_vote([([None], [1.0])]) is None
+    t = hand_tree([[("7", 0.1)]])
+    t.nodes[1].text = "no answer here"
+    t.nodes[1].answer = None
+    assert finalize(t).selected_answer is None and t.correct is False
+    assert hand_tree([[("2", 0.9)], [("7", 0.1)]]).picks["weighted"] == "2"
 
 
 def test_repick_and_reload_keep_the_chains():

@@ -8,9 +8,6 @@
   * ``majority`` - the most frequent answer (weights ignored).
 Equivalent answers ("0.5", "1/2") vote together. Ties go to the answer seen first, so
 picks are deterministic.
-``hierarchical_vote(chains, rule)`` picks in two stages (sequential revisions): the rule
-within each chain of attempts, then the same rule across the chains' winners, each winner
-weighted by its best score in its chain.
 """
 from __future__ import annotations
 
@@ -61,24 +58,6 @@ def vote(answers: Sequence[str | None], weights: Sequence[float], rule: str = "w
         if r[field] > best[field] + 1e-12:
             best = r
     return best["answer"]
-
-
-def chain_winner(answers: Sequence[str | None], weights: Sequence[float], rule: str = "weighted") -> tuple:
-    """(answer, weight) a chain contributes to the vote across chains: the answer ``rule``
-    picks among its attempts and the best weight of an attempt stating it; (None, 0.0) for a
-    chain where no attempt states an answer."""
-    win = vote(answers, weights, rule)
-    if win is None:
-        return None, 0.0
-    key = answer_key(win)
-    return win, next(r["best"] for r in tally(answers, weights) if r["key"] == key)
-
-
-def hierarchical_vote(chains: Sequence[tuple[Sequence[str | None], Sequence[float]]], rule: str = "weighted") -> str | None:
-    """Pick within each chain by ``rule`` (``chains``: one (answers, weights) per chain), then
-    across the chains' winners by the same rule, each weighted by its best score."""
-    wins = [chain_winner(a, w, rule) for a, w in chains]
-    return vote([a for a, _ in wins], [w for _, w in wins], rule)
 
 
 def all_picks(answers, weights) -> dict:

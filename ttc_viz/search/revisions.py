@@ -18,7 +18,7 @@ original problem (not the revision text) and its step scores aggregated by
 delimiter, status "finished", group = chain, iteration = attempt number) whose parent is
 the chain's previous attempt, so a chain is a path from the root. The pick is hierarchical:
 within each chain by the voting rule over its attempts, then across chains by the same rule
-over the chains' winners, each weighted by its best score (``scoring.hierarchical_vote``).
+over the chains' winners, each weighted by its best score (``revision.hierarchical_pick``).
 
 Cost: exactly N generations (one per attempt). Stop (``hooks.should_stop``) is honoured
 between rounds; a stopped search keeps every attempt made so far.
@@ -27,8 +27,8 @@ from __future__ import annotations
 
 from ..lm.base import Generator, join_steps
 from ..problems import Problem
-from ..revision import revision_problem, reviser_for
-from ..scoring import aggregate, hierarchical_vote
+from ..revision import hierarchical_pick, revision_problem, reviser_for
+from ..scoring import aggregate
 from ..seeds import derive
 from ..tree import MAX_TOKEN_IDS, SearchTree
 from ..verifiers.base import Verifier
@@ -92,9 +92,8 @@ def chains_of(tree: SearchTree) -> list[list]:
 
 
 def pick(tree: SearchTree, rule: str) -> str | None:
-    """Within each chain by ``rule``, then across the chains' winners (``hierarchical_vote``)."""
-    return hierarchical_vote([([n.answer for n in ch], [n.value or 0.0 for n in ch]) for ch in chains_of(tree)],
-                             rule)
+    """Within each chain by ``rule``, then across the chains' winners (``hierarchical_pick``)."""
+    return hierarchical_pick([[(n.answer, n.value or 0.0) for n in ch] for ch in chains_of(tree)], rule)
 
 
 SPEC = register(StrategySpec(
