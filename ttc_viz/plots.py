@@ -14,7 +14,8 @@ the figure widens with the number of leaf columns so it scrolls rather than cram
 
 A tree of whole attempts (sequential revisions, ``StrategySpec.whole_attempts``) is drawn
 the way the paper draws it: each chain of revisions is a row read left to right (attempt 1,
-2, ...), the chains stacked; every attempt is labelled with its score and ✓ / ✗.
+2, ...), the chains stacked; every attempt is a large disc (fill: score; ring: right or
+wrong) labelled with its score and ✓ / ✗.
 """
 from __future__ import annotations
 
@@ -172,8 +173,9 @@ def tree_figure(tree: SearchTree, iteration: int | None = None, show_pruned: boo
         xs.append(x)
         ys.append(y)
         colors.append(n.score if n.score is not None else 0.5)
-        symbols.append(_STATUS_SYMBOL[status])
-        sizes.append({"finished": 17, "rollout": 8, "pruned": 9}.get(status, 12))
+        # an attempt is a large disc: its fill (the score) shows inside the right/wrong ring
+        symbols.append("circle" if attempts else _STATUS_SYMBOL[status])
+        sizes.append(22 if attempts else {"finished": 17, "rollout": 8, "pruned": 9}.get(status, 12))
         opac.append(0.35 if status == "pruned" else 0.8 if status == "rollout" else 1.0)
         ring_c, ring_w = "#333", 0.5
         if n.correct is True and status in ("finished", "pruned"):
@@ -241,9 +243,10 @@ def tree_figure(tree: SearchTree, iteration: int | None = None, show_pruned: boo
 
 
 def legend_markdown() -> str:
-    return ("● kept / expanded · ★ finished solution (revisions: one attempt, its chain read left to right) · "
-            "faded ● pruned · ◆ lookahead rollout · thick blue = path to the selected answer · "
-            "green / red ring = right / wrong answer · colour = verifier score (red 0 → green 1)")
+    return ("● kept / expanded · ★ finished solution · faded ● pruned · ◆ lookahead rollout · "
+            "revisions: a large ● is one whole attempt, each row a chain read left to right · "
+            "thick blue = path to the selected answer · green / red ring = right / wrong answer · "
+            "colour = verifier score (red 0 → green 1)")
 
 
 def score_fig_from_rows(rows: list[dict]) -> go.Figure:

@@ -56,7 +56,7 @@ def tree_explorer(tree: SearchTree, cursor: Cursor = EXPLORE) -> None:
             st.session_state[cursor.pick] = default if default in ids else ids[0]
         nid = st.selectbox("Path to node", ids, key=cursor.pick,
                            format_func=lambda i: f"#{i} · round {tree.nodes[i].iteration} · {tree.nodes[i].status} · "
-                                                 f"{tree.nodes[i].text[:60]}")
+                                                 f"{' '.join(tree.nodes[i].text.split())[:60]}")
         st.dataframe(path_rows(tree, nid), hide_index=True, width="stretch",
                      column_config={"text": st.column_config.TextColumn(width="large")})
 
