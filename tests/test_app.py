@@ -130,9 +130,68 @@ def test_learn_page_explains_every_strategy():
     at = app("learn.py")
     assert not at.exception
     text = " ".join(m.value for m in at.markdown)
-    for word in ("Best-of-N", "Beam search", "Lookahead", "DVTS", "aggregation", "Weighted"):
+    for word in ("Best-of-N", "Beam search", "Lookahead", "DVTS", "aggregation", "Weighted", "Sequential revisions",
+                 "prompted"):
         assert word.lower() in text.lower()
     assert at.button(key="learn_run").disabled is False
+
+
+def _number_keys(at) -> set:
+    return {w.key for w in at.sidebar.number_input}
+
+
+def test_a_strategy_s_parameters_show_only_while_it_is_chosen():
+    at = app()
+    assert "m" in _number_keys(at) and "seq" not in _number_keys(at) and "k" not in _number_keys(at)  # beam
+    at.sidebar.number_input(key="m").set_value(2).run()
+    at.sidebar.selectbox(key="strategy").set_value("revisions").run()
+    assert not at.exception
+    assert "seq" in _number_keys(at) and "m" not in _number_keys(at)
+    assert "Attempts per chain" in at.sidebar.number_input(key="seq").label
+    at.sidebar.number_input(key="seq").set_value(3).run()  # N = 16
+    assert any("does not divide" in w.value for w in at.warning) and at.button(key="run").disabled
+    at.sidebar.selectbox(key="strategy").set_value("beam").run()
+    at.run()
+    assert at.sidebar.number_input(key="m").value == 2 and not at.warning  # M kept while hidden; seq not checked
+    at.sidebar.selectbox(key="strategy").set_value("revisions").run()
+    assert at.sidebar.number_input(key="seq").value == 3  # and seq kept while hidden
+
+
+def test_explore_runs_revisions_and_labels_the_prompted_reviser(monkeypatch):
+    from ui import common
+
+    monkeypatch.setattr(common, "get_generator", lambda spec, trust=False: FakeGenerator())
+    monkeypatch.setattr(common, "get_verifier", lambda name, trust=False: SymbolicVerifier())
+    at = app()
+    at.sidebar.selectbox(key="strategy").set_value("revisions").run()
+    at.sidebar.number_input(key="n").set_value(4)
+    at.sidebar.number_input(key="seq").set_value(2)
+    at.run()
+    at.button(key="run").click().run()
+    t0 = time.time()
+    while "job" in at.session_state and time.time() - t0 < 60:
+        at.run()
+    assert not at.exception, at.exception
+    tree = at.session_state["tree"]
+    assert tree.strategy == "revisions" and tree.config["seq"] == 2 and len(tree.nodes) == 5
+    assert tree.cost.generations == 4
+    assert any("prompted" in i.value for i in at.info)
+    assert any("Selected answer" in m.value for m in at.markdown)
+    assert at.radio(key="wi_agg").disabled  # attempts keep the aggregation they were scored with
+
+
+def test_compare_puts_revisions_beside_beam_search():
+    at = app("compare.py")
+    at.multiselect(key="cmp_strats").set_value(["beam", "revisions"]).run()
+    assert not at.exception
+    assert {"m", "seq"} <= _number_keys(at)  # the parameters of both
+    at.session_state["cmp_trees"] = [fake_tree("beam"), fake_tree("revisions", seq=4)]
+    at.run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 2
+    table = at.dataframe[0].value
+    assert list(table["strategy"]) == ["beam", "revisions"] and list(table["generations"])[1] == 8
+    assert any("prompted reviser" in m.value for m in at.markdown)
 
 
 @pytest.mark.real

@@ -158,3 +158,38 @@ def test_greedy_beam_search_is_the_same_with_and_without_the_kv_cache(embedded, 
     assert on.cost.tokens_generated == off.cost.tokens_generated
     if on.iterations > 1:
         assert on.cost.tokens_reencoded == 0 < off.cost.tokens_reencoded
+
+
+class _PromptedOnly:
+    """The embedded generator without a trained reviser (whatever the backend offers), so
+    revisions run in prompted mode."""
+
+    def __init__(self, inner):
+        self.inner, self.name, self.num_params = inner, inner.name, getattr(inner, "num_params", None)
+
+    def solutions(self, *a, **kw):
+        return self.inner.solutions(*a, **kw)
+
+    def next_steps(self, *a, **kw):
+        return self.inner.next_steps(*a, **kw)
+
+    def rollout(self, *a, **kw):
+        return self.inner.rollout(*a, **kw)
+
+
+def test_revisions_in_prompted_mode_on_the_real_model(embedded):
+    from ttc_viz.lm.base import STEP_DELIMITER
+
+    tree = run("revisions", synthetic(1, 0), _PromptedOnly(embedded), SymbolicVerifier(),
+               SearchConfig(n=4, seq=2, seed=0))
+    tree.validate()
+    type(tree).from_json(tree.to_json())  # and it saves and loads
+    attempts = tree.nodes[1:]
+    assert len(attempts) == 4 and all(n.status == "finished" and n.text for n in attempts)
+    assert {n.group for n in attempts} == {0, 1} and tree.cost.generations == 4
+    for n in attempts:
+        assert n.parent == 0 if n.iteration == 1 else tree.nodes[n.parent].group == n.group
+        assert n.token_ids and 0 <= n.score <= 1 and n.value == n.score
+        assert all(s.strip() for s in n.text.split(STEP_DELIMITER))
+    assert tree.config["reviser"] == "prompted" and tree.config["seq"] == 2
+    assert set(tree.picks) == {"naive", "weighted", "majority"} and tree.correct in (True, False)

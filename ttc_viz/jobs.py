@@ -93,6 +93,13 @@ class _GuardedGenerator:
     def solutions(self, *a, **kw):
         return self._call(self.inner.solutions, *a, **kw)
 
+    def reviser(self):
+        """The inner generator's trained reviser (``revision.reviser_for``), guarded like it,
+        so Stop and the token budget hold for revisions too; None if it has none."""
+        get = getattr(self.inner, "reviser", None)
+        rev = get() if callable(get) else None
+        return None if rev is None else _GuardedGenerator(rev, self.job)
+
 
 class _GuardedVerifier:
     """The job's view of the shared verifier: checks Stop before every call."""

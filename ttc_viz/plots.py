@@ -11,6 +11,11 @@ truth is known. Every marker carries its node id in ``customdata`` so a click ca
 For large trees (beam N = 64 runs to hundreds of nodes) ``show_pruned=False`` hides pruned
 leaves (each kept node then shows how many of its children were pruned in its hover), and
 the figure widens with the number of leaf columns so it scrolls rather than crams.
+
+A tree of whole attempts (sequential revisions, ``StrategySpec.whole_attempts``) is drawn
+the way the paper draws it: each chain of revisions is a row read left to right (attempt 1,
+2, ...), the chains stacked; every attempt is a large disc (fill: score; ring: right or
+wrong) labelled with its score and ✓ / ✗.
 """
 from __future__ import annotations
 
@@ -81,6 +86,34 @@ def layout(tree: SearchTree, ids: list[int]) -> dict[int, tuple[float, float]]:
     return pos
 
 
+def chain_layout(tree: SearchTree, ids: list[int]) -> dict[int, tuple[float, float]]:
+    """Positions for a tree of whole attempts: x = attempt number in its chain, y = -row, one
+    row per chain (in order of group); the root on the left, centred on the rows."""
+    idset = set(ids)
+    rows = {g: i for i, g in enumerate(sorted({tree.nodes[i].group for i in idset if i != 0}))}
+    pos = {i: (float(tree.nodes[i].depth), -float(rows[tree.nodes[i].group])) for i in idset if i != 0}
+    if 0 in idset:
+        pos[0] = (0.0, -(len(rows) - 1) / 2 if rows else 0.0)
+    return pos
+
+
+def _attempts(tree: SearchTree) -> bool:
+    spec = strategies.REGISTRY.get(tree.strategy)
+    return bool(spec and spec.whole_attempts)
+
+
+def tree_title(tree: SearchTree) -> str:
+    """The strategy, its budget and settings, and (revisions) which reviser wrote them."""
+    spec = strategies.REGISTRY.get(tree.strategy)
+    settings = ""
+    if spec is not None and all(p in tree.config for p in spec.params):
+        settings = spec.settings(tree.config)
+    title = f"{tree.strategy} · N={tree.config.get('n')}" + (f" {settings}" if settings else "")
+    if tree.config.get("reviser"):
+        title += f" · {tree.config['reviser']} reviser"
+    return title
+
+
 def _wrap(s: str, width: int = 60, max_lines: int = 8) -> str:
     lines = textwrap.wrap(s.replace("\n", " "), width) or [""]
     if len(lines) > max_lines:
@@ -92,7 +125,8 @@ def tree_figure(tree: SearchTree, iteration: int | None = None, show_pruned: boo
                 show_rollouts: bool = True, selected: int | None = None,
                 height: int | None = None) -> go.Figure:
     ids = visible_nodes(tree, iteration, show_pruned, show_rollouts)
-    pos = layout(tree, ids)
+    attempts = _attempts(tree)
+    pos = chain_layout(tree, ids) if attempts else layout(tree, ids)
     idset = set(ids)
     on_path = set(selected_path(tree)) if iteration is None or iteration >= tree.iterations else set()
     sel_path = {n.id for n in tree.path(selected)} if selected is not None and selected < len(tree.nodes) else set()
@@ -129,7 +163,7 @@ def tree_figure(tree: SearchTree, iteration: int | None = None, show_pruned: boo
         for n in tree.nodes:
             if n.status == "pruned" and n.parent is not None and (iteration is None or n.iteration <= iteration):
                 pruned_kids[n.parent] = pruned_kids.get(n.parent, 0) + 1
-    xs, ys, colors, symbols, sizes, opac, lines_c, lines_w, hover, custom = ([] for _ in range(10))
+    xs, ys, colors, symbols, sizes, opac, lines_c, lines_w, hover, custom, labels = ([] for _ in range(11))
     for i in ids:
         n = tree.nodes[i]
         if n.status == "root":
@@ -139,8 +173,9 @@ def tree_figure(tree: SearchTree, iteration: int | None = None, show_pruned: boo
         xs.append(x)
         ys.append(y)
         colors.append(n.score if n.score is not None else 0.5)
-        symbols.append(_STATUS_SYMBOL[status])
-        sizes.append({"finished": 17, "rollout": 8, "pruned": 9}.get(status, 12))
+        # an attempt is a large disc: its fill (the score) shows inside the right/wrong ring
+        symbols.append("circle" if attempts else _STATUS_SYMBOL[status])
+        sizes.append(22 if attempts else {"finished": 17, "rollout": 8, "pruned": 9}.get(status, 12))
         opac.append(0.35 if status == "pruned" else 0.8 if status == "rollout" else 1.0)
         ring_c, ring_w = "#333", 0.5
         if n.correct is True and status in ("finished", "pruned"):
@@ -160,20 +195,40 @@ def tree_figure(tree: SearchTree, iteration: int | None = None, show_pruned: boo
             extra += f"<br>answer: {n.answer}" + (f" {mark}" if mark else "")
         if pruned_kids.get(i):
             extra += f"<br>(+{pruned_kids[i]} pruned children hidden)"
-        hover.append(f"<b>#{i}</b> · round {n.iteration} · {status} · score {sc}{extra}<br>{_wrap(n.text)}")
+        if attempts:
+            hover.append(f"<b>#{i}</b> · chain {n.group + 1} · attempt {n.depth} · score {sc}{extra}"
+                         f"<br>{_wrap(n.text, max_lines=14)}")
+            mark = verdict(n.correct, "mark")
+            labels.append(f"{sc}" + (f" {mark}" if mark else ""))
+        else:
+            hover.append(f"<b>#{i}</b> · round {n.iteration} · {status} · score {sc}{extra}<br>{_wrap(n.text)}")
         custom.append(i)
     fig.add_trace(go.Scatter(
-        x=xs, y=ys, mode="markers", customdata=custom, hovertext=hover, hoverinfo="text",
+        x=xs, y=ys, mode="markers+text" if attempts else "markers", customdata=custom, hovertext=hover,
+        hoverinfo="text", **({"text": labels, "textposition": "top center", "textfont": {"size": 11}}
+                             if attempts else {}),
         marker=dict(color=colors, colorscale=COLORSCALE, cmin=0, cmax=1, symbol=symbols, size=sizes,
                     opacity=opac, line=dict(color=lines_c, width=lines_w),
                     colorbar=dict(title="PRM score", thickness=12, len=0.8)),
         showlegend=False, name="steps"))
     if 0 in pos:
-        fig.add_trace(go.Scatter(x=[pos[0][0]], y=[0], mode="markers+text", text=["problem"],
+        fig.add_trace(go.Scatter(x=[pos[0][0]], y=[pos[0][1]], mode="markers+text", text=["problem"],
                                  textposition="top center", customdata=[0],
                                  hovertext=[f"<b>problem</b><br>{_wrap(tree.problem['text'])}"],
                                  hoverinfo="text", marker=dict(symbol="square", size=16, color="#444"),
                                  showlegend=False, name="root"))
+    title = dict(text=f"{tree_title(tree)} · round {last_round}/{tree.iterations}", font=dict(size=14))
+    if attempts:  # chains as rows, attempts left to right
+        n_rows = len({tree.nodes[i].group for i in ids if i != 0}) or 1
+        seq = max((tree.nodes[i].depth for i in ids), default=1)
+        fig.update_layout(
+            height=height or int(min(1400, 140 + 62 * max(n_rows, 2))),
+            width=int(min(6000, 160 + 150 * seq)) if seq > 10 else None,
+            margin=dict(l=10, r=10, t=30, b=10), plot_bgcolor="white", dragmode="pan",
+            hoverlabel=dict(align="left"), clickmode="event+select",
+            xaxis=dict(visible=False, range=[-0.4, max(seq, 1) + 0.5]),
+            yaxis=dict(visible=False, range=[-n_rows + 0.5, 0.6]), title=title)
+        return fig
     cols = max(1.0, max((p[0] for p in pos.values()), default=0) + 1)
     depth = max((tree.nodes[i].depth for i in ids), default=1)
     fig.update_layout(
@@ -182,14 +237,14 @@ def tree_figure(tree: SearchTree, iteration: int | None = None, show_pruned: boo
         margin=dict(l=10, r=10, t=30, b=10), plot_bgcolor="white", dragmode="pan",
         hoverlabel=dict(align="left"), clickmode="event+select",
         xaxis=dict(visible=False), yaxis=dict(visible=False, range=[-depth - 0.6, 0.8]),
-        title=dict(text=f"{tree.strategy} · N={tree.config.get('n')} · round "
-                        f"{last_round}/{tree.iterations}", font=dict(size=14)),
+        title=title,
     )
     return fig
 
 
 def legend_markdown() -> str:
     return ("● kept / expanded · ★ finished solution · faded ● pruned · ◆ lookahead rollout · "
+            "revisions: a large ● is one whole attempt, each row a chain read left to right · "
             "thick blue = path to the selected answer · green / red ring = right / wrong answer · "
             "colour = verifier score (red 0 → green 1)")
 
@@ -208,7 +263,7 @@ def score_fig_from_rows(rows: list[dict]) -> go.Figure:
     return fig
 
 
-__all__ = ["tree_figure", "layout", "visible_nodes", "legend_markdown", "score_fig_from_rows", "nx"]
+__all__ = ["tree_figure", "layout", "chain_layout", "tree_title", "visible_nodes", "legend_markdown", "score_fig_from_rows", "nx"]
 
 
 # ----------------------------------------------------------------------------------------
@@ -268,5 +323,35 @@ def curves_figure(rep: dict, bin_id="all", x: str = "generations", configs: list
                       xaxis_title=X_AXES[x], height=480, margin={"l": 50, "r": 20, "t": 50, "b": 50},
                       legend={"orientation": "v"})
     fig.update_xaxes(type="log", **({"dtick": math.log10(2)} if x == "generations" else {}))
+    fig.update_yaxes(rangemode="tozero")
+    return fig
+
+
+BIN_COLORS = ("#1a9850", "#91cf60", "#fdae61", "#f46d43", "#a50026")  # bin 1 (easiest) .. 5
+
+
+def ratio_figure(rep: dict, budget: int) -> go.Figure:
+    """Accuracy against the sequential:parallel ratio at one budget (sequential revisions: seq
+    attempts per chain, budget/seq chains), one line per difficulty bin plus all problems; x is
+    seq / chains on a log axis, ticks written "seq:chains". ``customdata`` = (config, budget)."""
+    per_bin = rep.get("ratios", {}).get(budget, {})
+    fig = go.Figure()
+    for b, pts in per_bin.items():
+        seqs = sorted(pts)
+        xs = [q / pts[q]["chains"] for q in seqs]
+        name = "all problems" if b == "all" else f"bin {b}"
+        color = "black" if b == "all" else BIN_COLORS[(int(b) - 1) % len(BIN_COLORS)]
+        fig.add_trace(go.Scatter(
+            x=xs, y=[100 * pts[q]["acc"] for q in seqs], mode="lines+markers", name=name,
+            line={"color": color, "width": 3 if b == "all" else 2, "dash": "dash" if b == "all" else "solid"},
+            customdata=[[pts[q]["config"], budget, f"{q}:{pts[q]['chains']}", pts[q]["n"]] for q in seqs],
+            hovertemplate=f"<b>{name}</b><br>%{{customdata[0]}} (%{{customdata[2]}})<br>accuracy %{{y:.1f}}%"
+                          "<br>%{customdata[3]} problems<extra></extra>"))
+    seqs = sorted({q for pts in per_bin.values() for q in pts})
+    fig.update_layout(title=f"Sequential or parallel? Accuracy by ratio at budget {budget}",
+                      yaxis_title="accuracy (%)", height=420, margin={"l": 50, "r": 20, "t": 50, "b": 50},
+                      xaxis_title="sequential : parallel (attempts per chain : chains; right = more revising)")
+    fig.update_xaxes(type="log", tickvals=[q / (budget // q) for q in seqs],
+                     ticktext=[f"{q}:{budget // q}" for q in seqs])
     fig.update_yaxes(rangemode="tozero")
     return fig

@@ -12,6 +12,10 @@
   problems it chose on. The "all problems" curve combines the per-bin choices.
 * ``efficiency(...)``: the budget at which compute-optimal first matches best-of-N's
   (weighted) accuracy at the largest budget, as a ratio of budgets.
+* ``ratios(rows, bin_of)``: for configurations with a sequential:parallel ratio (sequential
+  revisions: ``seq`` attempts per chain, budget/seq chains), accuracy by ratio at each budget
+  that has two ratios or more, per bin. Each ratio is a configuration of its own
+  (``revisions seq=4``), so the compute-optimal selector already chooses among ratios per bin.
 
 ``build(sweep_dir)`` reads a sweep (its cells, or the compact ``summary.json`` written by
 ``write_summary`` when the cells are not there) and returns everything above as one dict.
@@ -130,6 +134,28 @@ def _cost_rank(config: str) -> int:
     return spec.order if spec else 999
 
 
+def ratios(rows: list[dict], bin_of: dict) -> dict:
+    """{budget: {bin: {seq: {acc, se, n, config, chains}}}} for the rows with a ``seq``, at the
+    budgets where two ratios or more ran; bins 1.. and "all"."""
+    seq_rows = [r for r in rows if r.get("seq") is not None]
+    groups: dict = {"all": None}
+    for pid, b in sorted(bin_of.items(), key=lambda x: x[1]):
+        groups.setdefault(b, set()).add(pid)
+    out: dict = {}
+    for budget in sorted({r["budget"] for r in seq_rows}):
+        here = [r for r in seq_rows if r["budget"] == budget]
+        seq_of = {r["config"]: r["seq"] for r in here}
+        if len(set(seq_of.values())) < 2:
+            continue
+        out[budget] = {}
+        for b, pids in groups.items():
+            c = curves(here, pids)
+            if c:
+                out[budget][b] = {seq_of[cfg]: {**pts[budget], "config": cfg, "chains": budget // seq_of[cfg]}
+                                  for cfg, pts in sorted(c.items(), key=lambda x: seq_of[x[0]])}
+    return out
+
+
 def efficiency(curve_all: dict, co_all: dict) -> dict:
     """Budget at which compute-optimal first matches best-of-N weighted at its largest budget."""
     ref = curve_all.get(strategies.reference_config())
@@ -202,7 +228,8 @@ def _build(d: Path, bin_kind: str) -> dict:
     return {"meta": meta, "rows": rows, "difficulty": diff, "cells": n_cells, "problems": problems,
             "bin_kind": bin_kind, "bin_of": bin_of,
             "curves": {"all": curve_all, **{b: curves(rows, ps) for b, ps in per_bin.items()}},
-            "compute_optimal": co, "efficiency": efficiency(curve_all, co.get("all", {}))}
+            "compute_optimal": co, "efficiency": efficiency(curve_all, co.get("all", {})),
+            "ratios": ratios(rows, bin_of)}
 
 
 def write_summary(sweep_dir: str | Path) -> Path:
@@ -238,6 +265,14 @@ def text_report(rep: dict) -> str:
         rng = f", {rep['bin_kind']} {min(stat):.2f}-{max(stat):.2f}" if stat else ""
         block(f"bin {b} ({len(members)} problems{rng}; 1 = easiest):", rep["curves"][b],
               rep["compute_optimal"].get(b))
+    for budget, per_bin in rep.get("ratios", {}).items():
+        seqs = sorted({q for pts in per_bin.values() for q in pts})
+        lines.append("")
+        lines.append(f"sequential : parallel at budget {budget} (attempts per chain : chains), accuracy:")
+        lines.append(f"  {'bin':<24}" + "".join(f"{f'{q}:{budget // q}':>7}" for q in seqs))
+        for b, pts in per_bin.items():
+            name = "all problems" if b == "all" else f"bin {b}"
+            lines.append(f"  {name:<24}" + "".join(f"{pts[q]['acc']:>7.1%}" if q in pts else f"{'':>7}" for q in seqs))
     e = rep["efficiency"]
     lines.append("")
     counts = [list(rep["bin_of"].values()).count(b) for b in set(rep["bin_of"].values())]
@@ -264,4 +299,4 @@ def json_report(rep: dict) -> dict:
 
     return {"meta": rep["meta"], "problems": len(rep["problems"]), "cells": rep["cells"], "bin_kind": rep["bin_kind"],
             "bins": rep["bin_of"], "curves": keys(rep["curves"]), "compute_optimal": keys(rep["compute_optimal"]),
-            "efficiency": rep["efficiency"]}
+            "efficiency": rep["efficiency"], "ratios": keys(rep.get("ratios", {}))}

@@ -9,7 +9,11 @@ depends only on the sweep seed and the cell).
 Budgets count generations the paper's way, as each strategy's spec says
 (``StrategySpec.n_for_budget``): best-of-N and beam/DVTS at budget N; lookahead with depth
 k at budget N·(k+1) (each candidate also pays for its k-step rollout), so a lookahead cell
-at budget b runs N = b/(k+1). A pooled strategy (best-of-N) draws **one pool of the
+at budget b runs N = b/(k+1). Sequential revisions run at every ratio in ``seqs`` (attempts
+per chain) that divides the budget: at budget 8, seq = 1, 2, 4, 8 are 8, 4, 2 and 1 chains,
+from all parallel to all sequential; each ratio is a configuration of its own
+(``revisions seq=4``), so the compute-optimal selector chooses among ratios as among
+strategies. A pooled strategy (best-of-N) draws **one pool of the
 largest budget per problem**; every smaller budget is scored by subsampling that pool
 (``pools.pool_accuracy``), with each voting rule as a hyper-parameter.
 
@@ -62,6 +66,7 @@ class SweepConfig:
     search_budgets: tuple | None = None   # budgets for beam/lookahead/DVTS (default: ``budgets``)
     ms: tuple = (4,)                  # beam widths (beam, lookahead, DVTS)
     ks: tuple = (1,)                  # lookahead depths
+    seqs: tuple = (1, 2, 4, 8)        # attempts per chain (revisions): each that divides a budget
     resamples: int = 16               # best-of-n subsets per budget below the pool size
     temperature: float = 0.8
     max_rounds: int = 12
@@ -79,6 +84,8 @@ class SweepConfig:
             raise ValueError(f"beam widths M must be positive whole numbers, got {list(self.ms)}")
         if any(not isinstance(k, int) or not 1 <= k <= 8 for k in self.ks) or not self.ks:
             raise ValueError(f"lookahead depths k must be 1-8, got {list(self.ks)}")
+        if not self.seqs or any(not isinstance(q, int) or not 1 <= q <= MAX_BUDGET for q in self.seqs):
+            raise ValueError(f"attempts per chain (seqs) must be whole numbers 1-{MAX_BUDGET}, got {list(self.seqs)}")
         if not 1 <= self.problems <= 100_000:
             raise ValueError(f"problems must be 1-100000, got {self.problems}")
         if not 1 <= self.resamples <= 1000:
@@ -86,7 +93,8 @@ class SweepConfig:
         if self.dataset == "synthetic" and any(lv not in LEVELS for lv in self.levels):
             raise ValueError(f"levels must be within 1-5, got {list(self.levels)}")
         if not self.cells_for(Problem("x", "1", id="x")):
-            raise ValueError("no cell fits these budgets: beam-style strategies need a budget that M divides")
+            raise ValueError("no cell fits these budgets: beam-style strategies need a budget that M divides, "
+                             "revisions one that seq divides")
 
     def problem_list(self) -> list[Problem]:
         if self.dataset == "synthetic":
@@ -104,10 +112,13 @@ class SweepConfig:
             for b in sorted(set(self.search_budgets or self.budgets)):
                 for m in (self.ms if spec.uses("m") else (UNUSED_M,)):
                     for k in (self.ks if spec.uses("k") else (0,)):
-                        n = spec.n_for_budget(b, k)
-                        if n is None or (spec.uses("m") and (n < m or n % m)) or spec.redundant(n, m, k):
-                            continue
-                        cells.append(_cell(p, s, b, n, m, k))
+                        for q in (self.seqs if spec.uses("seq") else (None,)):
+                            n = spec.n_for_budget(b, k)
+                            if n is None or (spec.uses("m") and (n < m or n % m)) or spec.redundant(n, m, k):
+                                continue
+                            if q is not None and (n < q or n % q):
+                                continue
+                            cells.append(_cell(p, s, b, n, m, k, q))
         return cells
 
 
@@ -121,12 +132,18 @@ def safe_cell_id(cid) -> str:
     return cid
 
 
-def _cell(p: Problem, strategy: str, budget: int, n: int, m: int, k: int) -> dict:
+def _cell(p: Problem, strategy: str, budget: int, n: int, m: int, k: int, seq: int | None = None) -> dict:
+    """A cell's record; ``seq`` (attempts per chain) only for a strategy that uses it, so the
+    cells of the others are what they were."""
     pid = re.sub(r"[^A-Za-z0-9._+=-]", "_", p.id).strip("._") or "problem"  # ids from a file name
     spec = strategies.get(strategy)
-    cid = f"{pid}--{strategy}-b{budget}" + (f"-m{m}" if spec.uses("m") else "") + (f"-k{k}" if spec.uses("k") else "")
-    return {"id": cid, "problem_id": p.id, "level": p.level, "strategy": strategy, "budget": budget,
+    cid = (f"{pid}--{strategy}-b{budget}" + (f"-m{m}" if spec.uses("m") else "") + (f"-k{k}" if spec.uses("k") else "")
+           + (f"-s{seq}" if spec.uses("seq") else ""))
+    cell = {"id": cid, "problem_id": p.id, "level": p.level, "strategy": strategy, "budget": budget,
             "n": n, "m": m, "k": k}
+    if spec.uses("seq"):
+        cell["seq"] = seq
+    return cell
 
 
 def label(row: dict) -> str:
@@ -144,7 +161,8 @@ def run_cell(generator: Generator, verifier: Verifier, p: Problem, cell: dict, c
     (unknown) when either cannot say its parameter count or tokens (``metering``)."""
     metered = Metered(verifier)
     scfg = SearchConfig(n=cell["n"], m=min(cell["m"], cell["n"]), k=cell["k"], temperature=cfg.temperature,
-                        aggregation="last", voting="weighted", max_rounds=cfg.max_rounds, seed=cell_seed(cfg.seed, cell))
+                        aggregation="last", voting="weighted", max_rounds=cfg.max_rounds, seed=cell_seed(cfg.seed, cell),
+                        **({"seq": cell["seq"]} if "seq" in cell else {}))
     tree = run(cell["strategy"], p, generator, metered, scfg)
     c = tree.cost
     tokens = c.tokens_generated + c.tokens_prompt
@@ -182,7 +200,7 @@ def run_sweep(generator: Generator, verifier: Verifier, cfg: SweepConfig, out_di
     p_gen, p_prm = num_params(generator), num_params(verifier)  # None: unknown
     if meta_path.exists():
         old = json.loads(meta_path.read_text())
-        keep = ("problems", "budgets", "search_budgets", "strategies", "ms", "ks", "levels")  # may grow
+        keep = ("problems", "budgets", "search_budgets", "strategies", "ms", "ks", "seqs", "levels")  # may grow
         a = {k: v for k, v in old["config"].items() if k not in keep}
         b = {k: v for k, v in meta["config"].items() if k not in keep}
         if a != b or old.get("verifier") != meta["verifier"] or old.get("generator") != meta["generator"]:
@@ -298,6 +316,8 @@ def check_cell(rec) -> None:
     for k in ("budget", "n", "m", "k"):
         if not _whole(c.get(k), 0, 10**6):
             raise _bad(f"cell {k} must be a whole number")
+    if strategies.get(c["strategy"]).uses("seq") and not _whole(c.get("seq"), 1, 10**6):
+        raise _bad(f"a {c['strategy']} cell needs seq, a positive whole number")
     for k in ("generations", "tokens", "flops"):
         if not (_number(s.get(k)) or (k == "flops" and s.get(k) is None)):  # flops None: unknown
             raise _bad(f"summary {k} must be a non-negative number")
@@ -338,7 +358,7 @@ def rows_from_cells(meta: dict, cells: list[dict]) -> list[dict]:
     for rec in cells:
         c, s = rec["cell"], rec["summary"]
         base = {"problem_id": c["problem_id"], "level": c["level"], "strategy": c["strategy"], "m": c["m"],
-                "k": c["k"], "cell": c["id"]}
+                "k": c["k"], "cell": c["id"], **({"seq": c["seq"]} if "seq" in c else {})}
         if strategies.get(c["strategy"]).pooled:
             pool = s["pool"]
             size = len(pool)

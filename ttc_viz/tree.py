@@ -1,36 +1,53 @@
 """SearchTree: the one record of a search. Everything the UI shows is read from here.
 
 Nodes are stored flat; each names its parent by id. Node 0 is the root (the problem,
-no text). The meaning of every node field:
+no text). A node is one step of a solution, except in a tree whose strategy's spec says
+``whole_attempts`` (sequential revisions), where a node is one whole attempt and a path is
+a chain of attempts, each revising the ones before it. The meaning of every node field:
 
   id         int    position in ``nodes`` (ids are dense: nodes[i].id == i)
-  parent     int|None  the parent's id; None only for the root (NO_PARENT)
-  depth      int    number of steps from the root (root 0, first step 1, ...)
+  parent     int|None  the parent's id; None only for the root (NO_PARENT); an attempt's
+                    parent is its chain's previous attempt (the root for a chain's first)
+  depth      int    number of steps from the root (root 0, first step 1, ...); for attempts,
+                    the attempt's number in its chain (1, 2, ...)
   iteration  int    the search round that created the node (root 0; best-of-N: 1;
-                    beam/DVTS/lookahead: the round number, rollouts carry their round)
-  text       str    the step text (no delimiter); "" for the root
-  score      float|None  the verifier's score of the prefix ending at this step, in [0, 1]
+                    beam/DVTS/lookahead: the round number, rollouts carry their round;
+                    revisions: the attempt number, round r being attempt r of every chain)
+  text       str    the step text (no delimiter); "" for the root; an attempt: its steps
+                    joined by the step delimiter (a blank line)
+  score      float|None  the verifier's score of the prefix ending at this step, in [0, 1];
+                    an attempt: its step scores (scored against the problem alone)
+                    aggregated by the tree's ``config["aggregation"]``
   value      float|None  the node's step scores from the root down, aggregated by the tree's
                     ``config["aggregation"]`` (a lookahead candidate's through the end of its
                     rollout): what the search ranks a candidate by, and a finished leaf's
                     weight in the vote. Derived from the scores and the aggregation, nothing
                     else: the search writes it as it ranks, ``finalize`` writes the same number
                     for every node (best-of-N's included); None for the root and rollout steps.
-                    A re-pick under another aggregation is a new tree (``views.repick``).
+                    An attempt's value is its own score (already aggregated over its steps;
+                    the attempts before it in the chain do not count): its weight in its
+                    chain's vote. A re-pick under another aggregation is a new tree
+                    (``views.repick``); an attempt tree keeps the aggregation it was scored with.
   status     "root" | "kept" (selected to be expanded, or an intermediate step of a whole
              solution) | "pruned" (not selected) | "finished" (a complete solution, in the
-             final vote) | "rollout" (a lookahead step, used only for scoring)
-  tokens     int    tokens generated for this step
-  answer     str|None  the final answer stated at a leaf (finished or pruned-at-the-end)
+             final vote; every attempt) | "rollout" (a lookahead step, used only for scoring)
+  tokens     int    tokens generated for this step (an attempt: for all its steps)
+  answer     str|None  the final answer stated at a leaf (finished or pruned-at-the-end);
+                    an attempt's: the one stated in its own text
   correct    bool|None whether ``answer`` matches the known truth (None if unknown)
-  group      int    independent subtree (DVTS) or sample chain (best-of-N); 0 otherwise
+  group      int    independent subtree (DVTS), sample chain (best-of-N) or chain of
+                    revisions (revisions); 0 otherwise
   token_ids  list[int]|None  the ids the generator wrote for this step, delimiter included;
                     a search continues a node from exactly these (None: unknown, e.g. a
-                    tree from an older version or a remote engine; the text is used then)
+                    tree from an older version or a remote engine; the text is used then);
+                    an attempt: the ids of all its steps in order (it is never continued)
 
-Tree-level fields: strategy, config, problem {text, answer}, selected_answer, correct,
-picks {rule: answer} for naive/weighted/majority, cost (``Cost``: what the search asked of
-its models, see below), verifier, generator, stopped (ended early by the user).
+Tree-level fields: strategy, config (the SearchConfig's fields; a revisions tree also has
+``seq`` and ``reviser``: "trained" or "prompted", the reviser that wrote its revisions),
+problem {text, answer}, selected_answer, correct, picks {rule: answer} for naive/weighted/
+majority (a revisions tree: picked within each chain, then across chains), cost (``Cost``:
+what the search asked of its models, see below), verifier, generator, stopped (ended early
+by the user).
 
 Who writes what: a strategy builds the tree (``add``, scores, statuses); ``finalize`` fills
 in what follows from the scores (answers, ``correct``, ``value``, the picks). After that a
@@ -387,7 +404,7 @@ def check_tree_dict(d) -> None:
     for k, v in cfg.items():
         if not (v is None or isinstance(v, bool) or _is_num(v) or (isinstance(v, str) and len(v) <= MAX_NAME)):
             _fail(f"config {k}", "a plain value", v)
-    for k in ("n", "m", "k", "max_rounds"):
+    for k in ("n", "m", "k", "max_rounds", "seq"):
         if k in cfg:
             _int(f"config {k}", cfg[k], 0, 10**6)
     if "seed" in cfg:

@@ -81,14 +81,25 @@ def repick(tree: SearchTree, aggregation: str | None = None, voting: str | None 
 def rescore(tree: SearchTree, verifier: Verifier) -> tuple[SearchTree, list[dict]]:
     """The same tree scored by another verifier, re-picked (a new tree; ``tree`` is left as it
     was), and the steps where the two verifiers disagree (one says on track, > 0.5, the other
-    off track, < 0.5)."""
+    off track, < 0.5). In a tree of whole attempts each attempt is scored on its own steps
+    (against the problem alone) and aggregated as the tree was."""
+    from .lm.base import STEP_DELIMITER
+    from .scoring import aggregate
+    from .search import strategies
     from .search.base import finalize, finite_score
 
+    spec = strategies.REGISTRY.get(tree.strategy)
+    attempts = bool(spec and spec.whole_attempts)
     other = tree.copy()
     ids = [n.id for n in other.nodes[1:]]
-    scores = verifier.score_batch(other.problem["text"], [other.steps(i) for i in ids])
+    texts = [other.nodes[i].text.split(STEP_DELIMITER) if attempts else other.steps(i) for i in ids]
+    scores = verifier.score_batch(other.problem["text"], texts)
+    agg = tree.config.get("aggregation", "last")
     for i, sc in zip(ids, scores):
-        other.nodes[i].score = finite_score(sc[-1]) if sc else None
+        if attempts:
+            other.nodes[i].score = aggregate([finite_score(x) for x in sc], agg) if sc else None
+        else:
+            other.nodes[i].score = finite_score(sc[-1]) if sc else None
     other.verifier = getattr(verifier, "name", "verifier")
     finalize(other)
     diffs = []

@@ -1,6 +1,7 @@
 """Compare: two or three strategies on the same problem and budget, side by side."""
 import streamlit as st
 
+from ttc_viz.plots import tree_title
 from ttc_viz.search import DEFAULT_STRATEGY, strategies
 from ttc_viz.views import verdict
 from ui.common import STRATEGIES, STRATEGY_LABEL, job_panel, problem_input, start_job
@@ -13,10 +14,12 @@ DEFAULTS = list(dict.fromkeys([s.name for s in strategies.specs() if s.baseline]
 
 def page_compare() -> None:
     st.title("Compare strategies on one problem")
-    model, verifier, cfg = sidebar_settings()
     problem = problem_input("cmp_")
     chosen = st.multiselect("Strategies (two or three)", STRATEGIES, default=DEFAULTS,
-                            max_selections=3, key="cmp_strats", format_func=lambda s: STRATEGY_LABEL.get(s, s))
+                            max_selections=3, key="cmp_strats", format_func=lambda s: STRATEGY_LABEL.get(s, s),
+                            help="All run at the same budget N: sequential revisions beside beam search spend "
+                                 "the same N generations differently")
+    model, verifier, cfg = sidebar_settings(chosen)  # the parameters the chosen strategies use
     errs = [f"{s}: {e}" for s in chosen if (e := check_config(s, cfg))]
     for e in errs:
         st.warning(e)
@@ -35,7 +38,8 @@ def page_compare() -> None:
                        "naive": t.picks.get("naive"), "weighted": t.picks.get("weighted"),
                        "majority": t.picks.get("majority"), "generations": t.cost.generations,
                        "tokens": t.cost.tokens_generated, "wall s": round(t.cost.wall_s, 1),
-                       "rounds": t.iterations} for t in trees], hide_index=True, width="stretch")
+                       "rounds": t.iterations, "configuration": tree_title(t)}
+                      for t in trees], hide_index=True, width="stretch")
 
 
 page_compare()

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ttc_viz.plots import X_AXES, curves_figure
+from ttc_viz.plots import X_AXES, curves_figure, ratio_figure
 from ttc_viz.report import BIN_KINDS, build
 from ttc_viz.search import strategies
 from ttc_viz.settings import sweep_folders
@@ -83,7 +83,22 @@ def page_curves() -> None:
     meta = rep["meta"]
     st.caption(f"generator {meta.get('generator')}, verifier {meta.get('verifier')}, "
                f"dataset {meta['config']['dataset']}, seed {meta['config']['seed']}")
+    if rep.get("ratios"):
+        _ratio_panel(rep)
     _cell_panel(rep, path, bin_id, event)
+
+
+def _ratio_panel(rep: dict) -> None:
+    """Accuracy against the sequential:parallel ratio at one budget, per difficulty bin (a
+    sweep with sequential revisions at two ratios or more)."""
+    st.subheader("Sequential or parallel?")
+    st.caption("The same budget spent as parallel chains of sequential revisions: seq attempts per chain, "
+               "budget/seq chains. Left: all parallel (independent tries); right: all sequential (one chain "
+               "that keeps revising). Snell et al. found easier questions gain from revising, harder ones from "
+               "a mix; each line is one difficulty bin (1 = easiest).")
+    budgets = sorted(rep["ratios"])
+    budget = st.selectbox("Budget", budgets, index=len(budgets) - 1, key="cv_ratio_budget")
+    st.plotly_chart(ratio_figure(rep, budget), key="cv_ratio_chart", width="stretch")
 
 
 def _cell_panel(rep: dict, path: Path, bin_id, event) -> None:

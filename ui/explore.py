@@ -10,20 +10,20 @@ import streamlit as st
 from ttc_viz.examples import load_example
 from ttc_viz.search import DEFAULT_STRATEGY
 from ttc_viz.views import round_rows, tree_fingerprint
-from ui.common import STRATEGIES, STRATEGY_LABEL, job_panel, md_code, md_escape, problem_input, start_job
+from ui.common import job_panel, md_code, md_escape, problem_input, start_job
 from ui.explore_panels import export_panel, load_tree_box, what_if
-from ui.sidebar import check_config, sidebar_settings
+from ui.sidebar import check_config, model_settings, search_settings, strategy_select
 from ui.tree_state import EXPLORE, has_tree, open_tree, opened_tree
-from ui.tree_view import answers_panel, tree_explorer
+from ui.tree_view import answers_panel, reviser_note, tree_explorer
 
 JOB = "job"  # the session key of Explore's running search
 
 
 def page_explore() -> None:
     st.title("Explore a search")
-    model, verifier, cfg = sidebar_settings()
-    strategy = st.sidebar.selectbox("Strategy", STRATEGIES, index=STRATEGIES.index(DEFAULT_STRATEGY), key="strategy",
-                                    format_func=lambda s: STRATEGY_LABEL.get(s, s))
+    model, verifier = model_settings()
+    strategy = strategy_select(DEFAULT_STRATEGY)
+    cfg = search_settings([strategy], header=False)  # the parameters this strategy uses
     problem = problem_input()
     err = check_config(strategy, cfg)
     if err:
@@ -48,6 +48,9 @@ def page_explore() -> None:
                                                                 if tree.problem.get("answer") else ""))
         st.caption(f"tree id {tree_fingerprint(tree)} (the same problem, settings, models and seed give the "
                    "same id on any machine)")
+        note = reviser_note(tree)
+        if note:
+            st.info(note)
         tree_explorer(tree)
         with st.expander("Rounds", expanded=False):
             st.dataframe(round_rows(tree), hide_index=True)

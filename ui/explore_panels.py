@@ -23,9 +23,15 @@ def what_if(tree: SearchTree, sidebar_verifier: str = "symbolic") -> None:
     """Re-pick the tree under another aggregation or voting rule, or re-score its steps with
     another verifier: nothing is generated, and the tree shown stays as it is."""
     st.subheader("What if…? (no new generation)")
+    spec = strategies.REGISTRY.get(tree.strategy)
+    attempts = bool(spec and spec.whole_attempts)
     c1, c2 = st.columns(2)
     agg = c1.radio("Aggregation", AGGREGATIONS, index=AGGREGATIONS.index(tree.config.get("aggregation", "last")),
-                   horizontal=True, key="wi_agg")
+                   horizontal=True, key="wi_agg", disabled=attempts,
+                   help="Each attempt's step scores were aggregated into its score when it was scored, so a "
+                        "tree of attempts keeps the aggregation it was searched with" if attempts else None)
+    if attempts:  # the attempts' scores hold the aggregation they were searched with
+        agg = tree.config.get("aggregation", "last")
     rule = c2.radio("Voting rule", VOTING_RULES, index=VOTING_RULES.index(tree.config.get("voting", "weighted")),
                     horizontal=True, key="wi_vote")
     alt = repick(tree, aggregation=agg, voting=rule)
@@ -33,8 +39,10 @@ def what_if(tree: SearchTree, sidebar_verifier: str = "symbolic") -> None:
     st.markdown(f"With **{agg}** aggregation and **{rule}** voting the pick is {md_code(alt.selected_answer)} "
                 f"{verdict(alt.correct)}{changed}.  All three rules: naive {md_code(alt.picks.get('naive'))}, "
                 f"weighted {md_code(alt.picks.get('weighted'))}, majority {md_code(alt.picks.get('majority'))}.")
-    spec = strategies.REGISTRY.get(tree.strategy)
-    if spec is None or not spec.pooled:
+    if attempts:
+        st.caption("The re-pick votes within each chain of attempts, then across the chains' winners, over the "
+                   "same attempts.")
+    elif spec is None or not spec.pooled:
         st.caption("Beam-style trees keep the branches that were chosen under the original rule; "
                    "the re-pick votes over the same finished leaves.")
     allowed = settings().verifiers

@@ -2,13 +2,16 @@
 import streamlit as st
 
 from ttc_viz.costs import exchange
-from ttc_viz.examples import load_example
+from ttc_viz.examples import NAMES as EXAMPLES, load_example
 from ttc_viz.plots import legend_markdown
 from ttc_viz.problems import synthetic
 from ttc_viz.search import SearchConfig, strategies
 from ui.common import job_panel, start_job
 from ui.tree_view import trees_side_by_side
 
+
+# the live example: the baseline, a step-wise search and revisions, at one budget
+LIVE = ("best_of_n", "beam", "revisions")
 
 # each strategy explains itself (its spec's ``explain``); then the verifier
 PRM = """**Process reward model.** A verifier that scores every *prefix* of a solution: "is this still on
@@ -31,19 +34,24 @@ on a real 135M-parameter model running on your CPU.""")
     st.markdown(PRM)
     st.divider()
     st.subheader("A live example")
-    st.caption("Runs best-of-N and beam search with N = 4 on a level-1 problem (about 10-30 s on 2 CPU cores).")
+    st.caption("Runs best-of-N, beam search and sequential revisions (2 chains of 2 attempts) with N = 4 on a "
+               "level-1 problem (about 20-60 s on 2 CPU cores): the same budget spent in parallel, step by step, "
+               "and by revising.")
     p = synthetic(1, 2)
     st.info(f"**{p.text}**  \nanswer: {p.answer}")
     if st.button("▶ Run the example", key="learn_run", disabled="learn_job" in st.session_state):
-        cfg = SearchConfig(n=4, m=2, seed=0, max_rounds=6)
-        if start_job("learn_job", [("best_of_n", p, cfg), ("beam", p, cfg)], "embedded", "symbolic"):
+        cfg = SearchConfig(n=4, m=2, seq=2, seed=0, max_rounds=6)
+        runs = [(s, p, cfg) for s in LIVE if s in strategies.REGISTRY]
+        if start_job("learn_job", runs, "embedded", "symbolic"):
             st.rerun()
     job_panel("learn_job", lambda trees: st.session_state.__setitem__("learn_trees", trees))
     trees = st.session_state.get("learn_trees") or []
     if not trees:
         st.caption("Recorded on the embedded model (a level-2 problem, N = 16): best-of-N samples whole "
-                   "solutions at once; beam search grows one step per round and prunes.")
-        trees = [load_example("best_of_n"), load_example("beam")]
+                   "solutions at once; beam search grows one step per round and prunes"
+                   + ("; sequential revisions write chains of attempts, each revising the last (left to right)."
+                      if "revisions" in EXAMPLES else "."))
+        trees = [load_example(s) for s in LIVE if s in EXAMPLES]
     if trees:
         trees_side_by_side(trees, "learn", height=380)
         st.caption(legend_markdown())

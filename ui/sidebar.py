@@ -1,20 +1,39 @@
-"""The sidebar's search settings (Explore and Compare): model, verifier, budget and rules."""
+"""The sidebar's search settings (Explore and Compare): model, verifier, budget and rules.
+
+A strategy's own parameters (M, k, seq: ``StrategySpec.params``) are shown only while a
+strategy that uses them is chosen; a hidden one keeps its last value for when it comes back.
+"""
 from __future__ import annotations
+
+from typing import Sequence
 
 import streamlit as st
 
 from ttc_viz.scoring import AGGREGATIONS, VOTING_RULES
-from ttc_viz.search import SearchConfig
-from ui.common import served_label, settings
+from ttc_viz.search import SearchConfig, strategies
+from ui.common import STRATEGIES, STRATEGY_LABEL, served_label, settings
 
 MAX_UI_N = 256  # the engine allows more; the page stays responsive up to here on a laptop
 MODEL_LABEL = {"embedded": "embedded: SmolLM2-135M-Instruct, fine-tuned (CPU, offline)",
                "embedded-base": "embedded base: SmolLM2-135M-Instruct without the adapter"}
 VERIFIER_LABEL = {"symbolic": "symbolic (exact arithmetic checker)", "prm": "prm (learned PRM)",
                   "answer-key": "answer key — knows the answer (synthetic problems only)"}
+# the input of each strategy parameter (each key of search.spec.PARAM_SYMBOL, a SearchConfig field, has
+# one; a test checks); its session key is the field's name
+PARAM_INPUTS = {
+    "m": dict(label="Beam width M", min_value=1, max_value=MAX_UI_N, value=4,
+              help="beam keeps N/M per round and expands each M ways; DVTS runs N/M subtrees"),
+    "k": dict(label="Lookahead k", min_value=0, max_value=8, value=1,
+              help="lookahead only: greedy steps rolled out to score a candidate"),
+    "seq": dict(label="Attempts per chain (seq)", min_value=1, max_value=MAX_UI_N, value=4,
+                help="sequential revisions: the budget N runs as N/seq chains of seq attempts, each attempt "
+                     "revising the chain's earlier ones; seq must divide N. 1 = all parallel (best-of-N), "
+                     "N = one chain. A model without a trained reviser is prompted to revise (labelled 'prompted')"),
+}
 
 
-def sidebar_settings(key: str = "") -> tuple[str, str, SearchConfig]:
+def model_settings() -> tuple[str, str]:
+    """The 'Model and verifier' section: (generator choice, verifier spec)."""
     sb = st.sidebar
     s = settings()
     sb.header("Model and verifier")
@@ -25,15 +44,43 @@ def sidebar_settings(key: str = "") -> tuple[str, str, SearchConfig]:
                             help="symbolic: checks every 'a op b = c' in a step exactly; prm: the project's own "
                                  "learned PRM; answer key: knows the answer of a synthetic problem and checks "
                                  "each step against it (what a perfect PRM would do; not a real verifier)")
-    sb.header("Search")
+    return model, verifier
+
+
+def strategy_select(default: str) -> str:
+    """One strategy, chosen at the top of the sidebar's Search section (Explore)."""
+    st.sidebar.header("Search")
+    return st.sidebar.selectbox("Strategy", STRATEGIES, index=STRATEGIES.index(default), key="strategy",
+                                format_func=lambda s: STRATEGY_LABEL.get(s, s))
+
+
+def _param(name: str, shown: bool) -> int:
+    """A strategy parameter: its input when shown, else the value it last had (or its default)."""
+    spec = PARAM_INPUTS[name]
+    keep = f"_keep_{name}"
+    if not shown:
+        return int(st.session_state.get(keep, spec["value"]))
+    v = st.sidebar.number_input(spec["label"], min_value=spec["min_value"], max_value=spec["max_value"],
+                                value=st.session_state.get(keep, spec["value"]), key=name, help=spec["help"])
+    st.session_state[keep] = v
+    return int(v)
+
+
+def search_settings(chosen: Sequence[str] | None = None, header: bool = True) -> SearchConfig:
+    """The Search section: the budget, the parameters the ``chosen`` strategies use (all when
+    None), temperature and rules."""
+    sb = st.sidebar
+    if header:
+        sb.header("Search")
+    uses = {p for s in (chosen if chosen is not None else STRATEGIES) if s in strategies.REGISTRY
+            for p in strategies.get(s).params}
     sb.number_input("Seed", min_value=0, max_value=2**31 - 2, value=0, key="seed")
-    cfg = SearchConfig(
-        n=int(sb.number_input("Budget N", min_value=1, max_value=MAX_UI_N * 4, value=16, key="n",
-                              help="best-of-N: N whole samples; beam/DVTS/lookahead: N candidates per round")),
-        m=int(sb.number_input("Beam width M", min_value=1, max_value=MAX_UI_N, value=4, key="m",
-                              help="beam keeps N/M per round and expands each M ways; DVTS runs N/M subtrees")),
-        k=int(sb.number_input("Lookahead k", min_value=0, max_value=8, value=1, key="k",
-                              help="lookahead only: greedy steps rolled out to score a candidate")),
+    n = int(sb.number_input("Budget N", min_value=1, max_value=MAX_UI_N * 4, value=16, key="n",
+                            help="best-of-N: N whole samples; beam/DVTS/lookahead: N candidates per round; "
+                                 "revisions: N attempts in all"))
+    params = {p: _param(p, p in uses) for p in PARAM_INPUTS}
+    return SearchConfig(
+        n=n, **params,
         temperature=float(sb.slider("Temperature", 0.0, 1.5, 0.8, 0.05, key="temperature")),
         aggregation=sb.selectbox("Aggregation", AGGREGATIONS, key="aggregation",
                                  help="how step scores become a solution score; 'last' is the paper's"),
@@ -41,7 +88,12 @@ def sidebar_settings(key: str = "") -> tuple[str, str, SearchConfig]:
         max_rounds=int(sb.number_input("Max rounds", min_value=1, max_value=40, value=12, key="max_rounds")),
         seed=int(st.session_state.get("seed", 0)),
     )
-    return model, verifier, cfg
+
+
+def sidebar_settings(chosen: Sequence[str] | None = None) -> tuple[str, str, SearchConfig]:
+    """Model, verifier and search settings for the ``chosen`` strategies (Compare)."""
+    model, verifier = model_settings()
+    return model, verifier, search_settings(chosen)
 
 
 def check_config(strategy: str, cfg: SearchConfig) -> str | None:
@@ -54,4 +106,5 @@ def check_config(strategy: str, cfg: SearchConfig) -> str | None:
     return None
 
 
-__all__ = ["MAX_UI_N", "MODEL_LABEL", "VERIFIER_LABEL", "check_config", "sidebar_settings"]
+__all__ = ["MAX_UI_N", "MODEL_LABEL", "PARAM_INPUTS", "VERIFIER_LABEL", "check_config", "model_settings",
+           "search_settings", "sidebar_settings", "strategy_select"]

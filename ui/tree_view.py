@@ -6,9 +6,10 @@ import streamlit as st
 
 from ttc_viz.costs import reencoded_per_token
 from ttc_viz.plots import legend_markdown, score_fig_from_rows, tree_figure
+from ttc_viz.search import strategies
 from ttc_viz.tree import SearchTree
 from ttc_viz.views import answer_rows, path_rows, selected_path, verdict
-from ui.common import STRATEGY_LABEL, md_code
+from ui.common import STRATEGY_LABEL, md_code, md_escape
 from ui.tree_state import EXPLORE, Cursor
 
 
@@ -55,9 +56,21 @@ def tree_explorer(tree: SearchTree, cursor: Cursor = EXPLORE) -> None:
             st.session_state[cursor.pick] = default if default in ids else ids[0]
         nid = st.selectbox("Path to node", ids, key=cursor.pick,
                            format_func=lambda i: f"#{i} · round {tree.nodes[i].iteration} · {tree.nodes[i].status} · "
-                                                 f"{tree.nodes[i].text[:60]}")
+                                                 f"{' '.join(tree.nodes[i].text.split())[:60]}")
         st.dataframe(path_rows(tree, nid), hide_index=True, width="stretch",
                      column_config={"text": st.column_config.TextColumn(width="large")})
+
+
+def reviser_note(tree: SearchTree) -> str | None:
+    """What a reader should know about who wrote a tree's revisions (None: no revisions)."""
+    mode = tree.config.get("reviser")
+    if mode == "prompted":
+        return ("Revisions by a **prompted** reviser: the generator itself, shown its earlier attempts and asked "
+                "for a new solution. It was never trained to revise, so it mostly copies or ignores what it is "
+                "shown (the paper's reviser was fine-tuned to revise).")
+    if mode == "trained":
+        return "Revisions by the **trained** reviser: a model fine-tuned to correct its earlier attempts."
+    return None
 
 
 def _clicked_node(event, n_nodes: int, selected: int | None) -> int | None:
@@ -78,8 +91,10 @@ def trees_side_by_side(trees: list[SearchTree], key: str, height: int = 420) -> 
     """Two or three trees in columns, each with its pick and cost."""
     for col, t in zip(st.columns(len(trees)), trees):
         with col:
-            st.markdown(f"**{STRATEGY_LABEL.get(t.strategy, t.strategy)}** picks {md_code(t.selected_answer)} "
-                        f"{verdict(t.correct)} · "
+            mode = t.config.get("reviser")
+            st.markdown(f"**{STRATEGY_LABEL.get(t.strategy, t.strategy)}**"
+                        + (f" (*{md_escape(mode)} reviser*)" if mode else "")
+                        + f" picks {md_code(t.selected_answer)} {verdict(t.correct)} · "
                         f"{t.cost.tokens_generated} tokens · {t.cost.wall_s:.1f} s")
             st.plotly_chart(tree_figure(t, show_pruned=len(t.nodes) < 200, height=height),
                             key=f"{key}_{t.strategy}", width="stretch")
@@ -97,6 +112,10 @@ def answers_panel(tree: SearchTree) -> None:
                            "best score": round(r["best"], 3),
                            "right?": verdict(r["correct"], "mark", unknown="?"),
                            "picked by": r["picked by"]} for r in rows], hide_index=True, width="stretch")
+            spec = strategies.REGISTRY.get(tree.strategy)
+            if spec is not None and spec.whole_attempts:
+                st.caption("Counts and sums here are over every attempt; the pick is made within each chain "
+                           "first, then across the chains' winners (each weighted by its best score).")
         else:
             st.caption("No finished solution stated an answer.")
     with c2:
@@ -117,4 +136,4 @@ def answers_panel(tree: SearchTree) -> None:
                      "A backend that keeps each prefix's KV cache across rounds keeps these near 0.")
 
 
-__all__ = ["answers_panel", "tree_explorer", "trees_side_by_side"]
+__all__ = ["answers_panel", "reviser_note", "tree_explorer", "trees_side_by_side"]

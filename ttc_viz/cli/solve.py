@@ -17,6 +17,7 @@ EXAMPLES = """examples:
   ttc-viz solve "Ana has 12 apples and buys 7 more. How many now?" --answer 19 --strategy beam --n 8 --m 4
   ttc-viz solve --dataset synthetic --level 2 --index 0 --strategy best_of_n --n 16 --out tree.json
   ttc-viz solve --dataset data/gsm8k.jsonl --index 3 --strategy lookahead --n 8 --m 4 --k 1
+  ttc-viz solve --dataset synthetic --level 1 --strategy revisions --n 8 --seq 4
 """
 
 
@@ -46,6 +47,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
     s.add_argument("--n", type=positive_int, default=8, help="budget N (default 8)")
     s.add_argument("--m", type=positive_int, default=4, help="beam width M; must divide N (default 4)")
     s.add_argument("--k", type=count, default=1, help="lookahead depth k (default 1)")
+    s.add_argument("--seq", type=positive_int, default=4,
+                   help="revisions: attempts per chain, each revising the chain's earlier ones; must divide N, "
+                        "which runs N/seq chains (1: all parallel, N: one chain; default 4)")
     s.add_argument("--agg", default="last", choices=AGGREGATIONS, help="step scores -> solution score (default last)")
     s.add_argument("--voting", default="weighted", choices=VOTING_RULES, help="final pick (default weighted)")
     s.add_argument("--temperature", type=float, default=0.8, help="sampling temperature (default 0.8)")
@@ -76,7 +80,7 @@ def run(a) -> int:
     problem = problem_of(a)
     spec = strategies.get(a.strategy)
     cfg = SearchConfig(n=a.n, m=a.m, k=a.k, temperature=a.temperature, aggregation=a.agg,
-                       voting=a.voting, max_rounds=a.max_rounds, seed=a.seed)
+                       voting=a.voting, max_rounds=a.max_rounds, seed=a.seed, seq=a.seq)
     cfg.check(a.strategy)
     if a.out:
         check_writable(a.out, inputs=[a.dataset])
@@ -158,6 +162,10 @@ def summary(tree) -> str:
     settings = spec.settings(tree.config) if spec else ""
     lines.append(f"strategy {tree.strategy}  N={tree.config['n']}" + (f" {settings}" if settings else "") +
                  f"  verifier={tree.verifier}  aggregation={tree.config['aggregation']}")
+    if tree.config.get("reviser"):
+        lines.append(f"reviser: {tree.config['reviser']}" + (
+            " (the generator prompted with its earlier attempts; it was not trained to revise)"
+            if tree.config["reviser"] == "prompted" else ""))
     lines.append(f"nodes: {len(tree.nodes) - 1} steps = " +
                  ", ".join(f"{c[s]} {s}" for s in ("kept", "pruned", "finished", "rollout") if c[s]) +
                  f"; rounds: {tree.iterations}" + ("; stopped early" if tree.stopped else ""))

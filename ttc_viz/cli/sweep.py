@@ -17,7 +17,8 @@ def add_parser(sub):
                        description="Run every (problem, strategy, budget, M, k) cell and store every tree, one file "
                                    "per cell, as it finishes; rerun the same command to resume. Best-of-N draws one "
                                    "pool of the largest budget per problem and scores smaller budgets by subsampling. "
-                                   "A budget counts generations: lookahead with depth k runs N = budget / (k + 1).",
+                                   "A budget counts generations: lookahead with depth k runs N = budget / (k + 1). "
+                                   "Sequential revisions run once per --seqs value that divides the budget.",
                        epilog="example: ttc-viz sweep --levels 1-5 --problems 4 --strategies best_of_n,beam,lookahead "
                               "--budgets 1,2,4,8,16,32,64 --out sweeps/mine\nthen: ttc-viz report sweeps/mine",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -31,6 +32,10 @@ def add_parser(sub):
     w.add_argument("--search-budgets", help="budgets for beam/lookahead/DVTS if fewer than --budgets, e.g. 4,8,16,32")
     w.add_argument("--m", default="4", help="beam width(s) M, comma-separated (default 4)")
     w.add_argument("--k", default="1", help="lookahead depth(s) k, comma-separated (default 1)")
+    seqs = ",".join(map(str, SweepConfig.seqs))
+    w.add_argument("--seqs", default=seqs,
+                   help="revisions: attempts per chain, comma-separated; each that divides a budget is a cell "
+                        f"(budget/seq chains: 1 all parallel, the budget all sequential; default {seqs})")
     w.add_argument("--resamples", type=positive_int, default=16, help="best-of-n subsets per budget (default 16)")
     w.add_argument("--temperature", type=float, default=0.8, help="sampling temperature (default 0.8)")
     w.add_argument("--max-rounds", type=positive_int, default=12, help="cap on search rounds (default 12)")
@@ -50,6 +55,7 @@ def run(a) -> int:
     cfg = SweepConfig(dataset=a.dataset, levels=levels(a.levels), problems=a.problems,
                       strategies=tuple(x.strip() for x in a.strategies.split(",") if x.strip()),
                       budgets=ints(a.budgets, "--budgets"), ms=ints(a.m, "--m"), ks=ints(a.k, "--k"),
+                      seqs=ints(a.seqs, "--seqs"),
                       search_budgets=ints(a.search_budgets, "--search-budgets") if a.search_budgets else None,
                       resamples=a.resamples, temperature=a.temperature, max_rounds=a.max_rounds, seed=a.seed)
     cfg.check()

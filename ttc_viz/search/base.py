@@ -35,6 +35,7 @@ class SearchConfig:
     voting: str = "weighted"     # final pick over finished solutions
     max_rounds: int = 12         # the paper uses 40; a 135M model on CPU rarely needs more than 12
     seed: int = 0
+    seq: int = 4                 # attempts per chain (revisions only): N/seq chains of seq revisions each
 
     def check(self, strategy: str) -> None:
         """Raise ValueError with a clear message for a config the strategy cannot run."""
@@ -50,6 +51,13 @@ class SearchConfig:
                 raise ValueError(f"M = {self.m} is larger than N = {self.n}; M must divide N")
             if self.n % self.m:
                 raise ValueError(f"M = {self.m} does not divide N = {self.n}; pick M so that N/M is whole")
+        if spec.uses("seq"):
+            if not isinstance(self.seq, int) or isinstance(self.seq, bool) or self.seq < 1:
+                raise ValueError(f"attempts per chain (seq) must be a positive integer, got {self.seq!r}")
+            if self.seq > self.n:
+                raise ValueError(f"seq = {self.seq} attempts per chain is larger than N = {self.n}; seq must divide N")
+            if self.n % self.seq:
+                raise ValueError(f"seq = {self.seq} does not divide N = {self.n}; pick seq so that N/seq chains is whole")
         if not isinstance(self.k, int) or not 0 <= self.k <= 8:
             raise ValueError(f"lookahead k must be between 0 and 8, got {self.k!r}")
         if not 0.0 <= float(self.temperature) <= 2.0:
@@ -61,8 +69,22 @@ class SearchConfig:
         if not isinstance(self.max_rounds, int) or not 1 <= self.max_rounds <= MAX_ROUNDS:
             raise ValueError(f"max rounds must be between 1 and {MAX_ROUNDS}, got {self.max_rounds!r}")
 
-    def to_dict(self) -> dict:
-        return asdict(self)
+    def to_dict(self, strategy: str | None = None) -> dict:
+        """The settings as a dict. Given the strategy, what its tree records: a parameter added
+        after the tree format (``OPTIONAL_PARAMS``) only where the strategy uses it, so the
+        trees of the others stay what they were."""
+        d = asdict(self)
+        if strategy is not None:
+            spec = get(strategy)
+            for p in OPTIONAL_PARAMS:
+                if not spec.uses(p):
+                    d.pop(p, None)
+        return d
+
+
+# SearchConfig fields a tree's config holds only when its strategy uses them (m and k are
+# recorded by every strategy, as trees always did)
+OPTIONAL_PARAMS = ("seq",)
 
 
 @dataclass
@@ -106,29 +128,45 @@ def finalize(tree: SearchTree, aggregation: str | None = None, voting: str | Non
     Called at the end of every search (on a tree that is still being built). To see a
     finished tree under another aggregation or voting rule, use ``views.repick``: it
     finalizes a copy and leaves the tree as it was.
+
+    What a node is comes from the strategy's spec: a step (value: the scores from the root
+    down, aggregated), or a whole attempt (``whole_attempts``: value = its own score, the
+    attempt's step scores aggregated when it was scored, so such a tree keeps the aggregation
+    it was searched with and ``aggregation`` is ignored). The picks are one vote over the
+    finished leaves, or the spec's own ``pick``.
     """
-    agg = aggregation or tree.config.get("aggregation", "last")
+    spec = REGISTRY.get(tree.strategy)
+    attempts = bool(spec and spec.whole_attempts)
+    agg = (None if attempts else aggregation) or tree.config.get("aggregation", "last")
     rule = voting or tree.config.get("voting", "weighted")
     truth = tree.problem.get("answer")
     leaves = tree.leaves("finished")
     for n in leaves + [n for n in tree.leaves("pruned") if n.answer is not None]:
         if n.answer is None:
-            n.answer = extract_answer(n.text) or extract_answer(join_steps(tree.steps(n.id)))
+            # an attempt states its answer in its own text; a step-wise leaf anywhere on its path
+            n.answer = extract_answer(n.text) or (None if attempts else extract_answer(join_steps(tree.steps(n.id))))
         n.correct = grade(n.answer or "", truth) if n.answer is not None else (None if truth is None else False)
-    # a candidate with a lookahead rollout is valued through the end of its rollout
-    rollout_child = {n.parent: n.id for n in tree.nodes[1:] if n.status == "rollout"}
-    for n in tree.nodes[1:]:
-        if n.status == "rollout":
-            continue
-        extra, cur = [], rollout_child.get(n.id)
-        while cur is not None:
-            if tree.nodes[cur].score is not None:
-                extra.append(tree.nodes[cur].score)
-            cur = rollout_child.get(cur)
-        n.value = path_value(tree, n.id, agg, extra)
-    answers = [n.answer for n in leaves]
-    weights = [path_value(tree, n.id, agg) for n in leaves]
-    tree.picks = all_picks(answers, weights)
+    if attempts:
+        for n in tree.nodes[1:]:
+            n.value = n.score
+    else:
+        # a candidate with a lookahead rollout is valued through the end of its rollout
+        rollout_child = {n.parent: n.id for n in tree.nodes[1:] if n.status == "rollout"}
+        for n in tree.nodes[1:]:
+            if n.status == "rollout":
+                continue
+            extra, cur = [], rollout_child.get(n.id)
+            while cur is not None:
+                if tree.nodes[cur].score is not None:
+                    extra.append(tree.nodes[cur].score)
+                cur = rollout_child.get(cur)
+            n.value = path_value(tree, n.id, agg, extra)
+    if spec is not None and spec.pick is not None:
+        tree.picks = {r: spec.pick(tree, r) for r in VOTING_RULES}
+    else:
+        answers = [n.answer for n in leaves]
+        weights = [path_value(tree, n.id, agg) for n in leaves]
+        tree.picks = all_picks(answers, weights)
     tree.selected_answer = tree.picks[rule]
     tree.correct = grade(tree.selected_answer or "", truth) if truth is not None else None
     if truth is not None and tree.selected_answer is None:
@@ -180,7 +218,7 @@ def run(strategy: str, problem: Problem, generator: Generator, verifier: Verifie
 
 
 def new_tree(strategy: str, problem: Problem, config: SearchConfig) -> SearchTree:
-    return SearchTree.new(strategy, config.to_dict(), problem.text, problem.answer)
+    return SearchTree.new(strategy, config.to_dict(strategy), problem.text, problem.answer)
 
 
 def charge(tree: SearchTree, steps, samples: int) -> None:

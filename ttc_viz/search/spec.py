@@ -13,8 +13,9 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-# how a parameter is written in a configuration's label ("beam M=4", "lookahead M=4 k=1")
-PARAM_SYMBOL = {"m": "M", "k": "k"}
+# how a parameter is written in a configuration's label ("beam M=4", "lookahead M=4 k=1",
+# "revisions seq=4"); every key is a SearchConfig field
+PARAM_SYMBOL = {"m": "M", "k": "k", "seq": "seq"}
 NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")  # a name ends up in file names (sweep cells) and labels
 
 
@@ -33,7 +34,7 @@ class StrategySpec:
     run: Callable                 # (problem, generator, verifier, config, hooks) -> SearchTree
     summary: str                  # one line for ``ttc-viz solve --help``
     explain: str = ""             # a paragraph (markdown) for the app's Learn page
-    params: tuple = ()            # SearchConfig fields it reads besides the shared ones: "m", "k"
+    params: tuple = ()            # SearchConfig fields it reads besides the shared ones: "m", "k", "seq"
     color: str = "#888888"        # its family's colour in plots
     order: int = 50               # lists show lower first; compute-optimal breaks ties towards lower
                                   # (so: cheaper families first)
@@ -47,6 +48,18 @@ class StrategySpec:
     # (n, m, k) where this strategy is another one in disguise (DVTS with one subtree is beam
     # search); a sweep skips those cells
     redundant: Callable[[int, int, int], bool] = _never
+    # each node is one whole attempt (a complete solution, its steps joined by the step
+    # delimiter), not one step, and a path is a chain of attempts, each a revision of the ones
+    # before it: a node's score is its attempt's aggregated step scores, its value that score
+    # (not an aggregate along the path), its answer stated in its own text (tree.py)
+    whole_attempts: bool = False
+    # the final pick, (tree, voting rule) -> answer or None, for a strategy that does not pick
+    # by one vote over the finished leaves (revisions: within each chain, then across chains);
+    # None: that one vote (``scoring.all_picks``)
+    pick: Callable | None = None
+    # rounds a search with this config takes at most, (config) -> int (a progress bar's
+    # length); None: one round if pooled, else ``config.max_rounds``
+    rounds: Callable | None = None
 
     def uses(self, param: str) -> bool:
         return param in self.params
@@ -62,6 +75,8 @@ class StrategySpec:
 
     def max_rounds(self, config) -> int:
         """Rounds the search can take (a progress bar's length)."""
+        if self.rounds is not None:
+            return self.rounds(config)
         return 1 if self.pooled else config.max_rounds
 
     def settings(self, values: dict) -> str:
@@ -70,7 +85,7 @@ class StrategySpec:
 
     def config_label(self, row: dict) -> str:
         """A configuration's name in sweeps and curves: ``best_of_n weighted`` (pooled: its
-        voting rule), ``beam M=4``, ``lookahead M=4 k=1``."""
+        voting rule), ``beam M=4``, ``lookahead M=4 k=1``, ``revisions seq=4``."""
         if self.pooled:
             return f"{self.name} {row['rule']}"
         return f"{self.name} {self.settings(row)}".strip()
