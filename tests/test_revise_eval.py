@@ -82,3 +82,13 @@ def test_a_small_eval_on_the_real_model(embedded, tmp_path):
 
     again = run_eval(Refuses(), Refuses(), load_verifier("symbolic"), cfg, records=tmp_path)
     assert again == recs  # resumed from the records, nothing sampled again
+
+
+@pytest.mark.parametrize("argv,msg", [(["--n", "3"], "power of two"), (["--levels", "7"], "level"),
+                                      (["--verifier", "nope"], "verifier")])
+def test_cli_bad_input_is_one_line_before_any_model_loads(argv, msg, capsys):
+    from ttc_viz.cli import main
+
+    assert main(["eval-revise", "--quiet", *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ttc-viz: error:") and msg in err.lower() and err.count("\n") == 1

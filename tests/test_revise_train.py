@@ -121,3 +121,11 @@ def test_keep_right_shows_one_right_attempt_among_at_most_four():
         from ttc_viz.revise_train import reviser_task
 
         reviser_task(1.5)
+
+
+def test_cli_bad_keep_right_is_one_line(tmp_path, capsys):
+    from ttc_viz.cli import main
+
+    assert main(["train-revise", "--out", str(tmp_path / "r"), "--keep-right", "2", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ttc-viz: error:") and "keep-right" in err
