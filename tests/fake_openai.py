@@ -4,11 +4,14 @@ It speaks the parts of the API that ttc-viz uses - ``/v1/models``, ``/v1/complet
 (text or token-id prompts, ``n``, ``stop``, ``seed``, ``echo`` + ``logprobs``) and
 ``/v1/chat/completions`` (``logprobs`` + ``top_logprobs``) - with switches for what real
 engines differ in or get wrong: ``n`` ignored or refused, token-id prompts refused, no
-``stop_reason`` field, failures (429/5xx) before answering, slow answers.
+``stop_reason`` field, a refused body answered as HTTP 500 "validation error"
+(llama-cpp-python's server), failures (429/5xx) before answering, slow answers.
 
 The "model": a solution is up to three steps "Step k: <number>." then "The answer is A."
 with A drawn from ANSWERS (weights WEIGHTS), all from an RNG seeded by (seed, choice, prompt);
-greedy (temperature 0) seeds by the prompt alone. Token ids are characters (``ord``).
+greedy (temperature 0) seeds by the prompt alone. After a prompt that ends a step with one
+newline it first writes the second (as a model given half the delimiter does). Token ids
+are characters (``ord``).
 As a PRM, a step whose text holds "bad" scores P(+) = 0.2, any other 0.9.
 This checks request/response shapes and the client's behaviour, not any engine's numbers.
 """
@@ -65,11 +68,12 @@ def write(prompt: str, seed, j: int, temperature: float, whole: bool) -> tuple[s
 
 class FakeOpenAI:
     def __init__(self, models=("fake-model",), *, accept_ids=True, n_mode="ok", stop_reason=True,
-                 fail=(), delay_s=0.0, retry_after=None, max_logprobs=20):
+                 fail=(), delay_s=0.0, retry_after=None, max_logprobs=20, refuse_as_500=False):
         self.models = list(models)
         self.accept_ids, self.n_mode, self.stop_reason = accept_ids, n_mode, stop_reason
         self.fail = list(fail)          # statuses to answer, one per request, before working
         self.delay_s, self.retry_after, self.max_logprobs = delay_s, retry_after, max_logprobs
+        self.refuse_as_500 = refuse_as_500  # a refused body: HTTP 500 + pydantic's wording
         self.requests: list[tuple[str, dict]] = []
         self.lock = threading.Lock()
         fake = self
@@ -112,6 +116,10 @@ class FakeOpenAI:
                     if self.path == "/v1/chat/completions":
                         return self._send(200, fake.chat(body))
                 except ValueError as e:
+                    if fake.refuse_as_500:
+                        return self._send(500, {"error": {"message": f"1 validation error: {{'type': 'string_type', "
+                                                                      f"'loc': ('body', 'prompt'), 'msg': '{e}'}}",
+                                                          "type": "internal_server_error"}})
                     return self._send(400, {"error": {"message": str(e)}})
                 self._send(404, {"error": {"message": "Not Found"}})
 
@@ -151,6 +159,8 @@ class FakeOpenAI:
         choices, total = [], 0
         for j in range(n):
             text, eos = write(prompt, b.get("seed"), j, float(b.get("temperature", 1.0)), whole=not stop)
+            if prompt.endswith(".\n"):
+                text = "\n" + text
             reason, stop_reason = "stop", None
             for s in stop:
                 if s in text:

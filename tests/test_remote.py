@@ -119,6 +119,38 @@ def test_a_server_that_refuses_token_ids_gets_text_once():
             g.next_steps(PROBLEM.text, [[]], 1, temperature=0.8, seed=0)
 
 
+def test_a_refusal_reported_as_http_500_is_not_retried_and_falls_back_to_text():
+    """llama-cpp-python's server answers a body it cannot validate (a token-id prompt) with
+    HTTP 500 and pydantic's "validation error": a refusal, not a failure to retry."""
+    with FakeOpenAI(accept_ids=False, n_mode="ignore", refuse_as_500=True) as fake:
+        g = gen(fake, tokenizer=CharTokenizer())
+        out = g.next_steps(PROBLEM.text, [[]], 3, temperature=0.8, seed=0)[0]
+        assert g.prompt_mode == "text" and len(out) == 3
+        ids_tries = [b for _, b in fake.requests if isinstance(b["prompt"], list)]
+        assert len(ids_tries) == 1 + 3  # n=3 together, then 3 apart; each sent once, not retried
+
+
+class Merging(CharTokenizer):  # merges a trailing "\n\n" into one token, like SmolLM2 (1116)
+    def __call__(self, text, add_special_tokens=False):
+        ids = [ord(c) for c in text]
+        return {"input_ids": ids[:-2] + [1116] if text.endswith("\n\n") else ids}
+
+
+def test_a_text_prompt_holds_back_the_newline_that_would_merge():
+    with FakeOpenAI(accept_ids=False) as fake:
+        g = gen(fake, tokenizer=Merging(), prompt="text")
+        assert g.held_back == "\n" and gen(fake, tokenizer=CharTokenizer()).held_back == ""
+        prefix = ["Step 1: 4."]
+        sent, held = g.prompt_text(PROBLEM.text, prefix)
+        assert held == "\n" and sent + held == g.prompt(PROBLEM.text, prefix)
+        assert Merging()(sent)["input_ids"] == g.prompt_ids(PROBLEM.text, prefix)[:-1]
+        steps = g.next_steps(PROBLEM.text, [prefix], 2, temperature=0.8, seed=0)[0]
+        assert fake.requests[-1][1]["prompt"] == sent
+        assert all(s.text.startswith(("Step 2", "The answer")) for s in steps)
+        g.next_steps(PROBLEM.text, [[]], 1, temperature=0.8, seed=0)  # no prefix: nothing held back
+        assert fake.requests[-1][1]["prompt"] == g.head(PROBLEM.text)
+
+
 @pytest.mark.parametrize("mode", ["ignore", "refuse"])
 def test_a_server_without_n_gets_n_requests_with_their_own_seeds(mode):
     with FakeOpenAI(n_mode=mode) as fake:
@@ -156,11 +188,6 @@ def test_rollout_is_greedy_and_stops_at_the_end():
 
 
 def test_mid_text_ids_keeps_the_split_the_model_writes():
-    class Merging(CharTokenizer):  # merges a trailing "\n\n" into one token, like SmolLM2 (1116)
-        def __call__(self, text, add_special_tokens=False):
-            ids = [ord(c) for c in text]
-            return {"input_ids": ids[:-2] + [1116] if text.endswith("\n\n") else ids}
-
     tok = Merging()
     assert tok("a.\n\n")["input_ids"][-1] == 1116
     assert mid_text_ids(tok, "a.") == [ord("a"), ord("."), 10, 10]

@@ -19,6 +19,7 @@ What it adds to ``httpx``:
 from __future__ import annotations
 
 import random
+import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -26,6 +27,10 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 RETRY_STATUS = (408, 409, 425, 429, 500, 502, 503, 504)
+# A server that validates request bodies with pydantic but reports every exception as HTTP 500
+# (llama-cpp-python's server) says "<n> validation error(s)" for a body it refuses: a 422 in all
+# but name, not worth retrying, and the cue for the fallbacks (token ids -> text, n -> n requests).
+_VALIDATION = re.compile(r"\bvalidation errors?\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -124,8 +129,11 @@ class OpenAIClient:
                     except ValueError:
                         raise self.error_cls(f"the server at {self.base_url} answered {path} with something "
                                              "that is not JSON; is this an OpenAI-compatible server?") from None
-                if resp.status_code not in RETRY_STATUS or attempt + 1 == tries:
-                    raise ServerError(resp.status_code, _server_message(resp))
+                status, message = resp.status_code, _server_message(resp)
+                if status == 500 and _VALIDATION.search(message):
+                    status = 422
+                if status not in RETRY_STATUS or attempt + 1 == tries:
+                    raise ServerError(status, message)
                 ra = resp.headers.get("retry-after")
                 if ra and ra.replace(".", "", 1).isdigit():
                     wait = min(float(ra), 30.0)

@@ -22,9 +22,16 @@ tokenises the prompt text does exactly that, and the model then continues an inp
 would never have written itself (greedy continuations loop). Where a tokenizer is known
 (``tokenizer=``), this backend therefore encodes the prompt itself, each step as running text
 followed by the delimiter as the model writes it, and sends the **token ids** as the
-prompt (vLLM, SGLang and llama.cpp accept a list of ints as ``prompt``); ``prompt=auto``
-falls back to text, once, if the server refuses ids. Without a tokenizer the prompt is
-text, the plain (non-chat) format, and the merge risk is the engine's.
+prompt (vLLM, SGLang and llama.cpp's ``llama-server`` accept a list of ints as ``prompt``);
+``prompt=auto`` falls back to text, once, if the server refuses ids (llama-cpp-python's
+server does: its ``prompt`` must be a string). A text prompt that continues a prefix then
+stops short of the merge: it holds back the end of the last delimiter that the engine would
+encode as a token of its own (SmolLM2: the prompt ends in one "\\n", id 198, which every
+engine encodes as the model wrote it), the model writes the rest itself, and it is cut from
+the front of each answer (``held_back``). The one difference from in-process decoding: the
+model samples that newline instead of being given it (its probability there is close to 1).
+Without a tokenizer the prompt is text, the plain (non-chat) format, and the merge risk is
+the engine's.
 
 **Tokens.** The prompt and completion totals come from ``usage``; a request with ``n``
 samples reports one completion total, split over the samples in proportion to their
@@ -185,6 +192,7 @@ class RemoteGenerator:
         self._ids_ok = False if (tokenizer is None or prompt == "text") else (True if prompt == "ids" else None)
         self._n_ok = None
         self._heads: dict = {}
+        self._held: str | None = None
 
     @property
     def prompt_mode(self) -> str:
@@ -207,6 +215,30 @@ class RemoteGenerator:
 
     def prompt(self, problem: str, steps: Sequence = ()) -> str:
         return self.head(problem) + "".join(step_text(s) + STEP_DELIMITER for s in steps)
+
+    @property
+    def held_back(self) -> str:
+        """The end of the step delimiter a text prompt leaves out after the last step: the
+        shortest tail whose removal makes the text's encoding a prefix of the ids the model
+        writes mid-solution ("" without a tokenizer, or where "\\n\\n" does not merge)."""
+        if self._held is None:
+            held = ""
+            if self.tok is not None:
+                probe = "Step one."
+                want = mid_text_ids(self.tok, probe)
+                for k in range(len(STEP_DELIMITER), -1, -1):
+                    got = list(self.tok(probe + STEP_DELIMITER[:k], add_special_tokens=False)["input_ids"])
+                    if want[:len(got)] == got:
+                        held = STEP_DELIMITER[k:]
+                        break
+            self._held = held
+        return self._held
+
+    def prompt_text(self, problem: str, steps: Sequence = ()) -> tuple[str, str]:
+        """(the text prompt sent, what of it was held back for the model to write)."""
+        text = self.prompt(problem, steps)
+        held = self.held_back if steps else ""
+        return (text[:len(text) - len(held)] if held else text), held
 
     def prompt_ids(self, problem: str, steps: Sequence = ()) -> list[int]:
         key = (problem, self.cfg.system_prompt, self.cfg.examples)
@@ -232,7 +264,7 @@ class RemoteGenerator:
         kw = dict(temperature=temperature, max_tokens=max_tokens, stop=stop)
         while True:
             use_ids = self._ids_ok is not False
-            prompt = self.prompt_ids(problem, prefix) if use_ids else self.prompt(problem, prefix)
+            prompt, held = (self.prompt_ids(problem, prefix), "") if use_ids else self.prompt_text(problem, prefix)
             together = n == 1 or self._n_ok is not False
             try:
                 if together:
@@ -255,14 +287,16 @@ class RemoteGenerator:
                 self._ids_ok = True
             if together and n > 1:
                 self._n_ok = True
-            return self._choices(answers, n)
+            return self._choices(answers, n, held)
 
-    def _choices(self, answers: list[dict], n: int) -> list[_Choice]:
+    def _choices(self, answers: list[dict], n: int, held: str = "") -> list[_Choice]:
         out: list[_Choice] = []
         for ans in answers:
             choices = sorted(ans.get("choices") or [], key=lambda c: c.get("index", 0))[:n if len(answers) == 1 else 1]
             usage = ans.get("usage") or {}
             texts = [str(c.get("text") or "") for c in choices]
+            if held:  # the held-back end of the last delimiter, as the model wrote it
+                texts = [t[len(held):] if t.startswith(held) else t for t in texts]
             weights = [len(self.tok(t, add_special_tokens=False)["input_ids"]) + 1 if self.tok is not None
                        else len(t) + 1 for t in texts]
             total = usage.get("completion_tokens")
