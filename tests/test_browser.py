@@ -179,7 +179,8 @@ def test_a_revisions_run_draws_its_chains(server, browser):
     box.send_keys("Sequential revisions", Keys.ENTER)
     seq = wait_for(lambda: d.find_elements(By.CSS_SELECTOR, "input[aria-label='Attempts per chain (seq)']"), 60)
     assert seq, "choosing revisions did not show its parameter"
-    assert not d.find_elements(By.CSS_SELECTOR, "input[aria-label='Beam width M']")
+    assert wait_for(lambda: not d.find_elements(By.CSS_SELECTOR, "input[aria-label='Beam width M']"), 60), \
+        "beam's M stayed in the sidebar"  # (stale elements go once the rerun ends)
     _set_number(d, "Attempts per chain (seq)", "2")
     _set_number(d, "Budget N", "2")
     before = _tree_id(d)
