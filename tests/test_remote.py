@@ -151,6 +151,20 @@ def test_a_text_prompt_holds_back_the_newline_that_would_merge():
         assert fake.requests[-1][1]["prompt"] == g.head(PROBLEM.text)
 
 
+def test_answers_that_skip_the_held_back_newline_are_drawn_again():
+    with FakeOpenAI(accept_ids=False, n_mode="ignore", skip_newline=0.5) as fake:
+        g = gen(fake, tokenizer=Merging(), prompt="text")
+        prefix = ["Step 1: 4."]
+        steps = g.next_steps(PROBLEM.text, [prefix], 8, temperature=0.8, seed=3)[0]
+        sent = [b for _, b in fake.requests if b["prompt"] == g.prompt_text(PROBLEM.text, prefix)[0]]
+        assert len(sent) > 8 + 1  # 1 with n=8 (ignored), 8 apart, and some drawn again
+        assert all(s.text.startswith(("Step 2", "The answer")) for s in steps)
+        # the discarded samples' tokens are charged to their replacements (a kept answer alone
+        # costs its text, the newline and the stop: len + 2)
+        assert all(s.tokens >= len(s.text) + 2 for s in steps) and any(s.tokens > len(s.text) + 2 for s in steps)
+        assert g.next_steps(PROBLEM.text, [prefix], 8, temperature=0.8, seed=3)[0] == steps
+
+
 @pytest.mark.parametrize("mode", ["ignore", "refuse"])
 def test_a_server_without_n_gets_n_requests_with_their_own_seeds(mode):
     with FakeOpenAI(n_mode=mode) as fake:
