@@ -69,13 +69,14 @@ def write(prompt: str, seed, j: int, temperature: float, whole: bool) -> tuple[s
 class FakeOpenAI:
     def __init__(self, models=("fake-model",), *, accept_ids=True, n_mode="ok", stop_reason=True,
                  fail=(), delay_s=0.0, retry_after=None, max_logprobs=20, refuse_as_500=False,
-                 skip_newline=0.0):
+                 skip_newline=0.0, refuse_top_k_zero=False):
         self.models = list(models)
         self.accept_ids, self.n_mode, self.stop_reason = accept_ids, n_mode, stop_reason
         self.fail = list(fail)          # statuses to answer, one per request, before working
         self.delay_s, self.retry_after, self.max_logprobs = delay_s, retry_after, max_logprobs
         self.refuse_as_500 = refuse_as_500  # a refused body: HTTP 500 + pydantic's wording
         self.skip_newline = skip_newline
+        self.refuse_top_k_zero = refuse_top_k_zero  # as older vLLM: -1 means off, 0 is refused
         self.requests: list[tuple[str, dict]] = []
         self.lock = threading.Lock()
         fake = self
@@ -148,6 +149,8 @@ class FakeOpenAI:
             if not self.accept_ids:
                 raise ValueError("prompt must be a string")
             prompt = "".join(chr(i) for i in prompt)
+        if self.refuse_top_k_zero and b.get("top_k") == 0:
+            raise ValueError("top_k must be -1 (disable), or at least 1, got 0.")
         n = int(b.get("n", 1))
         if n > 1 and self.n_mode == "refuse":
             raise ValueError("Only one completion choice is allowed")

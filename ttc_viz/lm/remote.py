@@ -60,6 +60,13 @@ from .openai_client import ClientConfig, OpenAIClient, ServerError, check_base_u
 PREFIX = "openai:"
 OPTIONS = ("tokenizer", "prompt", "concurrency", "timeout", "retries")
 PROMPT_MODES = ("auto", "ids", "text")
+# Sampling as in-process: a draw from softmax(logits / T), nothing cut, nothing penalised.
+# OpenAI's API has only top_p for that (default 1); engines add filters of their own, on by
+# default in llama.cpp's family (top_k 40, min_p 0.05; llama-cpp-python's server also a
+# repeat penalty of 1.1, at temperature 0 too, which penalises the very numbers a solution
+# must repeat): each is sent switched off. Engines without such a field ignore it; one that
+# refuses top_k=0 (older vLLM: -1 means off there, as it is by default) gets none.
+NEUTRAL_SAMPLING = {"top_p": 1.0, "min_p": 0.0, "repeat_penalty": 1.0, "top_k": 0}
 RESAMPLE_TRIES = 8      # rounds of fresh samples for answers that skip the held-back newline
 RESAMPLE_SALT = 7919    # seeds of those samples: derive(seed, RESAMPLE_SALT * round + sample)
 
@@ -196,6 +203,7 @@ class RemoteGenerator:
         self._n_ok = None
         self._heads: dict = {}
         self._held: str | None = None
+        self._top_k_ok: bool | None = None
 
     @property
     def prompt_mode(self) -> str:
@@ -255,9 +263,9 @@ class RemoteGenerator:
     # -- one prompt, n samples ---------------------------------------------------------------
     def _post(self, prompt, n: int, *, temperature: float, seed: int, max_tokens: int, stop: bool) -> dict:
         body = {"model": self.model, "prompt": prompt, "max_tokens": int(max_tokens), "n": int(n),
-                "temperature": float(temperature), "seed": int(seed)}
-        if temperature == 0:
-            body["top_p"] = 1.0
+                "temperature": float(temperature), "seed": int(seed), **NEUTRAL_SAMPLING}
+        if self._top_k_ok is False:
+            body.pop("top_k")
         if stop:
             body["stop"] = [STEP_DELIMITER]
         return self.client.post("/completions", body)
@@ -279,6 +287,9 @@ class RemoteGenerator:
                     answers = self.client.map(lambda j: self._post(prompt, 1, seed=derive(seed, j), **kw), range(n))
             except ServerError as e:
                 if e.status in (400, 422):
+                    if "top_k" in e.message and self._top_k_ok is None:
+                        self._top_k_ok = False  # top_k=0 refused: leave it to the engine's default
+                        continue
                     if together and n > 1 and self._n_ok is None:
                         self._n_ok = False  # maybe n > 1 is what it refuses: n separate requests
                         continue
@@ -288,6 +299,8 @@ class RemoteGenerator:
                 raise self.client.refused(e, "completions", self.model) from None
             if use_ids:
                 self._ids_ok = True
+            if self._top_k_ok is None:
+                self._top_k_ok = True
             if together and n > 1:
                 self._n_ok = True
             out = self._choices(answers, n, held)
