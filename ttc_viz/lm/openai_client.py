@@ -151,10 +151,24 @@ class OpenAIClient:
     def map(self, fn, items) -> list:
         """``[fn(x) for x in items]`` on threads of their own (the cap on requests in flight
         is the semaphore in ``request``, so a ``fn`` may call ``map`` again without starving
-        a shared pool); the first exception, after every call has ended, is raised."""
+        a shared pool); the first exception, after every call has ended, is raised. With
+        ``concurrency=1`` the calls run in order on the calling thread, so the server sees
+        the same sequence of requests every time (an engine whose answers depend on the
+        requests before them, as llama-cpp-python's do, then repeats itself)."""
         items = list(items)
         if len(items) <= 1:
             return [fn(x) for x in items]
+        if self.cfg.concurrency == 1:  # one request in flight: in order, on this thread (repeatable)
+            out, first = [], None
+            for x in items:
+                try:
+                    out.append(fn(x))
+                except Exception as e:  # noqa: BLE001 - re-raised below, after the others end
+                    first = first or e
+                    out.append(None)
+            if first is not None:
+                raise first
+            return out
         with ThreadPoolExecutor(min(len(items), 2 * self.cfg.concurrency, 256),
                                 thread_name_prefix="ttc-viz-remote") as pool:
             futs = [pool.submit(fn, x) for x in items]
