@@ -211,3 +211,15 @@ def test_cells_are_written_through_the_shared_atomic_writer(tmp_path):
         sweep.write_atomic = orig
     assert "sweep.json" in seen and any(n.endswith("--best_of_n-b16.json") for n in seen)
     assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_a_folder_run_again_with_more_records_the_union_of_both_runs(tmp_path):
+    run_sweep(FakeGenerator(), SymbolicVerifier(),
+              small(strategies=("best_of_n", "beam"), budgets=(1, 2, 4), search_budgets=(4,), ms=(2,), problems=2), tmp_path)
+    run_sweep(FakeGenerator(), SymbolicVerifier(),
+              small(strategies=("lookahead",), budgets=(1, 2, 4), search_budgets=(2,), ms=(1,), problems=1), tmp_path)
+    cfg = json.loads((tmp_path / "sweep.json").read_text())["config"]
+    assert cfg["strategies"] == ["best_of_n", "beam", "lookahead"] and cfg["problems"] == 2
+    assert cfg["search_budgets"] == [2, 4] and cfg["ms"] == [1, 2] and cfg["budgets"] == [1, 2, 4]
+    meta, cells = load_cells(tmp_path)
+    assert {c["cell"]["strategy"] for c in cells} == {"best_of_n", "beam", "lookahead"}

@@ -186,6 +186,27 @@ def run_cell(generator: Generator, verifier: Verifier, p: Problem, cell: dict, c
     return {"format": FORMAT, "cell": cell, "summary": summary, "tree": tree.to_dict()}
 
 
+GROWS = ("problems", "budgets", "search_budgets", "strategies", "ms", "ks", "seqs", "levels")
+
+
+def grown(old: dict, new: dict) -> dict:
+    """The config of a sweep folder run again with more (or other) problems, budgets,
+    strategies, widths, depths or chain lengths: each of those fields is the union of both
+    runs', so ``sweep.json`` describes every cell the folder holds, not only the last run's."""
+    out = dict(new)
+    out["problems"] = max(old.get("problems", 0), new["problems"])
+    for k in GROWS[1:]:
+        a = old.get(k) if old.get(k) is not None else (old.get("budgets") if k == "search_budgets" else None)
+        b = new.get(k) if new.get(k) is not None else (new.get("budgets") if k == "search_budgets" else None)
+        if a is None or b is None:
+            out[k] = b if a is None else a
+        elif k == "strategies":
+            out[k] = list(a) + [x for x in b if x not in a]
+        else:
+            out[k] = sorted(set(a) | set(b))
+    return out
+
+
 def run_sweep(generator: Generator, verifier: Verifier, cfg: SweepConfig, out_dir: str | Path, *,
               verifier_spec: str = "", progress=None, should_stop=None, concurrency: int = 1) -> dict:
     """Run every missing cell into ``out_dir/cells``; returns counts. Resumable.
@@ -200,12 +221,12 @@ def run_sweep(generator: Generator, verifier: Verifier, cfg: SweepConfig, out_di
     p_gen, p_prm = num_params(generator), num_params(verifier)  # None: unknown
     if meta_path.exists():
         old = json.loads(meta_path.read_text())
-        keep = ("problems", "budgets", "search_budgets", "strategies", "ms", "ks", "seqs", "levels")  # may grow
-        a = {k: v for k, v in old["config"].items() if k not in keep}
-        b = {k: v for k, v in meta["config"].items() if k not in keep}
+        a = {k: v for k, v in old["config"].items() if k not in GROWS}
+        b = {k: v for k, v in meta["config"].items() if k not in GROWS}
         if a != b or old.get("verifier") != meta["verifier"] or old.get("generator") != meta["generator"]:
             raise ValueError(f"{out} holds a sweep with other settings ({old['config']}, verifier "
                              f"{old.get('verifier')}); use another --out folder or the same settings")
+        meta["config"] = grown(old["config"], meta["config"])
     meta["params"] = {"generator": p_gen, "verifier": p_prm}
     write_atomic(meta_path, json.dumps(meta, indent=1))
     probs = cfg.problem_list()
