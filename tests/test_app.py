@@ -144,15 +144,18 @@ def test_a_strategy_s_parameters_show_only_while_it_is_chosen():
     at = app()
     assert "m" in _number_keys(at) and "seq" not in _number_keys(at) and "k" not in _number_keys(at)  # beam
     at.sidebar.number_input(key="m").set_value(2).run()
+    at.sidebar.number_input(key="max_rounds").set_value(5).run()
     at.sidebar.selectbox(key="strategy").set_value("revisions").run()
     assert not at.exception
-    assert "seq" in _number_keys(at) and "m" not in _number_keys(at)
+    # revisions takes one round per attempt of a chain: no M, no cap on rounds
+    assert "seq" in _number_keys(at) and "m" not in _number_keys(at) and "max_rounds" not in _number_keys(at)
     assert "Attempts per chain" in at.sidebar.number_input(key="seq").label
     at.sidebar.number_input(key="seq").set_value(3).run()  # N = 16
     assert any("does not divide" in w.value for w in at.warning) and at.button(key="run").disabled
     at.sidebar.selectbox(key="strategy").set_value("beam").run()
     at.run()
     assert at.sidebar.number_input(key="m").value == 2 and not at.warning  # M kept while hidden; seq not checked
+    assert at.sidebar.number_input(key="max_rounds").value == 5
     at.sidebar.selectbox(key="strategy").set_value("revisions").run()
     assert at.sidebar.number_input(key="seq").value == 3  # and seq kept while hidden
 

@@ -31,6 +31,10 @@ PARAM_INPUTS = {
                      "N = one chain. A model without a trained reviser is prompted to revise (labelled 'prompted')"),
 }
 
+# shown only while a chosen strategy is capped by it (best-of-N takes one round, revisions one per attempt)
+MAX_ROUNDS_INPUT = dict(label="Max rounds", min_value=1, max_value=40, value=12,
+                        help="step-by-step search (beam, DVTS, lookahead) stops after this many rounds")
+
 
 def model_settings() -> tuple[str, str]:
     """The 'Model and verifier' section: (generator choice, verifier spec)."""
@@ -54,9 +58,10 @@ def strategy_select(default: str) -> str:
                                 format_func=lambda s: STRATEGY_LABEL.get(s, s))
 
 
-def _param(name: str, shown: bool) -> int:
-    """A strategy parameter: its input when shown, else the value it last had (or its default)."""
-    spec = PARAM_INPUTS[name]
+def _param(name: str, shown: bool, spec: dict | None = None) -> int:
+    """A strategy parameter (or another input shown only for some strategies): its input when
+    shown, else the value it last had (or its default)."""
+    spec = spec or PARAM_INPUTS[name]
     keep = f"_keep_{name}"
     if not shown:
         return int(st.session_state.get(keep, spec["value"]))
@@ -79,13 +84,15 @@ def search_settings(chosen: Sequence[str] | None = None, header: bool = True) ->
                             help="best-of-N: N whole samples; beam/DVTS/lookahead: N candidates per round; "
                                  "revisions: N attempts in all"))
     params = {p: _param(p, p in uses) for p in PARAM_INPUTS}
+    capped = any(strategies.get(s).capped_by_max_rounds
+                 for s in (chosen if chosen is not None else STRATEGIES) if s in strategies.REGISTRY)
     return SearchConfig(
         n=n, **params,
         temperature=float(sb.slider("Temperature", 0.0, 1.5, 0.8, 0.05, key="temperature")),
         aggregation=sb.selectbox("Aggregation", AGGREGATIONS, key="aggregation",
                                  help="how step scores become a solution score; 'last' is the paper's"),
         voting=sb.selectbox("Voting rule", VOTING_RULES, index=1, key="voting"),
-        max_rounds=int(sb.number_input("Max rounds", min_value=1, max_value=40, value=12, key="max_rounds")),
+        max_rounds=_param("max_rounds", capped, MAX_ROUNDS_INPUT),
         seed=int(st.session_state.get("seed", 0)),
     )
 

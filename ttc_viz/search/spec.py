@@ -73,6 +73,12 @@ class StrategySpec:
         per = self.cost_per_candidate(k if self.uses("k") else 0)
         return budget // per if budget % per == 0 else None
 
+    @property
+    def capped_by_max_rounds(self) -> bool:
+        """Whether ``config.max_rounds`` bounds this strategy's search (step-by-step ones);
+        a pooled one takes one round, one with ``rounds`` its own count."""
+        return not self.pooled and self.rounds is None
+
     def max_rounds(self, config) -> int:
         """Rounds the search can take (a progress bar's length)."""
         if self.rounds is not None:
