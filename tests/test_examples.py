@@ -49,3 +49,16 @@ def test_examples_keep_the_token_ids_the_model_wrote(name):
     """Recorded with the token-faithful step loop: every step keeps its ids."""
     t = load_example(name)
     assert all(x.token_ids for x in t.nodes[1:])
+
+
+def test_revisions_example_is_chains_written_by_the_trained_reviser():
+    t = load_example("revisions")
+    n, seq = t.config["n"], t.config["seq"]
+    assert t.config["reviser"] == "trained" and t.cost.generations == n
+    chains = {}
+    for x in t.nodes[1:]:
+        chains.setdefault(x.group, []).append(x)
+    assert len(chains) == n // seq and all(len(c) == seq for c in chains.values())
+    for c in chains.values():  # each attempt revises the one before it in its chain
+        c.sort(key=lambda x: x.iteration)
+        assert c[0].parent == 0 and all(b.parent == a.id for a, b in zip(c, c[1:]))

@@ -193,3 +193,23 @@ def test_revisions_in_prompted_mode_on_the_real_model(embedded):
         assert all(s.strip() for s in n.text.split(STEP_DELIMITER))
     assert tree.config["reviser"] == "prompted" and tree.config["seq"] == 2
     assert set(tree.picks) == {"naive", "weighted", "majority"} and tree.correct in (True, False)
+
+
+def test_revisions_with_the_trained_reviser_on_the_real_model(embedded):
+    """The default embedded generator offers the trained revision adapter: a chain's second
+    attempt is what that reviser writes for the problem with the chain's first attempt in
+    context, at that attempt's seed, and the budget is exactly N generations."""
+    from ttc_viz.revision import revision_problem, reviser_for
+    from ttc_viz.search.revisions import attempt_seed
+
+    p = synthetic(1, 1)
+    tree = run("revisions", p, embedded, SymbolicVerifier(), SearchConfig(n=2, seq=2, seed=5, temperature=0.8))
+    tree.validate()
+    assert tree.config["reviser"] == "trained" and tree.cost.generations == 2
+    first, second = tree.nodes[1:]
+    assert second.parent == first.id and first.group == second.group == 0 and first.text and second.text
+    reviser, mode = reviser_for(embedded)
+    assert mode == "trained" and reviser is not embedded
+    again = reviser.solutions(revision_problem(p.text, [first.text.split("\n\n")]), 1, temperature=0.8,
+                              seed=attempt_seed(5, 0, 2))[0]
+    assert [t for s in again for t in s.ids] == second.token_ids
