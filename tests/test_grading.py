@@ -123,10 +123,9 @@ def _bounded(code: str, limit: float = 10.0) -> str:
 
 def test_answer_key_and_normalize_are_linear_in_the_answer():
     # answer_key was quadratic and uncapped: 20k digits took 14 s with the interpreter lock held.
-    # Each hostile shape at 100k and at 1M characters, best of 3: linear work grows ~10x (measured
-    # 10-20x, the floor of 1 ms included),
-    # quadratic ~100x. A ratio from one process stands up to a busy machine, where a fixed
-    # time limit does not.
+    # Each hostile shape at 100k and at 1M characters, best of 3: linear work grows ~10x
+    # (measured 10-20x), quadratic ~100x. A ratio from one process stands up to a busy
+    # machine, where a fixed time limit does not.
     out = _bounded(
         "import time\nfrom ttc_viz.grading import answer_key, normalize, equivalent, warm_up\nwarm_up()\n"
         "def shapes(n):\n"
