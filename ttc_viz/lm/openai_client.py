@@ -75,6 +75,20 @@ def _server_message(resp) -> str:
     return " ".join(str(msg).split())[:300]
 
 
+def _gather(calls) -> list:
+    """Every call's result in order; the first exception is raised after all have ended."""
+    out, first = [], None
+    for call in calls:
+        try:
+            out.append(call())
+        except Exception as e:  # noqa: BLE001 - re-raised below, after the others end (not Ctrl-C)
+            first = first or e
+            out.append(None)
+    if first is not None:
+        raise first
+    return out
+
+
 class OpenAIClient:
     """POST/GET JSON to ``base_url`` (e.g. ``http://127.0.0.1:8000/v1``) with the limits above."""
 
@@ -159,29 +173,11 @@ class OpenAIClient:
         if len(items) <= 1:
             return [fn(x) for x in items]
         if self.cfg.concurrency == 1:  # one request in flight: in order, on this thread (repeatable)
-            out, first = [], None
-            for x in items:
-                try:
-                    out.append(fn(x))
-                except Exception as e:  # noqa: BLE001 - re-raised below, after the others end
-                    first = first or e
-                    out.append(None)
-            if first is not None:
-                raise first
-            return out
+            return _gather(lambda x=x: fn(x) for x in items)
         with ThreadPoolExecutor(min(len(items), 2 * self.cfg.concurrency, 256),
                                 thread_name_prefix="ttc-viz-remote") as pool:
             futs = [pool.submit(fn, x) for x in items]
-            out, first = [], None
-            for f in futs:
-                try:
-                    out.append(f.result())
-                except BaseException as e:  # noqa: BLE001 - re-raised below, after the others end
-                    first = first or e
-                    out.append(None)
-        if first is not None:
-            raise first
-        return out
+            return _gather(f.result for f in futs)
 
     # -- what the server serves --------------------------------------------------------------
     def models(self) -> list[str]:
