@@ -223,3 +223,27 @@ def test_a_folder_run_again_with_more_records_the_union_of_both_runs(tmp_path):
     assert cfg["search_budgets"] == [2, 4] and cfg["ms"] == [1, 2] and cfg["budgets"] == [1, 2, 4]
     meta, cells = load_cells(tmp_path)
     assert {c["cell"]["strategy"] for c in cells} == {"best_of_n", "beam", "lookahead"}
+
+
+def test_a_cell_another_sweep_wrote_meanwhile_is_not_run_again(tmp_path):
+    """Two sweeps may work on one folder (say, one per level range): a cell whose file
+    appeared after this sweep listed its work is skipped, not redone."""
+    import shutil
+
+    cfg = small(strategies=("best_of_n",), problems=2)
+    other = tmp_path / "other"
+    run_sweep(FakeGenerator(), SymbolicVerifier(), cfg, other)
+    calls = []
+
+    class Counting(FakeGenerator):
+        def solutions(self, *a, **kw):
+            if not calls:  # while this sweep runs its first cell, the other one lands the rest
+                (tmp_path / "here" / "cells").mkdir(parents=True, exist_ok=True)
+                for f in (other / "cells").glob("*.json"):
+                    shutil.copy(f, tmp_path / "here" / "cells" / f.name)
+            calls.append(1)
+            return super().solutions(*a, **kw)
+
+    res = run_sweep(Counting(), SymbolicVerifier(), cfg, tmp_path / "here")
+    assert len(calls) == 1 and res["cells"] == 4 and res["skipped"] == 0
+    assert len(list((tmp_path / "here" / "cells").glob("*.json"))) == 4

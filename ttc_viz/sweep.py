@@ -243,6 +243,8 @@ def run_sweep(generator: Generator, verifier: Verifier, cfg: SweepConfig, out_di
         p, c = item
         if should_stop and should_stop():
             return
+        if (out / "cells" / f"{c['id']}.json").exists():  # another sweep on this folder got there first
+            return
         rec = run_cell(generator, verifier, p, c, cfg, p_gen, p_prm)
         write_atomic(out / "cells" / f"{c['id']}.json", json.dumps(rec, allow_nan=False))
         with lock:
