@@ -92,3 +92,27 @@ def test_cli_bad_input_is_one_line_before_any_model_loads(argv, msg, capsys):
     assert main(["eval-revise", "--quiet", *argv]) == 2
     err = capsys.readouterr().err
     assert err.startswith("ttc-viz: error:") and msg in err.lower() and err.count("\n") == 1
+
+
+def test_the_revision_card_reports_the_shipped_eval():
+    """The card's tables are eval.json's numbers (a stale card fails here)."""
+    import json
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "models" / "smollm2-revise"
+    ev = json.loads((root / "eval.json").read_text())["groups"]
+    card = (root / "README.md").read_text()
+    pct = lambda v: f"{round(100 * v)}%"  # noqa: E731
+    attempts, splits = card.index("The k-th attempt of a chain"), card.index("split into chains × attempts")
+    for name, g in ev.items():
+        key = name.replace("level ", "")
+        row = re.search(rf"^\| {key} \| (.*)$", card[attempts:splits], re.M).group(1)
+        cells = [c.strip() for c in row.split("|")]
+        for i, k in enumerate(("1", "2", "4", "8", "16")):
+            assert cells[i].replace("*", "").startswith(pct(g["attempt_accuracy"][k]["value"])), (name, k, cells[i])
+        srow = re.search(rf"^\| {key} \| (.*)$", card[splits:], re.M).group(1)
+        scells = [c.strip().replace("*", "") for c in srow.split("|")]
+        for i, seq in enumerate(("1", "2", "4", "8", "16")):
+            assert scells[i].startswith(pct(g["splits"]["16"][seq]["value"])), (name, seq, scells[i])
+        assert scells[5].startswith(pct(g["best_of_n"]["16"]["value"]))
