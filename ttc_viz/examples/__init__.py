@@ -2,7 +2,7 @@
 presses Run (and a classroom without time to wait still sees one). Made with the default
 (fine-tuned) generator and the token-faithful step loop by
 ``ttc-viz solve --dataset synthetic --level 2 --index 2 --seed 1`` with each strategy
-(beam N=16 M=4, best-of-N N=16, lookahead N=8 M=4 k=1, revisions N=8 seq=4 with the trained
+(beam N=16 M=4, best-of-N N=16, lookahead N=8 M=4 k=1, revisions N=16 seq=4 with the trained
 reviser), symbolic verifier."""
 from __future__ import annotations
 
