@@ -187,7 +187,8 @@ def test_a_revisions_run_draws_its_chains(server, browser):
     run = _run_button(d)
     assert run
     run[0].click()
-    done = wait_for(lambda: (_tree_id(d) != before and d.find_elements(By.XPATH, "//*[contains(., 'Selected answer')]")),
+    done = wait_for(lambda: (_tree_id(d) not in (None, before)
+                             and d.find_elements(By.XPATH, "//*[contains(., 'Selected answer')]")),
                     600, every=2)
     assert done, "the revisions search did not finish"
     time.sleep(3)
@@ -242,12 +243,18 @@ def _run_button(d):
 
 
 def _tree_id(d):
+    """The shown tree's id, or None (also while the page swaps the element out under us:
+    a rerun replaces it, and reading the old one raises a stale-element error)."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
 
-    for e in d.find_elements(By.XPATH, "//*[contains(text(), 'tree id ')]"):
-        words = e.text.split()
-        if "id" in words and words.index("id") + 1 < len(words):
-            return words[words.index("id") + 1]
+    try:
+        for e in d.find_elements(By.XPATH, "//*[contains(text(), 'tree id ')]"):
+            words = e.text.split()
+            if "id" in words and words.index("id") + 1 < len(words):
+                return words[words.index("id") + 1]
+    except StaleElementReferenceException:
+        return None
     return None
 
 
@@ -288,7 +295,7 @@ def test_four_sessions_search_at_once_and_a_fifth_is_queued(server, browser):
     ids = {}
     for h in tabs:
         d.switch_to.window(h)
-        got = wait_for(lambda: (_tree_id(d) if _tree_id(d) != before[h] and
+        got = wait_for(lambda: (_tree_id(d) if _tree_id(d) not in (None, before[h]) and
                                 d.find_elements(By.XPATH, "//*[contains(., 'Selected answer')]") else None),
                        600, every=2)
         assert got, "a search did not finish"
