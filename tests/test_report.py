@@ -69,6 +69,42 @@ def test_build_report_and_compact_summary(tmp_path):
     assert build(tmp_path, "predicted")["bin_kind"] == "predicted"
 
 
+def test_a_folder_shipped_with_some_trees_reads_and_rewrites_its_summary_losing_nothing(tmp_path):
+    """A sweep folder may keep summary.json for every cell and the trees of only some: the
+    report is the whole sweep's, and writing the summary again (report, a resumed sweep)
+    keeps the rows of the cells that are not on disk."""
+    cfg = SweepConfig(levels=(1, 2, 3), problems=2, strategies=("best_of_n", "beam"), budgets=(1, 2, 4),
+                      ms=(2,), resamples=4)
+    run_sweep(FakeGenerator(), SymbolicVerifier(), cfg, tmp_path)
+    full = build(tmp_path)
+    write_summary(tmp_path)
+    cells = sorted((tmp_path / "cells").glob("*.json"))
+    for f in cells[: len(cells) // 2]:  # leave out half the trees, pool cells among them
+        f.unlink()
+    assert any("best_of_n" in f.name for f in cells[: len(cells) // 2])
+    for _ in range(2):
+        rep = build(tmp_path)
+        assert rep["cells"] == full["cells"] == len(cells) and rep["problems"] == full["problems"]
+        assert rep["curves"] == full["curves"] and rep["bin_of"] == full["bin_of"]
+        write_summary(tmp_path)  # must not shrink to the cells on disk
+    s = json.loads((tmp_path / "summary.json").read_text())
+    assert s["cells"] == len(cells) and len(s["difficulty"]) == 6
+    # a cell run again wins over the summary's copy of it, and is counted once
+    run_sweep(FakeGenerator(), SymbolicVerifier(), cfg, tmp_path)
+    assert build(tmp_path)["cells"] == len(cells)
+    # a summary of another sweep (other seed) is not mixed in
+    s["meta"]["config"]["seed"] = 99
+    (tmp_path / "summary.json").write_text(json.dumps(s))
+    for f in cells[:2]:
+        f.unlink()
+    assert build(tmp_path)["cells"] == len(cells) - 2
+    # a damaged summary beside the cells is rewritten from them, not a reason to refuse the cells
+    (tmp_path / "summary.json").write_text("{not json")
+    assert build(tmp_path)["cells"] == len(cells) - 2
+    write_summary(tmp_path)
+    assert json.loads((tmp_path / "summary.json").read_text())["cells"] == len(cells) - 2
+
+
 def _int_keys(d):
     return {int(k) if k.isdigit() else k: v for k, v in d.items()}
 

@@ -17,8 +17,8 @@
   that has two ratios or more, per bin. Each ratio is a configuration of its own
   (``revisions seq=4``), so the compute-optimal selector already chooses among ratios per bin.
 
-``build(sweep_dir)`` reads a sweep (its cells, or the compact ``summary.json`` written by
-``write_summary`` when the cells are not there) and returns everything above as one dict.
+``build(sweep_dir)`` reads a sweep (its cells, and the compact ``summary.json`` written by
+``write_summary`` for cells that are not there) and returns everything above as one dict.
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from pathlib import Path
 
 from .io import write_atomic
 from .search import strategies
-from .sweep import _number, _whole, check_meta, difficulty, load_cells, rows_from_cells
+from .sweep import GROWS, _number, _whole, check_meta, difficulty, load_cells, rows_from_cells
 
 BIN_KINDS = ("oracle", "predicted")
 N_BINS = 5
@@ -205,19 +205,7 @@ def build(sweep_dir: str | Path, bin_kind: str = "oracle") -> dict:
 
 
 def _build(d: Path, bin_kind: str) -> dict:
-    if (d / "cells").is_dir() and any((d / "cells").glob("*.json")):
-        meta, cells = load_cells(d)
-        rows, diff = rows_from_cells(meta, cells), difficulty(cells)
-        n_cells = len(cells)
-    elif (d / SUMMARY).exists():
-        try:
-            s = json.loads((d / SUMMARY).read_text(encoding="utf-8-sig"))
-        except (ValueError, RecursionError) as e:
-            raise ValueError(f"{d / SUMMARY} is damaged ({str(e)[:100]})") from None
-        check_summary(s, str(d / SUMMARY))
-        meta, rows, diff, n_cells = s["meta"], s["rows"], s["difficulty"], s["cells"]
-    else:
-        raise ValueError(f"{d} holds no sweep results (no cells/ and no {SUMMARY}); run `ttc-viz sweep --out {d}`")
+    meta, rows, diff, n_cells = _results(d)
     if not rows:
         raise ValueError(f"{d} has no finished cells yet")
     problems = sorted({r["problem_id"] for r in rows})
@@ -232,11 +220,57 @@ def _build(d: Path, bin_kind: str) -> dict:
             "ratios": ratios(rows, bin_of)}
 
 
-def write_summary(sweep_dir: str | Path) -> Path:
-    """A compact copy of the results (no trees) that ``build`` can read without the cells."""
-    d = Path(sweep_dir)
+def _read_summary(d: Path) -> dict | None:
+    if not (d / SUMMARY).exists():
+        return None
+    try:
+        s = json.loads((d / SUMMARY).read_text(encoding="utf-8-sig"))
+    except (ValueError, RecursionError) as e:
+        raise ValueError(f"{d / SUMMARY} is damaged ({str(e)[:100]})") from None
+    check_summary(s, str(d / SUMMARY))
+    return s
+
+
+def _fixed(meta: dict) -> dict:
+    """What must be equal for two records to be of one sweep (growable settings aside)."""
+    return {"config": {k: v for k, v in meta["config"].items() if k not in GROWS},
+            **{k: meta.get(k) for k in ("format", "generator", "verifier")}}
+
+
+def _results(d: Path) -> tuple[dict, list, dict, int]:
+    """meta, rows, difficulty and cell count of a sweep folder: its cells, plus what
+    summary.json keeps of cells whose files are not in ``cells/`` (a folder shipped with only
+    some of its trees, or one whose cells were deleted to save space). A cell on disk wins
+    over the summary's copy; a summary of another sweep (other fixed settings) is ignored."""
+    if not ((d / "cells").is_dir() and any((d / "cells").glob("*.json"))):
+        summary = _read_summary(d)
+        if summary is None:
+            raise ValueError(f"{d} holds no sweep results (no cells/ and no {SUMMARY}); "
+                             f"run `ttc-viz sweep --out {d}`")
+        return summary["meta"], summary["rows"], summary["difficulty"], summary["cells"]
     meta, cells = load_cells(d)
-    out = {"meta": meta, "rows": rows_from_cells(meta, cells), "difficulty": difficulty(cells), "cells": len(cells)}
+    rows, diff = rows_from_cells(meta, cells), difficulty(cells)
+    try:
+        summary = _read_summary(d)
+    except ValueError:  # the cells are the results; a damaged copy of them is rewritten from them
+        summary = None
+    if summary is None or _fixed(summary["meta"]) != _fixed(meta):
+        return meta, rows, diff, len(cells)
+    on_disk = {rec["cell"]["id"] for rec in cells}
+    kept = [r for r in summary["rows"] if r["cell"] not in on_disk]
+    kept_cells = {r["cell"] for r in kept}
+    # a problem's difficulty comes from its pool cell: the summary's only where that cell is not on disk
+    diff = {**{p: x for p, x in summary["difficulty"].items() if p not in diff}, **diff}
+    return meta, rows + kept, diff, len(cells) + len(kept_cells)
+
+
+def write_summary(sweep_dir: str | Path) -> Path:
+    """A compact copy of the results (no trees) that ``build`` can read without the cells.
+    It keeps what an earlier summary of the same sweep recorded for cells no longer on disk,
+    so writing it again (``report``, the end of a sweep) never loses results."""
+    d = Path(sweep_dir)
+    meta, rows, diff, n_cells = _results(d)
+    out = {"meta": meta, "rows": rows, "difficulty": diff, "cells": n_cells}
     return write_atomic(d / SUMMARY, json.dumps(out, separators=(",", ":"), allow_nan=False))
 
 
