@@ -250,6 +250,35 @@ def test_curves_page_draws_a_sweep_and_opens_a_cell_in_explore(fake_sweep, monke
     assert at.title[0].value == "Explore a search"
 
 
+def test_curves_page_on_a_folder_that_keeps_only_some_trees(fake_sweep, tmp_path, monkeypatch):
+    """The shipped sweep keeps summary.json for every cell and the trees of a few: the page
+    counts every cell, marks the problems without a tree and says so when one is opened."""
+    import shutil
+
+    from ttc_viz.report import write_summary
+
+    d = tmp_path / "trimmed"
+    shutil.copytree(fake_sweep, d)
+    write_summary(d)
+    for f in (d / "cells").glob("*beam-b4*.json"):
+        if "L1-0" not in f.name:
+            f.unlink()
+    monkeypatch.setenv("TTC_VIZ_SWEEPS", str(d))
+    at = app("curves.py")
+    at.selectbox(key="cv_folder").set_value(str(d)).run()
+    assert not at.exception, at.exception
+    assert at.metric[0].value == "10" and at.metric[1].value == str(len(list(fake_sweep.glob("cells/*.json"))))
+    at.selectbox(key="cv_pt_config").set_value("beam M=2").run()
+    at.selectbox(key="cv_pt_budget").set_value(4).run()
+    assert any("keeps the trees of" in c.value for c in at.caption)
+    box = at.selectbox(key="cv_problem")
+    missing = next(p for p in box.options if "no tree" in p)
+    assert sum("no tree" not in p for p in box.options) == 1
+    box.set_value(missing.removesuffix(" (no tree)")).run()
+    at.button(key="cv_open").click().run()
+    assert not at.exception and "keeps no tree" in at.error[0].value
+
+
 def test_curves_page_warns_when_bins_are_too_small_to_cross_validate(tmp_path, monkeypatch):
     from ttc_viz.sweep import SweepConfig, run_sweep
 

@@ -213,7 +213,8 @@ def _build(d: Path, bin_kind: str) -> dict:
     per_bin = {b: {p for p, x in bin_of.items() if x == b} for b in sorted(set(bin_of.values()))}
     co = compute_optimal(rows, bin_of)
     curve_all = curves(rows)
-    return {"meta": meta, "rows": rows, "difficulty": diff, "cells": n_cells, "problems": problems,
+    trees = {f.stem for f in (d / "cells").glob("*.json")} if (d / "cells").is_dir() else set()
+    return {"meta": meta, "rows": rows, "difficulty": diff, "cells": n_cells, "trees": trees, "problems": problems,
             "bin_kind": bin_kind, "bin_of": bin_of,
             "curves": {"all": curve_all, **{b: curves(rows, ps) for b, ps in per_bin.items()}},
             "compute_optimal": co, "efficiency": efficiency(curve_all, co.get("all", {})),

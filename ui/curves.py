@@ -125,7 +125,12 @@ def _cell_panel(rep: dict, path: Path, bin_id, event) -> None:
     st.dataframe(table, hide_index=True)
     if not rows:
         return
-    choice = st.selectbox("Open the tree of", [r["problem_id"] for r in rows], key="cv_problem")
+    kept = {r["problem_id"] for r in rows if r["cell"] in rep["trees"]}
+    if len(kept) < len(rows):
+        st.caption(f"This folder keeps the trees of {len(rep['trees'])} of its {rep['cells']} cells; the others "
+                   "are results only (summary.json). Problems marked 'no tree' cannot be opened.")
+    choice = st.selectbox("Open the tree of", [r["problem_id"] for r in rows], key="cv_problem",
+                          format_func=lambda p: p if p in kept else f"{p} (no tree)")
     row = next(r for r in rows if r["problem_id"] == choice)
     spec = strategies.REGISTRY.get(row["strategy"])
     if spec is not None and spec.pooled and row["budget"] < max(r["budget"] for r in rep["rows"]
