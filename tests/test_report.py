@@ -37,6 +37,20 @@ def test_compute_optimal_chooses_on_the_other_fold():
     assert co[1][4]["acc"] == 1.0 and co["all"][4]["acc"] == 1.0
 
 
+def test_curves_and_compute_optimal_carry_a_bootstrap_interval_over_problems():
+    rows = [row(f"p{i}", "beam M=4", 4, float(i % 3 == 0)) for i in range(90)]
+    rows += [row(f"p{i}", "best_of_n weighted", 4, 0.5) for i in range(90)]
+    c = curves(rows)
+    beam, bon = c["beam M=4"][4], c["best_of_n weighted"][4]
+    assert beam["lo"] < beam["acc"] < beam["hi"]
+    # for a mean of 90 values the percentile interval is close to +-1.96 standard errors
+    assert beam["hi"] - beam["lo"] == pytest.approx(2 * 1.96 * beam["se"], rel=0.2)
+    assert bon["lo"] == bon["hi"] == 0.5  # no spread across problems, no width
+    co = compute_optimal(rows, {f"p{i}": 1 + i % 2 for i in range(90)})
+    assert co["all"][4]["lo"] <= co["all"][4]["acc"] <= co["all"][4]["hi"]
+    assert co[1][4]["lo"] <= co[1][4]["acc"] <= co[1][4]["hi"]
+
+
 def test_efficiency_multiple():
     curve = {"best_of_n weighted": {1: {"acc": 0.2}, 16: {"acc": 0.5}}}
     co = {1: {"acc": 0.3}, 4: {"acc": 0.55}, 16: {"acc": 0.6}}

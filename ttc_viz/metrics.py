@@ -6,6 +6,8 @@
   classes; a pooled AUROC would also reward scores that merely tell easy problems from hard.
 * ``bootstrap(values_by_problem, stat)``: a percentile interval from resampling *problems*
   with replacement (samples of one problem are not independent).
+* ``bootstrap_mean(values, ...)``: the same interval for a mean of one value per problem,
+  vectorised (the sweep report draws one for every point of every curve).
 """
 from __future__ import annotations
 
@@ -56,3 +58,17 @@ def bootstrap(items: Sequence, stat: Callable[[Sequence], float | None], *, resa
     lo = vals[int((1 - level) / 2 * (len(vals) - 1))]
     hi = vals[int((1 + level) / 2 * (len(vals) - 1))]
     return lo, hi
+
+
+def bootstrap_mean(values: Sequence[float], *, resamples: int = 1000, seed: int = 0,
+                   level: float = 0.95) -> tuple[float | None, float | None]:
+    """(low, high) percentile interval of the mean over resamples of ``values`` (one per problem)."""
+    import numpy as np
+
+    if not len(values):
+        return None, None
+    x = np.asarray(values, dtype=float)
+    rng = np.random.default_rng(seed)
+    means = x[rng.integers(0, len(x), size=(resamples, len(x)))].mean(axis=1)
+    lo, hi = np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
+    return float(lo), float(hi)

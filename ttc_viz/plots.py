@@ -283,8 +283,20 @@ def config_style(name: str) -> tuple[str, str]:
     return (spec.color if spec else UNKNOWN_COLOR), _RULE_DASH.get(rule, "solid")
 
 
+def _band(pts: dict, bs: list) -> tuple[list[float], list[float]]:
+    """Low and high edges (percent) of a curve's band: its 95% bootstrap interval over problems,
+    or ±1 standard error for a point that has none."""
+    lo = [100 * (pts[b]["lo"] if pts[b].get("lo") is not None else pts[b]["acc"] - pts[b]["se"]) for b in bs]
+    hi = [100 * (pts[b]["hi"] if pts[b].get("hi") is not None else pts[b]["acc"] + pts[b]["se"]) for b in bs]
+    return lo, hi
+
+
+def _interval(pt: dict) -> str:
+    return "" if pt.get("lo") is None else f" (95%: {100 * pt['lo']:.1f}-{100 * pt['hi']:.1f})"
+
+
 def curves_figure(rep: dict, bin_id="all", x: str = "generations", configs: list[str] | None = None) -> go.Figure:
-    """One line per strategy configuration (error band: ±1 standard error across problems)
+    """One line per strategy configuration (band: 95% bootstrap interval over problems)
     plus the compute-optimal line; ``customdata`` = (config, budget) so a click finds the cell."""
     if x not in X_AXES:
         raise ValueError(f"x axis must be one of {', '.join(X_AXES)}, got {x!r}")
@@ -297,16 +309,16 @@ def curves_figure(rep: dict, bin_id="all", x: str = "generations", configs: list
         bs = sorted(pts)
         xs = [b if x == "generations" else pts[b][x] for b in bs]  # nominal budget on the log2 axis
         ys = [100 * pts[b]["acc"] for b in bs]
-        se = [100 * pts[b]["se"] for b in bs]
+        lo, hi = _band(pts, bs)
         color, dash = config_style(name)
         if len(bs) > 1:
-            fig.add_trace(go.Scatter(x=xs + xs[::-1], y=[a + s for a, s in zip(ys, se)] +
-                                     [a - s for a, s in zip(ys, se)][::-1], fill="toself", line={"width": 0},
+            fig.add_trace(go.Scatter(x=xs + xs[::-1], y=hi + lo[::-1], fill="toself", line={"width": 0},
                                      fillcolor=color, opacity=0.12, hoverinfo="skip", showlegend=False))
         fig.add_trace(go.Scatter(
             x=xs, y=ys, mode="lines+markers", name=name, line={"color": color, "dash": dash},
-            customdata=[[name, b] for b in bs],
-            hovertemplate=f"<b>{name}</b><br>budget %{{customdata[1]}}<br>accuracy %{{y:.1f}}%"
+            customdata=[[name, b, round(lo[i], 1), round(hi[i], 1), pts[b].get("n", "?")] for i, b in enumerate(bs)],
+            hovertemplate=f"<b>{name}</b><br>budget %{{customdata[1]}}<br>accuracy %{{y:.1f}}% "
+                          f"(95%: %{{customdata[2]}}-%{{customdata[3]}}, %{{customdata[4]}} problems)"
                           f"<br>{x} %{{x:.3s}}<extra></extra>"))
     co = rep["compute_optimal"].get(bin_id, {})
     if co:
@@ -315,9 +327,10 @@ def curves_figure(rep: dict, bin_id="all", x: str = "generations", configs: list
             x=[b if x == "generations" else co[b][x] for b in bs], y=[100 * co[b]["acc"] for b in bs],
             mode="lines+markers",
             name="compute-optimal", line={"color": "black", "width": 3}, marker={"symbol": "star", "size": 10},
-            customdata=[["compute-optimal", b, ", ".join(co[b].get("choices", []))] for b in bs],
+            customdata=[["compute-optimal", b, ", ".join(co[b].get("choices", [])),
+                         _interval(co[b])] for b in bs],
             hovertemplate="<b>compute-optimal</b><br>budget %{customdata[1]}<br>accuracy %{y:.1f}%"
-                          "<br>%{customdata[2]}<extra></extra>"))
+                          "%{customdata[3]}<br>%{customdata[2]}<extra></extra>"))
     title = "all problems" if bin_id == "all" else f"difficulty bin {bin_id} ({rep['bin_kind']}; 1 = easiest)"
     fig.update_layout(title=f"Accuracy versus test-time budget - {title}", yaxis_title="accuracy (%)",
                       xaxis_title=X_AXES[x], height=480, margin={"l": 50, "r": 20, "t": 50, "b": 50},

@@ -1,8 +1,8 @@
 """What a sweep shows (``ttc-viz report``): curves, difficulty bins, the compute-optimal selector.
 
 * ``curves(rows, problems)``: per strategy configuration and budget, mean accuracy over the
-  problems, with its standard error across problems, and mean cost (generations, tokens,
-  FLOPs).
+  problems, with its standard error across problems and a 95% bootstrap interval from
+  resampling problems, and mean cost (generations, tokens, FLOPs).
 * ``bins(difficulty, kind)``: 5 quantile bins of problem difficulty; ``oracle`` uses pass@1
   over the best-of-N pool (needs ground truth), ``predicted`` the mean PRM final-answer
   score over the same pool (needs none). Bin 1 is the easiest.
@@ -27,6 +27,7 @@ import math
 from pathlib import Path
 
 from .io import write_atomic
+from .metrics import bootstrap_mean
 from .search import strategies
 from .sweep import GROWS, _number, _whole, check_meta, difficulty, load_cells, rows_from_cells
 
@@ -47,7 +48,8 @@ def bins(diff: dict, kind: str = "oracle", n_bins: int = N_BINS) -> dict:
 
 
 def curves(rows: list[dict], problems: set | None = None) -> dict:
-    """{config: {budget: {acc, se, n, generations, tokens, flops}}} over ``problems``."""
+    """{config: {budget: {acc, se, n, lo, hi, generations, tokens, flops}}} over ``problems``
+    (lo, hi: 95% bootstrap interval of the accuracy, problems resampled)."""
     acc: dict = {}
     for r in rows:
         if problems is not None and r["problem_id"] not in problems:
@@ -60,7 +62,9 @@ def curves(rows: list[dict], problems: set | None = None) -> dict:
             xs = [r["acc"] for r in rs]
             mean = sum(xs) / len(xs)
             var = sum((x - mean) ** 2 for x in xs) / max(1, len(xs) - 1)
+            lo, hi = bootstrap_mean(xs)
             out[cfg][b] = {"acc": mean, "se": math.sqrt(var / len(xs)) if len(xs) > 1 else 0.0, "n": len(xs),
+                           "lo": lo, "hi": hi,
                            "generations": sum(r["generations"] for r in rs) / len(rs),
                            "tokens": sum(r["tokens"] for r in rs) / len(rs),
                            "flops": _mean_or_none([r["flops"] for r in rs])}
@@ -113,16 +117,18 @@ def compute_optimal(rows: list[dict], bin_of: dict) -> dict:
                     for k in cost:
                         cost[k] = _add(cost[k], row[k])
             n = len(hits)
-            out[b_id][budget] = {"acc": sum(hits) / n, "choices": choices, "n": n,
+            lo, hi = bootstrap_mean(hits)
+            out[b_id][budget] = {"acc": sum(hits) / n, "choices": choices, "n": n, "lo": lo, "hi": hi,
                                  **{k: None if v is None else v / n for k, v in cost.items()}}
-            t = total.setdefault(budget, {"hits": 0.0, "n": 0, "bins": 0, **{k: 0.0 for k in cost}})
-            t["hits"] += sum(hits)
+            t = total.setdefault(budget, {"hits": [], "n": 0, "bins": 0, **{k: 0.0 for k in cost}})
+            t["hits"] += hits
             t["n"] += n
             t["bins"] += 1
             for k in cost:
                 t[k] = _add(t[k], cost[k])
     n_bins = len(by_bin)
-    out["all"] = {b: {"acc": t["hits"] / t["n"], "n": t["n"], "generations": t["generations"] / t["n"],
+    out["all"] = {b: {"acc": sum(t["hits"]) / t["n"], "n": t["n"],
+                      **dict(zip(("lo", "hi"), bootstrap_mean(t["hits"]))), "generations": t["generations"] / t["n"],
                       "tokens": t["tokens"] / t["n"], "flops": None if t["flops"] is None else t["flops"] / t["n"]}
                   for b, t in sorted(total.items()) if t["bins"] == n_bins}
     return out
@@ -294,6 +300,13 @@ def text_report(rep: dict) -> str:
 
     block("accuracy by strategy and budget, all problems (budget = generations):",
           rep["curves"]["all"], rep["compute_optimal"].get("all"))
+    lines.append("")
+    lines.append("95% intervals of those (bootstrap, problems resampled):")
+    lines.append(f"  {'strategy':<24}" + "".join(f"{b:>10}" for b in budgets))
+    co_all = rep["compute_optimal"].get("all") or {}
+    for name, curve in [*sorted(rep["curves"]["all"].items()), ("compute-optimal", co_all)]:
+        if curve:
+            lines.append(f"  {name:<24}" + "".join(f"{_span(curve.get(b)):>10}" for b in budgets))
     for b in sorted(k for k in rep["curves"] if k != "all"):
         members = [p for p, x in rep["bin_of"].items() if x == b]
         stat = [rep["difficulty"][p][rep["bin_kind"]] for p in members if p in rep["difficulty"]]
@@ -325,6 +338,10 @@ def text_report(rep: dict) -> str:
         lines.append(f"efficiency multiple: {e['multiple']:.1f}x - compute-optimal ({rep['bin_kind']} bins) matches "
                      f"best-of-N weighted at budget {e['largest']} ({e['target']:.1%}) with budget {e['budget']}")
     return "\n".join(lines)
+
+
+def _span(pt: dict | None) -> str:
+    return "" if not pt or pt.get("lo") is None else f"{100 * pt['lo']:.0f}-{100 * pt['hi']:.0f}%"
 
 
 def json_report(rep: dict) -> dict:

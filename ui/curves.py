@@ -30,7 +30,7 @@ def _stamp(folder: Path) -> float:
 
 def page_curves() -> None:
     st.title("Accuracy versus test-time budget")
-    st.caption("Each line is a strategy; the band is ±1 standard error across problems. The black line is the "
+    st.caption("Each line is a strategy; the band is its 95% bootstrap interval (problems resampled). The black line is the "
                "compute-optimal selector: per difficulty bin and budget, the strategy that did best on the other "
                "half of the bin's problems (2-fold cross-validation).")
     # only the folders the operator allowed (the shipped sweep, and --sweeps / TTC_VIZ_SWEEPS)
