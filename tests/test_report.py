@@ -51,6 +51,16 @@ def test_curves_and_compute_optimal_carry_a_bootstrap_interval_over_problems():
     assert co[1][4]["lo"] <= co[1][4]["acc"] <= co[1][4]["hi"]
 
 
+def test_a_tie_on_the_choosing_fold_goes_to_the_cheaper_family_then_the_weighted_vote():
+    # every rule is right on the choosing fold; only the weighted vote stays right on the other
+    rows = []
+    for pid, held in (("p0", False), ("p1", True), ("p2", False), ("p3", True)):
+        for cfg in ("best_of_n majority", "best_of_n naive", "best_of_n weighted", "beam M=4"):
+            rows.append(row(pid, cfg, 4, 1.0 if not held or cfg == "best_of_n weighted" else 0.0))
+    co = compute_optimal(rows, {p: 1 for p in ("p0", "p1", "p2", "p3")})
+    assert co[1][4]["choices"][0] == "best_of_n weighted" and co[1][4]["acc"] == 1.0
+
+
 def test_efficiency_multiple():
     curve = {"best_of_n weighted": {1: {"acc": 0.2}, 16: {"acc": 0.5}}}
     co = {1: {"acc": 0.3}, 4: {"acc": 0.55}, 16: {"acc": 0.6}}

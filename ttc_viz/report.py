@@ -88,6 +88,7 @@ def _table(rows: list[dict]) -> dict:
 def compute_optimal(rows: list[dict], bin_of: dict) -> dict:
     """{bin: {budget: {"acc", "choices": [config per fold], "n", cost...}}} plus bin "all"."""
     tab = _table(rows)
+    reference = strategies.reference_config()  # a tie within the cheapest family goes to the paper's default
     budgets = sorted({r["budget"] for r in rows})
     configs = sorted({r["config"] for r in rows})
     by_bin: dict[int, list[str]] = {}
@@ -109,7 +110,8 @@ def compute_optimal(rows: list[dict], bin_of: dict) -> dict:
                 if not test:
                     continue
                 ref = train or test  # a bin with one problem: nothing to hold out
-                best = max(cands, key=lambda c: (sum(tab[(p, c, budget)]["acc"] for p in ref), -_cost_rank(c)))
+                best = max(cands, key=lambda c: (sum(tab[(p, c, budget)]["acc"] for p in ref), -_cost_rank(c),
+                                                 c == reference))
                 choices.append(best)
                 for p in test:
                     row = tab[(p, best, budget)]
