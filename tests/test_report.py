@@ -180,3 +180,64 @@ def test_malformed_summary_in_the_cli_is_one_line(tmp_path):
     r = subprocess.run([sys.executable, "-m", "ttc_viz.cli", "report", str(tmp_path), "--no-figures"],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and "Traceback" not in r.stderr and "damaged" in r.stderr
+
+
+def test_the_shipped_sweep_can_carry_per_bin_claims():
+    """The sweep the Curves page opens first: >= 150 problems, 5 bins of >= 30, best-of-N
+    from a pool of 64, beam search at 4/8/16, DVTS and lookahead at 8/16 on every problem;
+    it keeps the trees of only some cells (summary.json has all)."""
+    from collections import Counter
+
+    from ttc_viz.sweep import SHIPPED_SWEEP
+
+    rep = build(SHIPPED_SWEEP)
+    n = len(rep["problems"])
+    assert n >= 150
+    sizes = Counter(rep["bin_of"].values())
+    assert sorted(sizes) == [1, 2, 3, 4, 5] and min(sizes.values()) >= 30
+    curve = rep["curves"]["all"]
+    assert max(curve["best_of_n weighted"]) == 64 and curve["best_of_n weighted"][64]["n"] == n
+    # DVTS at budget 4 with M = 4 is one subtree, beam search itself: the sweep runs it from 8
+    for cfg, budgets in (("beam M=4", [4, 8, 16]), ("dvts M=4", [8, 16]), ("lookahead M=4 k=1", [8, 16])):
+        assert sorted(curve[cfg]) == budgets and all(pt["n"] == n for pt in curve[cfg].values())
+    assert 0 < len(rep["trees"]) < rep["cells"]
+    assert all(pt["lo"] <= pt["acc"] <= pt["hi"] for c in curve.values() for pt in c.values())
+    assert rep["efficiency"]["target"] is not None
+
+
+def test_the_readme_tables_are_the_shipped_sweeps():
+    """Every number in the README's "What the shipped sweep shows" tables is what report computes."""
+    import re
+    from pathlib import Path
+
+    from ttc_viz.sweep import SHIPPED_SWEEP
+
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    sec = text[text.index("### What the shipped sweep shows"):text.index("## How the search works here")]
+    rep = build(SHIPPED_SWEEP)
+    curve, co = rep["curves"]["all"], rep["compute_optimal"]
+    cols = ["best_of_n weighted", "best_of_n majority", "best_of_n naive", "beam M=4", "dvts M=4",
+            "lookahead M=4 k=1", None]
+    rows = [ln for ln in sec.splitlines() if re.match(r"\| \d+ \| \d", ln)]
+    overall = [ln for ln in rows if "%" in ln.split("|")[2] and "(" in ln]
+    assert len(overall) == 5
+    for ln in overall:
+        parts = [p.strip() for p in ln.strip("|").split("|")]
+        budget = int(parts[0])
+        for cfg, cell in zip(cols, parts[1:]):
+            pt = co["all"].get(budget) if cfg is None else curve.get(cfg, {}).get(budget)
+            if not cell:
+                assert pt is None, (cfg, budget)
+                continue
+            acc, lo, hi = map(float, re.fullmatch(r"([\d.]+)% \((\d+)–(\d+)\)", cell).groups())
+            assert (acc, lo, hi) == (round(100 * pt["acc"], 1), round(100 * pt["lo"]), round(100 * pt["hi"])), cell
+    per_bin = [ln for ln in rows if ln not in overall]
+    assert len(per_bin) == 5
+    for ln in per_bin:
+        parts = [p.strip() for p in ln.strip("|").split("|")]
+        b, c = int(parts[0]), rep["curves"][int(parts[0])]
+        want = [c["best_of_n weighted"][4], c["beam M=4"][4], c["best_of_n weighted"][16], c["beam M=4"][16],
+                c["dvts M=4"][16], c["lookahead M=4 k=1"][16]]
+        assert parts[2:8] == [f"{100 * pt['acc']:.0f}%" for pt in want], ln
+    eff = rep["efficiency"]
+    assert f"efficiency multiple of {eff['multiple']:.1f}×" in sec

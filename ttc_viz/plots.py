@@ -312,7 +312,7 @@ def curves_figure(rep: dict, bin_id="all", x: str = "generations", configs: list
         lo, hi = _band(pts, bs)
         color, dash = config_style(name)
         if len(bs) > 1:
-            fig.add_trace(go.Scatter(x=xs + xs[::-1], y=hi + lo[::-1], fill="toself", line={"width": 0},
+            fig.add_trace(go.Scatter(x=xs + xs[::-1], y=hi + lo[::-1], mode="lines", fill="toself", line={"width": 0},
                                      fillcolor=color, opacity=0.12, hoverinfo="skip", showlegend=False))
         fig.add_trace(go.Scatter(
             x=xs, y=ys, mode="lines+markers", name=name, line={"color": color, "dash": dash},
