@@ -3,7 +3,8 @@ import json
 import pytest
 
 from fakes import FakeGenerator
-from ttc_viz.report import bins, build, compute_optimal, curves, efficiency, json_report, text_report, write_summary
+from ttc_viz.report import (bins, build, compute_optimal, curves, efficiency, gaps, json_report, text_report,
+                             write_summary)
 from ttc_viz.sweep import SweepConfig, run_sweep
 from ttc_viz.verifiers import SymbolicVerifier
 
@@ -59,6 +60,20 @@ def test_a_tie_on_the_choosing_fold_goes_to_the_cheaper_family_then_the_weighted
             rows.append(row(pid, cfg, 4, 1.0 if not held or cfg == "best_of_n weighted" else 0.0))
     co = compute_optimal(rows, {p: 1 for p in ("p0", "p1", "p2", "p3")})
     assert co[1][4]["choices"][0] == "best_of_n weighted" and co[1][4]["acc"] == 1.0
+
+
+def test_gaps_pair_compute_optimal_with_best_of_n_at_its_largest_budget_per_problem():
+    rows = []
+    for i in range(40):
+        pid = f"p{i}"
+        rows += [row(pid, "best_of_n weighted", 4, 0.0), row(pid, "best_of_n weighted", 16, float(i % 2)),
+                 row(pid, "beam M=4", 4, float(i % 2 or i % 4 == 0))]
+    co = compute_optimal(rows, {f"p{i}": 1 for i in range(40)})
+    g = gaps(rows, co["all"])
+    # beam at 4 is right wherever best-of-N at 16 is, and on a quarter more problems
+    assert g[4]["diff"] == pytest.approx(0.25) and 0 < g[4]["lo"] <= 0.25 <= g[4]["hi"] and g[4]["n"] == 40
+    assert g[16]["diff"] == 0.0 and g[16]["lo"] == g[16]["hi"] == 0.0
+    assert gaps([r for r in rows if r["strategy"] == "beam"], co["all"]) == {}
 
 
 def test_efficiency_multiple():
@@ -241,3 +256,7 @@ def test_the_readme_tables_are_the_shipped_sweeps():
         assert parts[2:8] == [f"{100 * pt['acc']:.0f}%" for pt in want], ln
     eff = rep["efficiency"]
     assert f"efficiency multiple of {eff['multiple']:.1f}×" in sec
+    for kind, budget in (("oracle", 16), ("oracle", 8), ("predicted", 16)):
+        g = build(SHIPPED_SWEEP, kind)["efficiency"]["gaps"][budget]
+        lo, hi = (f"{100 * x:+.1f}".replace("-", "−") for x in (g["lo"], g["hi"]))
+        assert f"{100 * g['diff']:+.1f}".replace("-", "−") in sec and f"{lo} to {hi}" in sec, (kind, budget, g)

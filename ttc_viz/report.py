@@ -96,6 +96,7 @@ def compute_optimal(rows: list[dict], bin_of: dict) -> dict:
         by_bin.setdefault(b, []).append(pid)
     out: dict = {}
     total: dict = {}
+    by_problem: dict = {}  # budget -> {problem: the held-out accuracy of the choice made for it}
     for b_id, pids in sorted(by_bin.items()):
         pids = sorted(pids)
         folds = [pids[0::2], pids[1::2]]
@@ -116,6 +117,7 @@ def compute_optimal(rows: list[dict], bin_of: dict) -> dict:
                 for p in test:
                     row = tab[(p, best, budget)]
                     hits.append(row["acc"])
+                    by_problem.setdefault(budget, {})[p] = row["acc"]
                     for k in cost:
                         cost[k] = _add(cost[k], row[k])
             n = len(hits)
@@ -131,8 +133,28 @@ def compute_optimal(rows: list[dict], bin_of: dict) -> dict:
     n_bins = len(by_bin)
     out["all"] = {b: {"acc": sum(t["hits"]) / t["n"], "n": t["n"],
                       **dict(zip(("lo", "hi"), bootstrap_mean(t["hits"]))), "generations": t["generations"] / t["n"],
-                      "tokens": t["tokens"] / t["n"], "flops": None if t["flops"] is None else t["flops"] / t["n"]}
+                      "tokens": t["tokens"] / t["n"], "flops": None if t["flops"] is None else t["flops"] / t["n"],
+                      "by_problem": by_problem[b]}
                   for b, t in sorted(total.items()) if t["bins"] == n_bins}
+    return out
+
+
+def gaps(rows: list[dict], co_all: dict) -> dict:
+    """{budget: {diff, lo, hi, n}}: compute-optimal at each budget minus best-of-N weighted at
+    its largest budget, paired per problem (one difference per problem, problems resampled for
+    the 95% interval). The efficiency multiple says where the mean difference reaches 0; this
+    says how sure that is."""
+    ref = strategies.reference_config()
+    largest = max((r["budget"] for r in rows if r["config"] == ref), default=None)
+    if largest is None:
+        return {}
+    base = {r["problem_id"]: r["acc"] for r in rows if r["config"] == ref and r["budget"] == largest}
+    out = {}
+    for b, pt in sorted(co_all.items()):
+        diffs = [acc - base[p] for p, acc in sorted(pt.get("by_problem", {}).items()) if p in base]
+        if diffs:
+            lo, hi = bootstrap_mean(diffs)
+            out[b] = {"diff": sum(diffs) / len(diffs), "lo": lo, "hi": hi, "n": len(diffs)}
     return out
 
 
@@ -225,7 +247,8 @@ def _build(d: Path, bin_kind: str) -> dict:
     return {"meta": meta, "rows": rows, "difficulty": diff, "cells": n_cells, "trees": trees, "problems": problems,
             "bin_kind": bin_kind, "bin_of": bin_of,
             "curves": {"all": curve_all, **{b: curves(rows, ps) for b, ps in per_bin.items()}},
-            "compute_optimal": co, "efficiency": efficiency(curve_all, co.get("all", {})),
+            "compute_optimal": co, "efficiency": {**efficiency(curve_all, co.get("all", {})),
+                                                  "gaps": gaps(rows, co.get("all", {}))},
             "ratios": ratios(rows, bin_of)}
 
 
@@ -339,6 +362,11 @@ def text_report(rep: dict) -> str:
     else:
         lines.append(f"efficiency multiple: {e['multiple']:.1f}x - compute-optimal ({rep['bin_kind']} bins) matches "
                      f"best-of-N weighted at budget {e['largest']} ({e['target']:.1%}) with budget {e['budget']}")
+    if e.get("gaps"):
+        lines.append(f"compute-optimal minus best-of-N weighted at budget {e['largest']}, paired per problem "
+                     "(95% interval):")
+        lines.append("  " + "   ".join(f"{b}: {100 * g['diff']:+.1f} [{100 * g['lo']:+.1f}, {100 * g['hi']:+.1f}]"
+                                        for b, g in e["gaps"].items()))
     return "\n".join(lines)
 
 
