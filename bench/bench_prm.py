@@ -79,7 +79,7 @@ def main() -> None:
     rows.append(f"| beam N=16 M=4, {a.problems} level-2 problems: time in the PRM | {tot_prm:.1f} s of "
                 f"{tot_wall:.1f} s | share {tot_prm / tot_wall:.0%} | symbolic checker: {tot_sym:.1f} s in all |")
     # 3. training step, fp32 vs bf16 autocast, same batch, same adapter
-    from ttc_viz.prm_train import synthetic_batch
+    from ttc_viz.train.synthetic import synthetic_batch
     from ttc_viz.verifiers.learned import AdapterConfig, batch_tensors, build_net, encode
 
     net, tok, dev = build_net("cpu", AdapterConfig())

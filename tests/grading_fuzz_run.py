@@ -16,7 +16,7 @@ import traceback
 from ttc_viz import grading
 from ttc_viz.grading import (answer_key, equivalent, equivalent_many, extract_answer, grade, grade_many,
                              marked_answer, normalize, states_final_answer)
-from ttc_viz.mathparse import parse_number
+from ttc_viz.grading.mathparse import parse_number
 from ttc_viz.verifiers.symbolic import SymbolicVerifier, check_step
 
 MARKER = sys.argv[1]

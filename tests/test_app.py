@@ -218,7 +218,7 @@ def test_explore_runs_a_real_search_on_the_embedded_model():
 
 @pytest.fixture(scope="module")
 def fake_sweep(tmp_path_factory):
-    from ttc_viz.sweep import SweepConfig, run_sweep
+    from ttc_viz.experiments.sweep import SweepConfig, run_sweep
 
     d = tmp_path_factory.mktemp("sweep")
     run_sweep(FakeGenerator(), SymbolicVerifier(), SweepConfig(levels=(1, 2, 3, 4, 5), problems=2,
@@ -255,7 +255,7 @@ def test_curves_page_on_a_folder_that_keeps_only_some_trees(fake_sweep, tmp_path
     counts every cell, marks the problems without a tree and says so when one is opened."""
     import shutil
 
-    from ttc_viz.report import write_summary
+    from ttc_viz.experiments.cells import write_summary
 
     d = tmp_path / "trimmed"
     shutil.copytree(fake_sweep, d)
@@ -280,7 +280,7 @@ def test_curves_page_on_a_folder_that_keeps_only_some_trees(fake_sweep, tmp_path
 
 
 def test_curves_page_warns_when_bins_are_too_small_to_cross_validate(tmp_path, monkeypatch):
-    from ttc_viz.sweep import SweepConfig, run_sweep
+    from ttc_viz.experiments.sweep import SweepConfig, run_sweep
 
     run_sweep(FakeGenerator(), SymbolicVerifier(), SweepConfig(levels=(1, 2, 3, 4, 5), problems=1,
                                                               strategies=("best_of_n",), budgets=(1, 2), resamples=2),
@@ -450,7 +450,7 @@ def test_curves_page_opens_only_allowed_sweeps(tmp_path, monkeypatch):
     at = app("curves.py")
     assert not at.exception
     assert len(at.text_input) == 0
-    from ttc_viz.sweep import SHIPPED_SWEEP
+    from ttc_viz.experiments.cells import SHIPPED_SWEEP
 
     assert at.selectbox(key="cv_folder").options == ["the shipped sweep (data/sweep-smollm2)"]
     assert at.selectbox(key="cv_folder").value == str(SHIPPED_SWEEP)

@@ -105,7 +105,7 @@ def test_help_for_every_command(cmd, words):
 
 def test_report_on_a_small_sweep(tmp_path):
     from fakes import FakeGenerator
-    from ttc_viz.sweep import SweepConfig, run_sweep
+    from ttc_viz.experiments.sweep import SweepConfig, run_sweep
     from ttc_viz.verifiers import SymbolicVerifier
 
     run_sweep(FakeGenerator(), SymbolicVerifier(), SweepConfig(levels=(1, 2), problems=3, strategies=("best_of_n", "beam"),

@@ -5,7 +5,7 @@ import time
 import pytest
 
 from ttc_viz.grading import answer_key, equivalent, extract_answer, grade, grade_many, states_final_answer
-from ttc_viz.mathparse import parse_number
+from ttc_viz.grading.mathparse import parse_number
 
 
 @pytest.mark.parametrize("text,ans", [

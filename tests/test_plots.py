@@ -89,7 +89,7 @@ def test_answer_bars():
 
 
 def test_curves_figure_puts_strategies_at_their_nominal_budgets():
-    from ttc_viz.plots import curves_figure
+    from ttc_viz.experiments.figures import curves_figure
 
     rep = {"bin_kind": "oracle",
            "curves": {"all": {"beam M=4": {4: {"acc": 0.5, "se": 0.1, "generations": 40, "tokens": 900, "flops": 1e9}},

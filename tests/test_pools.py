@@ -1,6 +1,6 @@
 import pytest
 
-from ttc_viz.pools import pass_at_1, pool_accuracy
+from ttc_viz.experiments.pools import pass_at_1, pool_accuracy
 
 
 def test_full_pool_is_one_exact_draw():

@@ -5,7 +5,7 @@ import sys
 import pytest
 
 from fakes import FakeGenerator
-from ttc_viz.prm_data import MCConfig, check, complete, generate, label_problem, load
+from ttc_viz.train.prm_data import MCConfig, check, complete, generate, label_problem, load
 from ttc_viz.problems import synthetic
 
 

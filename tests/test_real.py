@@ -111,7 +111,7 @@ def test_greedy_step_by_step_equals_the_greedy_whole_solution(embedded, greedy_w
 
 
 def test_lookahead_rollouts_and_mc_rollouts_continue_the_model(embedded, greedy_wholes):
-    from ttc_viz.prm_data import complete
+    from ttc_viz.train.prm_data import complete
 
     for case in FAITHFUL_CASES[:3]:
         p, whole = synthetic(*case), greedy_wholes[case]
@@ -199,7 +199,7 @@ def test_revisions_with_the_trained_reviser_on_the_real_model(embedded):
     """The default embedded generator offers the trained revision adapter: a chain's second
     attempt is what that reviser writes for the problem with the chain's first attempt in
     context, at that attempt's seed, and the budget is exactly N generations."""
-    from ttc_viz.revision import revision_problem, reviser_for
+    from ttc_viz.search.revisions import revision_problem, reviser_for
     from ttc_viz.search.revisions import attempt_seed
 
     p = synthetic(1, 1)

@@ -3,9 +3,10 @@ import json
 import pytest
 
 from fakes import FakeGenerator
-from ttc_viz.report import (bins, build, compute_optimal, curves, efficiency, gaps, json_report, text_report,
-                             write_summary)
-from ttc_viz.sweep import SweepConfig, run_sweep
+from ttc_viz.experiments.cells import write_summary
+from ttc_viz.experiments.optimal import compute_optimal, efficiency, gaps
+from ttc_viz.experiments.report import bins, build, curves, json_report, text_report
+from ttc_viz.experiments.sweep import SweepConfig, run_sweep
 from ttc_viz.verifiers import SymbolicVerifier
 
 
@@ -203,7 +204,7 @@ def test_the_shipped_sweep_can_carry_per_bin_claims():
     it keeps the trees of only some cells (summary.json has all)."""
     from collections import Counter
 
-    from ttc_viz.sweep import SHIPPED_SWEEP
+    from ttc_viz.experiments.cells import SHIPPED_SWEEP
 
     rep = build(SHIPPED_SWEEP)
     n = len(rep["problems"])
@@ -225,7 +226,7 @@ def test_the_readme_tables_are_the_shipped_sweeps():
     import re
     from pathlib import Path
 
-    from ttc_viz.sweep import SHIPPED_SWEEP
+    from ttc_viz.experiments.cells import SHIPPED_SWEEP
 
     text = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     sec = text[text.index("### What the shipped sweep shows"):text.index("## How the search works here")]

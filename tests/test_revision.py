@@ -1,7 +1,7 @@
 import random
 
-from ttc_viz.revision import (HEADER, KEEP, closeness, hierarchical_pick, reviser_for, revision_problem,
-                              training_chain)
+from ttc_viz.search.revisions import HEADER, KEEP, hierarchical_pick, reviser_for, revision_problem
+from ttc_viz.train.reviser import closeness, training_chain
 
 
 def test_no_attempts_is_the_problem_itself():

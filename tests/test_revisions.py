@@ -5,7 +5,7 @@ import pytest
 from fakes import FakeGenerator
 from ttc_viz.lm.base import STEP_DELIMITER, join_steps
 from ttc_viz.problems import Problem
-from ttc_viz.revision import hierarchical_pick, revision_problem
+from ttc_viz.search.revisions import hierarchical_pick, revision_problem
 from ttc_viz.scoring import vote
 from ttc_viz.search import Hooks, SearchConfig, finalize, run, strategies, strategy_names
 from ttc_viz.search.revisions import chains_of
@@ -198,7 +198,7 @@ def test_a_chain_without_an_answer_does_not_vote():
 
 
 def test_repick_and_reload_keep_the_chains():
-    from ttc_viz.views import repick
+    from ttc_viz.search.whatif import repick
 
     tree = hand_tree()
     back = SearchTree.from_json(tree.to_json())
@@ -218,7 +218,7 @@ def test_a_search_values_attempts_as_finalize_does():
 
 
 def test_rescore_scores_each_attempt_on_its_own_steps():
-    from ttc_viz.views import rescore
+    from ttc_viz.search.whatif import rescore
 
     seen = []
 
@@ -239,7 +239,7 @@ def test_rescore_scores_each_attempt_on_its_own_steps():
 def test_revisions_is_registered_and_found_everywhere(capsys):
     from ttc_viz.cli import main
     from ttc_viz.search.spec import PARAM_SYMBOL
-    from ttc_viz.sweep import SweepConfig
+    from ttc_viz.experiments.sweep import SweepConfig
     from ui.common import STRATEGIES, STRATEGY_LABEL
     from ui.sidebar import PARAM_INPUTS
 
@@ -301,7 +301,7 @@ def test_the_tree_is_drawn_as_chains_left_to_right():
 # Sweeps: revisions at several ratios per budget
 
 def test_sweep_cells_only_where_seq_divides_the_budget():
-    from ttc_viz.sweep import SweepConfig
+    from ttc_viz.experiments.sweep import SweepConfig
 
     cfg = SweepConfig(strategies=("best_of_n", "beam", "revisions"), budgets=(1, 2, 4, 8), ms=(2,), seqs=(1, 2, 4, 3))
     cells = cfg.cells_for(Problem("q", "1", id="p"))
@@ -319,9 +319,10 @@ def test_sweep_report_and_ratio_plot(tmp_path):
     import json
     import shutil
 
-    from ttc_viz.plots import curves_figure, ratio_figure
-    from ttc_viz.report import build, json_report, text_report, write_summary
-    from ttc_viz.sweep import SweepConfig, load_tree, run_sweep
+    from ttc_viz.experiments.cells import load_tree, write_summary
+    from ttc_viz.experiments.figures import curves_figure, ratio_figure
+    from ttc_viz.experiments.report import build, json_report, text_report
+    from ttc_viz.experiments.sweep import SweepConfig, run_sweep
 
     cfg = SweepConfig(levels=(1, 2), problems=2, strategies=("best_of_n", "revisions"), budgets=(1, 2, 4),
                       seqs=(1, 2, 4), resamples=2)
@@ -352,7 +353,7 @@ def test_sweep_report_and_ratio_plot(tmp_path):
 
 
 def test_compute_optimal_can_choose_a_ratio():
-    from ttc_viz.report import compute_optimal
+    from ttc_viz.experiments.optimal import compute_optimal
 
     rows = []
     for pid in "abcd":

@@ -14,7 +14,7 @@ def test_derive_repeats_the_formulas_recorded_results_were_made_with():
 
 def test_round_and_cell_seeds_are_unchanged():
     from ttc_viz.search.base import round_seed
-    from ttc_viz.sweep import cell_seed
+    from ttc_viz.experiments.sweep import cell_seed
 
     assert [round_seed(3, r) for r in (1, 2, 12)] == [(3 * 1_000_003 + r * 7919) % (2**31 - 1) for r in (1, 2, 12)]
     cell = {"id": "synthetic-test-L1-0--beam-b4-m2"}

@@ -51,8 +51,8 @@ def test_the_toy_appears_in_the_cli(toy, capsys):
 
 
 def test_the_toy_appears_in_sweeps_and_reports(toy, tmp_path):
-    from ttc_viz.report import build
-    from ttc_viz.sweep import SweepConfig, run_sweep
+    from ttc_viz.experiments.report import build
+    from ttc_viz.experiments.sweep import SweepConfig, run_sweep
 
     with pytest.raises(ValueError, match=TOY):  # the list of choices comes from the registry
         SweepConfig(strategies=("mcts",)).check()
@@ -66,7 +66,7 @@ def test_the_toy_appears_in_sweeps_and_reports(toy, tmp_path):
 
 
 def test_the_toy_appears_in_the_plots_colours(toy):
-    from ttc_viz.plots import config_style, curves_figure
+    from ttc_viz.experiments.figures import config_style, curves_figure
 
     assert config_style(f"{TOY} M=2") == ("#123456", "solid")
     pts = {4: {"acc": 0.5, "se": 0.0, "generations": 4, "tokens": 10, "flops": 1}}

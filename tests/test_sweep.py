@@ -4,7 +4,8 @@ import pytest
 
 from fakes import FakeGenerator
 from ttc_viz.problems import Problem
-from ttc_viz.sweep import SweepConfig, load_cells, load_tree, rows_from_cells, run_sweep
+from ttc_viz.experiments.cells import load_cells, load_tree, rows_from_cells
+from ttc_viz.experiments.sweep import SweepConfig, run_sweep
 from ttc_viz.verifiers import SymbolicVerifier
 
 
@@ -100,7 +101,7 @@ def test_trees_are_kept_and_cost_is_counted(tmp_path):
 
 
 def test_flops_come_from_the_protocols_and_unknown_stays_unknown(tmp_path):
-    from ttc_viz.report import build
+    from ttc_viz.experiments.report import build
 
     class Sized(FakeGenerator):
         num_params = 1000
@@ -140,7 +141,7 @@ def test_damaged_cell_is_reported(tmp_path):
 
 @pytest.mark.real
 def test_real_model_sweep(embedded, tmp_path):
-    from ttc_viz.report import build, text_report
+    from ttc_viz.experiments.report import build, text_report
 
     cfg = SweepConfig(levels=(1,), problems=1, strategies=("best_of_n", "beam"), budgets=(1, 2, 4), ms=(2,),
                       max_rounds=3, resamples=4)
@@ -171,7 +172,8 @@ def test_load_tree_cannot_leave_the_cells_folder(tmp_path):
 
 
 def test_cell_ids_from_file_names_are_safe(tmp_path):
-    from ttc_viz.sweep import _cell, safe_cell_id
+    from ttc_viz.experiments.cells import safe_cell_id
+    from ttc_viz.experiments.sweep import _cell
 
     c = _cell(Problem("x", "1", id="../../my data-3"), "beam", 4, 4, 2, 0)
     assert safe_cell_id(c["id"]) == c["id"] and "/" not in c["id"] and ".." not in c["id"]
@@ -199,7 +201,7 @@ def test_malformed_cells_are_clear_errors(tmp_path, mutate):
 
 
 def test_cells_are_written_through_the_shared_atomic_writer(tmp_path):
-    import ttc_viz.sweep as sweep
+    import ttc_viz.experiments.sweep as sweep
 
     seen = []
     orig = sweep.write_atomic

@@ -7,8 +7,9 @@ from ttc_viz.plots import tree_figure
 from ttc_viz.problems import Problem
 from ttc_viz.search import SearchConfig, run
 from ttc_viz.verifiers import SymbolicVerifier
-from ttc_viz.views import (answer_rows, figure_html, figure_png, path_rows, repick, rescore, round_rows,
-                           selected_path)
+from ttc_viz.experiments.figures import figure_html, figure_png
+from ttc_viz.search.whatif import repick, rescore
+from ttc_viz.views import answer_rows, path_rows, round_rows, selected_path
 
 P = Problem("Ana has 2 apples and gets 3 more. How many?", "5")
 
@@ -102,7 +103,7 @@ def test_fingerprint_ignores_timing_but_not_content():
 def test_png_export_in_the_app_reuses_one_browser(monkeypatch):
     import kaleido
 
-    import ttc_viz.views as views
+    import ttc_viz.experiments.figures as views
 
     starts = []
     monkeypatch.setattr(kaleido, "start_sync_server", lambda **kw: starts.append(kw))

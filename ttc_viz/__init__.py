@@ -38,7 +38,7 @@ _API = {
     # what a search produces, and views of it
     "SearchTree": ("ttc_viz.tree", "SearchTree"),
     "selected_path": ("ttc_viz.views", "selected_path"),
-    "repick": ("ttc_viz.views", "repick"),
+    "repick": ("ttc_viz.search.whatif", "repick"),
     # what a run asked of its models
     "Metered": ("ttc_viz.metering", "Metered"),
     # problems and grading

@@ -94,7 +94,7 @@ class _GuardedGenerator:
         return self._call(self.inner.solutions, *a, **kw)
 
     def reviser(self):
-        """The inner generator's trained reviser (``revision.reviser_for``), guarded like it,
+        """The inner generator's trained reviser (``search.revisions.reviser_for``), guarded like it,
         so Stop and the token budget hold for revisions too; None if it has none."""
         get = getattr(self.inner, "reviser", None)
         rev = get() if callable(get) else None

@@ -8,6 +8,10 @@
   with replacement (samples of one problem are not independent).
 * ``bootstrap_mean(values, ...)``: the same interval for a mean of one value per problem,
   vectorised (the sweep report draws one for every point of every curve).
+* ``interval_text(value, lo, hi)``: how a figure and its interval read in a table.
+
+Shared by training (the PRM's validation AUROC) and the experiments (evaluations, sweeps),
+so it sits in the core rather than in either.
 """
 from __future__ import annotations
 
@@ -72,3 +76,15 @@ def bootstrap_mean(values: Sequence[float], *, resamples: int = 1000, seed: int 
     means = x[rng.integers(0, len(x), size=(resamples, len(x)))].mean(axis=1)
     lo, hi = np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
     return float(lo), float(hi)
+
+
+def interval_text(value: float | None, lo: float | None, hi: float | None, *, percent: bool = False,
+                  missing: str = "–") -> str:
+    """A figure with its interval as tables print it: ``0.812 [0.75, 0.86]`` (AUROCs), or with
+    ``percent`` ``81% [75, 86]`` (accuracies); the figure alone where there is no interval,
+    ``missing`` where there is no figure."""
+    if value is None:
+        return missing
+    if percent:
+        return f"{100 * value:.0f}%" + ("" if lo is None else f" [{100 * lo:.0f}, {100 * hi:.0f}]")
+    return f"{value:.3f}" + ("" if lo is None else f" [{lo:.2f}, {hi:.2f}]")

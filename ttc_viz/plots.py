@@ -16,13 +16,13 @@ A tree of whole attempts (sequential revisions, ``StrategySpec.whole_attempts``)
 the way the paper draws it: each chain of revisions is a row read left to right (attempt 1,
 2, ...), the chains stacked; every attempt is a large disc (fill: score; ring: right or
 wrong) labelled with its score and ✓ / ✗.
+
+Curves of a sweep, and exporting any figure to HTML or PNG, are ``experiments/figures.py``.
 """
 from __future__ import annotations
 
-import math
 import textwrap
 
-import networkx as nx
 import plotly.graph_objects as go
 
 from .search import strategies
@@ -263,108 +263,5 @@ def score_fig_from_rows(rows: list[dict]) -> go.Figure:
     return fig
 
 
-__all__ = ["tree_figure", "layout", "chain_layout", "tree_title", "visible_nodes", "legend_markdown", "score_fig_from_rows", "nx"]
-
-
-# ----------------------------------------------------------------------------------------
-# Accuracy versus budget (a sweep's report)
-
-X_AXES = {"generations": "budget (generations as the strategy counts them, log2)", "tokens": "tokens per problem (log)",
-          "flops": "FLOPs per problem (log)"}
-_RULE_DASH = {"weighted": "solid", "majority": "dot", "naive": "dash"}
-UNKNOWN_COLOR = "#888"  # a configuration whose strategy is not registered here
-
-
-def config_style(name: str) -> tuple[str, str]:
-    """(colour, dash) of a configuration's line: the colour of its strategy's family (from the
-    spec), the dash of its voting rule (pooled strategies only; the others vote weighted)."""
-    spec = strategies.of_config(name)
-    rule = name.split()[1] if spec is not None and spec.pooled and " " in name else "weighted"
-    return (spec.color if spec else UNKNOWN_COLOR), _RULE_DASH.get(rule, "solid")
-
-
-def _band(pts: dict, bs: list) -> tuple[list[float], list[float]]:
-    """Low and high edges (percent) of a curve's band: its 95% bootstrap interval over problems,
-    or ±1 standard error for a point that has none."""
-    lo = [100 * (pts[b]["lo"] if pts[b].get("lo") is not None else pts[b]["acc"] - pts[b]["se"]) for b in bs]
-    hi = [100 * (pts[b]["hi"] if pts[b].get("hi") is not None else pts[b]["acc"] + pts[b]["se"]) for b in bs]
-    return lo, hi
-
-
-def _interval(pt: dict) -> str:
-    return "" if pt.get("lo") is None else f" (95%: {100 * pt['lo']:.1f}-{100 * pt['hi']:.1f})"
-
-
-def curves_figure(rep: dict, bin_id="all", x: str = "generations", configs: list[str] | None = None) -> go.Figure:
-    """One line per strategy configuration (band: 95% bootstrap interval over problems)
-    plus the compute-optimal line; ``customdata`` = (config, budget) so a click finds the cell."""
-    if x not in X_AXES:
-        raise ValueError(f"x axis must be one of {', '.join(X_AXES)}, got {x!r}")
-    curve = rep["curves"].get(bin_id, {})
-    fig = go.Figure()
-    for name in sorted(curve):
-        if configs is not None and name not in configs:
-            continue
-        pts = curve[name]
-        bs = sorted(pts)
-        xs = [b if x == "generations" else pts[b][x] for b in bs]  # nominal budget on the log2 axis
-        ys = [100 * pts[b]["acc"] for b in bs]
-        lo, hi = _band(pts, bs)
-        color, dash = config_style(name)
-        if len(bs) > 1:
-            fig.add_trace(go.Scatter(x=xs + xs[::-1], y=hi + lo[::-1], mode="lines", fill="toself", line={"width": 0},
-                                     fillcolor=color, opacity=0.12, hoverinfo="skip", showlegend=False))
-        fig.add_trace(go.Scatter(
-            x=xs, y=ys, mode="lines+markers", name=name, line={"color": color, "dash": dash},
-            customdata=[[name, b, round(lo[i], 1), round(hi[i], 1), pts[b].get("n", "?")] for i, b in enumerate(bs)],
-            hovertemplate=f"<b>{name}</b><br>budget %{{customdata[1]}}<br>accuracy %{{y:.1f}}% "
-                          f"(95%: %{{customdata[2]}}-%{{customdata[3]}}, %{{customdata[4]}} problems)"
-                          f"<br>{x} %{{x:.3s}}<extra></extra>"))
-    co = rep["compute_optimal"].get(bin_id, {})
-    if co:
-        bs = sorted(co)
-        fig.add_trace(go.Scatter(
-            x=[b if x == "generations" else co[b][x] for b in bs], y=[100 * co[b]["acc"] for b in bs],
-            mode="lines+markers",
-            name="compute-optimal", line={"color": "black", "width": 3}, marker={"symbol": "star", "size": 10},
-            customdata=[["compute-optimal", b, ", ".join(co[b].get("choices", [])),
-                         _interval(co[b])] for b in bs],
-            hovertemplate="<b>compute-optimal</b><br>budget %{customdata[1]}<br>accuracy %{y:.1f}%"
-                          "%{customdata[3]}<br>%{customdata[2]}<extra></extra>"))
-    title = "all problems" if bin_id == "all" else f"difficulty bin {bin_id} ({rep['bin_kind']}; 1 = easiest)"
-    fig.update_layout(title=f"Accuracy versus test-time budget - {title}", yaxis_title="accuracy (%)",
-                      xaxis_title=X_AXES[x], height=480, margin={"l": 50, "r": 20, "t": 50, "b": 50},
-                      legend={"orientation": "v"})
-    fig.update_xaxes(type="log", **({"dtick": math.log10(2)} if x == "generations" else {}))
-    fig.update_yaxes(rangemode="tozero")
-    return fig
-
-
-BIN_COLORS = ("#1a9850", "#91cf60", "#fdae61", "#f46d43", "#a50026")  # bin 1 (easiest) .. 5
-
-
-def ratio_figure(rep: dict, budget: int) -> go.Figure:
-    """Accuracy against the sequential:parallel ratio at one budget (sequential revisions: seq
-    attempts per chain, budget/seq chains), one line per difficulty bin plus all problems; x is
-    seq / chains on a log axis, ticks written "seq:chains". ``customdata`` = (config, budget)."""
-    per_bin = rep.get("ratios", {}).get(budget, {})
-    fig = go.Figure()
-    for b, pts in per_bin.items():
-        seqs = sorted(pts)
-        xs = [q / pts[q]["chains"] for q in seqs]
-        name = "all problems" if b == "all" else f"bin {b}"
-        color = "black" if b == "all" else BIN_COLORS[(int(b) - 1) % len(BIN_COLORS)]
-        fig.add_trace(go.Scatter(
-            x=xs, y=[100 * pts[q]["acc"] for q in seqs], mode="lines+markers", name=name,
-            line={"color": color, "width": 3 if b == "all" else 2, "dash": "dash" if b == "all" else "solid"},
-            customdata=[[pts[q]["config"], budget, f"{q}:{pts[q]['chains']}", pts[q]["n"]] for q in seqs],
-            hovertemplate=f"<b>{name}</b><br>%{{customdata[0]}} (%{{customdata[2]}})<br>accuracy %{{y:.1f}}%"
-                          "<br>%{customdata[3]} problems<extra></extra>"))
-    seqs = sorted({q for pts in per_bin.values() for q in pts})
-    fig.update_layout(title=f"Sequential or parallel? Accuracy by ratio at budget {budget}",
-                      yaxis_title="accuracy (%)", height=420, margin={"l": 50, "r": 20, "t": 50, "b": 50},
-                      xaxis_title="sequential : parallel (attempts per chain : chains; right = more revising)")
-    fig.update_xaxes(type="log", tickvals=[q / (budget // q) for q in seqs],
-                     ticktext=[f"{q}:{budget // q}" for q in seqs])
-    fig.update_yaxes(rangemode="tozero")
-    return fig
+__all__ = ["tree_figure", "layout", "chain_layout", "tree_title", "visible_nodes", "legend_markdown",
+           "score_fig_from_rows"]

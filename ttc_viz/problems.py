@@ -11,12 +11,21 @@ PRM trained on "train" problems is never evaluated on problems it has seen.
 """
 from __future__ import annotations
 
+import functools
 import json
 import random
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 
 LEVELS = (1, 2, 3, 4, 5)
+# How the synthetic problem indices are shared out. Evaluations (sweeps, eval-prm,
+# eval-revise) draw test-split indices below EVAL_RESERVE; training draws train-split
+# indices from TRAIN_INDEX_START (MC-labelled data below it), and the PRM's validation set a
+# disjoint block from VALID_INDEX_START. Level-1 texts come from a small space, so a training
+# problem whose text equals an evaluation problem's is skipped (``reserved_texts``).
+EVAL_RESERVE = 1000            # test-split indices per level that evaluations draw from
+TRAIN_INDEX_START = 1000       # train-split problems for synthetic data; MC data uses indices < 1000
+VALID_INDEX_START = 900_000    # a disjoint block of train-split problems for the validation AUROC
 MAX_PROBLEM_CHARS = 4000  # longer prompts crowd out the solution in a small model's context
 
 
@@ -127,6 +136,13 @@ def synthetic(level: int, index: int, split: str = "test") -> Problem:
     meta = {"name": name, "item": item, "start": start, "ops": [list(o) for o in ops]}
     return Problem(text=text, answer=str(ans), level=level, source=f"synthetic-{split}",
                    id=f"synthetic-{split}-L{level}-{index}", meta=meta)
+
+
+@functools.lru_cache(maxsize=1)
+def reserved_texts() -> frozenset:
+    """Texts of the test problems evaluations use. Level-1 problems come from a small space,
+    so a train-split seed can produce the same text; such problems are never trained on."""
+    return frozenset(synthetic(lv, i, split="test").text for lv in LEVELS for i in range(EVAL_RESERVE))
 
 
 def synthetic_set(levels=LEVELS, per_level: int = 20, split: str = "test", start: int = 0) -> list[Problem]:

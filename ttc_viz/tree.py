@@ -27,7 +27,7 @@ a chain of attempts, each revising the ones before it. The meaning of every node
                     An attempt's value is its own score (already aggregated over its steps;
                     the attempts before it in the chain do not count): its weight in its
                     chain's vote. A re-pick under another aggregation is a new tree
-                    (``views.repick``); an attempt tree keeps the aggregation it was scored with.
+                    (``search.whatif.repick``); an attempt tree keeps the aggregation it was scored with.
   status     "root" | "kept" (selected to be expanded, or an intermediate step of a whole
              solution) | "pruned" (not selected) | "finished" (a complete solution, in the
              final vote; every attempt) | "rollout" (a lookahead step, used only for scoring)

@@ -4,11 +4,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from ttc_viz.plots import X_AXES, curves_figure, ratio_figure
-from ttc_viz.report import BIN_KINDS, build
+from ttc_viz.experiments.cells import BIN_KINDS, SHIPPED_SWEEP, load_tree
+from ttc_viz.experiments.figures import X_AXES, curves_figure, ratio_figure
+from ttc_viz.experiments.report import build
 from ttc_viz.search import strategies
 from ttc_viz.settings import sweep_folders
-from ttc_viz.sweep import SHIPPED_SWEEP, load_tree
 from ttc_viz.tree import TreeFormatError
 from ui.common import settings
 from ui.tree_state import open_tree

@@ -1,6 +1,6 @@
 """Explore's tools for the tree it shows: what-if (re-pick, re-score), export, and loading a
-saved tree. None of them changes the tree shown: a what-if is a new tree (``views.repick``,
-``views.rescore``), and a loaded tree replaces it only once every view of it has been drawn."""
+saved tree. None of them changes the tree shown: a what-if is a new tree (``search.whatif.repick``,
+``search.whatif.rescore``), and a loaded tree replaces it only once every view of it has been drawn."""
 from __future__ import annotations
 
 import threading
@@ -13,8 +13,9 @@ from ttc_viz.plots import tree_figure
 from ttc_viz.scoring import AGGREGATIONS, VOTING_RULES
 from ttc_viz.search import strategies
 from ttc_viz.tree import SearchTree, TreeFormatError
-from ttc_viz.views import (answer_rows, figure_html, figure_png, path_rows, repick, rescore, round_rows,
-                           selected_path, tree_fingerprint, verdict)
+from ttc_viz.experiments.figures import figure_html, figure_png
+from ttc_viz.search.whatif import repick, rescore
+from ttc_viz.views import answer_rows, path_rows, round_rows, selected_path, tree_fingerprint, verdict
 from ui.common import MAX_UPLOAD_BYTES, allowed_verifier, md_code, settings
 from ui.tree_state import open_tree
 

@@ -39,7 +39,7 @@ def run(a) -> int:
     import json
     import os
 
-    from ..prm_eval import EvalConfig, run_eval, summarize, table
+    from ..experiments.eval_prm import EvalConfig, run_eval, summarize, table
     from ..verifiers import check_spec, load_verifier
 
     cfg = EvalConfig(levels=levels(a.levels), problems=a.problems, n=a.n, mc_samples=a.mc_samples,

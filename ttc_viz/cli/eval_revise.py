@@ -37,8 +37,8 @@ def run(a) -> int:
     import json
 
     from ..lm.base import GeneratorError
-    from ..revise_eval import ReviseEvalConfig, chain_lengths, run_eval, summarize, table
-    from ..revision import reviser_for
+    from ..experiments.eval_reviser import ReviseEvalConfig, chain_lengths, run_eval, summarize, table
+    from ..search.revisions import reviser_for
     from ..verifiers import check_spec, load_verifier
 
     cfg = ReviseEvalConfig(levels=levels(a.levels), problems=a.problems, n=a.n, seed=a.seed)

@@ -36,7 +36,7 @@ def add_parser(sub):
 
 def label(a, gen, out: str, cfg, prefix: str = "") -> None:
     """Label (or finish labelling) ``cfg``'s problems into ``out`` and say what is there."""
-    from ..prm_data import check, generate
+    from ..train.prm_data import check, generate
 
     bar = Progress(a, len(cfg.problems()), "MC labels" if cfg.labels == "mc" else "labels", "problem")
     try:
@@ -51,7 +51,7 @@ def label(a, gen, out: str, cfg, prefix: str = "") -> None:
 
 def run(a) -> int:
     from ..lm.hf import HFConfig
-    from ..prm_data import MCConfig
+    from ..train.prm_data import MCConfig
 
     cfg = MCConfig(levels=levels(a.levels), problems_per_level=a.problems, samples=a.samples, rollouts=a.rollouts,
                    temperature=a.temperature, seed=a.seed, start_index=a.start, labels=a.labels)

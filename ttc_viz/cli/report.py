@@ -8,7 +8,7 @@ NAME = "report"
 
 
 def add_parser(sub):
-    from ..report import BIN_KINDS
+    from ..experiments.cells import BIN_KINDS
 
     r = sub.add_parser(NAME, help="tables, the compute-optimal curve and figures from a sweep folder",
                        description="Read a sweep folder (its cells, or summary.json without them) and print accuracy "
@@ -27,7 +27,8 @@ def add_parser(sub):
 def run(a) -> int:
     import json
 
-    from ..report import build, json_report, text_report, write_summary
+    from ..experiments.cells import write_summary
+    from ..experiments.report import build, json_report, text_report
 
     rep = build(a.dir, a.bins)
     if a.json:
@@ -42,9 +43,8 @@ def run(a) -> int:
 
 
 def write_figures(rep: dict, figdir: Path) -> None:
+    from ..experiments.figures import curves_figure, figure_html, figure_png
     from ..io import write_atomic
-    from ..plots import curves_figure
-    from ..views import figure_html, figure_png
 
     figdir.mkdir(exist_ok=True)
     fig = curves_figure(rep, "all")

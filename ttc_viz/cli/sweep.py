@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 
 from ..search import strategies
-from ..sweep import SweepConfig
+from ..experiments.sweep import SweepConfig
 from .common import (Progress, add_quiet, add_search_models, check_out_dir, count, ints, levels, load_search_models,
                      positive_int)
 
@@ -49,8 +49,9 @@ def add_parser(sub):
 
 
 def run(a) -> int:
-    from ..report import build, text_report, write_summary
-    from ..sweep import run_sweep
+    from ..experiments.cells import write_summary
+    from ..experiments.report import build, text_report
+    from ..experiments.sweep import run_sweep
 
     cfg = SweepConfig(dataset=a.dataset, levels=levels(a.levels), problems=a.problems,
                       strategies=tuple(x.strip() for x in a.strategies.split(",") if x.strip()),

@@ -39,8 +39,8 @@ def add_parser(sub):
 
 
 def run(a) -> int:
-    from ..prm_data import MCConfig, load
-    from ..prm_train import TrainConfig, train
+    from ..train.prm_data import MCConfig, load
+    from ..train.prm import TrainConfig, train
     from ..verifiers.learned import AdapterConfig
     from .prm_data import label
 

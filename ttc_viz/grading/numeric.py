@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import sympy
 
-from ..mathparse import MAX_CHARS, parse_number
+from .mathparse import MAX_CHARS, parse_number
 from .normalize import compact, split_assignment, split_percent
 
 ABS_TOL = sympy.Rational(5, 10**7)

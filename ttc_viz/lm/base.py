@@ -65,6 +65,20 @@ def step_text(step: PrefixStep) -> str:
     return step.text if isinstance(step, Step) else str(step)
 
 
+def prompt_head(tok, system_prompt: str, examples: Sequence, problem: str) -> str:
+    """The text before a solution: the system prompt, the worked examples as earlier chat
+    turns and the problem, through ``tok``'s chat template when it has one (the generation
+    prompt added), else a plain "Problem: ... Solution:" layout. The in-process and the remote
+    backends build the same head from it."""
+    if tok is not None and getattr(tok, "chat_template", None):
+        msgs = [{"role": "system", "content": system_prompt}]
+        for q, a in examples:
+            msgs += [{"role": "user", "content": q}, {"role": "assistant", "content": a}]
+        msgs.append({"role": "user", "content": problem})
+        return tok.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True)
+    return f"{system_prompt}\n\nProblem: {problem}\n\nSolution:\n"
+
+
 def join_steps(steps: Sequence[PrefixStep]) -> str:
     """A solution's steps as one text, joined by the step delimiter (for grading it whole)."""
     return STEP_DELIMITER.join(step_text(s) for s in steps)

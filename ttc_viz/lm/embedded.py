@@ -156,7 +156,7 @@ def load_embedded_model(device: str = "auto", dtype: str = "auto"):
 
 
 class LazyReviser:
-    """``generator.reviser()``: the revision adapter's model (``revision.reviser_for``),
+    """``generator.reviser()``: the revision adapter's model (``search.revisions.reviser_for``),
     loaded on first use (another 135M model in memory), then kept."""
 
     def __init__(self, path, device: str, dtype: str, config: HFConfig | None):
@@ -182,13 +182,13 @@ def load_embedded(device: str = "auto", dtype: str = "auto", config: HFConfig | 
 
     info = None
     if adapter is not None:
-        from ..gen_train import read_gen_adapter
+        from .adapter import read_gen_adapter
 
         read_gen_adapter(adapter)  # a bad file fails before the model loads
     model, tok, _ = load_embedded_model(device, dtype)
     name = NAME
     if adapter is not None:
-        from ..gen_train import apply_adapter
+        from .adapter import apply_adapter
 
         model, prompt, info = apply_adapter(model, adapter)
         model.eval()

@@ -41,7 +41,8 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, DynamicCache
 
 from ..grading import states_final_answer
-from .base import EXAMPLES, STEP_DELIMITER, SYSTEM_PROMPT, GeneratorError, Step, step_by_step, step_text
+from .base import (EXAMPLES, STEP_DELIMITER, SYSTEM_PROMPT, GeneratorError, Step, prompt_head, step_by_step,
+                   step_text)
 from .devices import pick_device, pick_dtype
 from .kvcache import Entry, PrefixKV
 
@@ -119,15 +120,7 @@ class HFGenerator:
     def prompt(self, problem: str, steps: Sequence = ()) -> str:
         """The text the model continues: chat-formatted problem + steps written so far."""
         partial = "".join(step_text(s) + STEP_DELIMITER for s in steps)
-        if getattr(self.tok, "chat_template", None):
-            msgs = [{"role": "system", "content": self.cfg.system_prompt}]
-            for q, a in self.cfg.examples:
-                msgs += [{"role": "user", "content": q}, {"role": "assistant", "content": a}]
-            msgs.append({"role": "user", "content": problem})
-            head = self.tok.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True)
-        else:
-            head = f"{self.cfg.system_prompt}\n\nProblem: {problem}\n\nSolution:\n"
-        return head + partial
+        return prompt_head(self.tok, self.cfg.system_prompt, self.cfg.examples, problem) + partial
 
     # -- the decoding engine ---------------------------------------------------------------
     # A call (next_steps, rollout, solutions) asks for ``n`` continuations of each of several

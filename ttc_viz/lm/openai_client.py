@@ -24,6 +24,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Sequence
 from urllib.parse import urlsplit
 
 RETRY_STATUS = (408, 409, 425, 429, 500, 502, 503, 504)
@@ -58,6 +59,56 @@ def check_base_url(url: str) -> str:
     if parts.query or parts.fragment:
         raise ValueError(f"the server URL must not carry a query or fragment: {url[:80]!r}")
     return u
+
+
+SPEC_PREFIX = "openai:"
+# the client settings a spec may set, with their bounds: option -> (ClientConfig field, type, low, high)
+CLIENT_OPTIONS = {"concurrency": ("concurrency", int, 1, 1024), "timeout": ("timeout_s", float, 1e-9, 3600),
+                  "retries": ("retries", int, 0, 20)}
+
+
+def split_spec(spec: str, what: str, usage: str, options: Sequence[str], error_cls) -> tuple[str, str, dict]:
+    """``openai:<base-url>#<head>[;option=value...]`` -> (base url, head, {option: value}).
+    The head is what follows "#" (a model, or a model and a format); ``error_cls`` with a
+    message naming ``what`` and showing ``usage`` when the spec is malformed, the URL is not a
+    server's or an option is not among ``options``. Reads nothing and contacts nobody."""
+    body = spec[len(SPEC_PREFIX):] if spec.startswith(SPEC_PREFIX) else spec
+    url, sep, frag = body.partition("#")
+    head, *rest = [p.strip() for p in frag.split(";")]
+    if not sep or not head:
+        raise error_cls(f"write a {what} as {usage}; got {spec[:100]!r}")
+    try:
+        url = check_base_url(url)
+    except ValueError as e:
+        raise error_cls(str(e)) from None
+    opts: dict = {}
+    for p in rest:
+        if not p:
+            continue
+        k, eq, v = p.partition("=")
+        k, v = k.strip(), v.strip()
+        if not eq or k not in options or not v:
+            raise error_cls(f"unknown {what} option {p[:40]!r}; options: {', '.join(o + '=...' for o in options)}")
+        opts[k] = v
+    return url, head, opts
+
+
+def client_config(opts: dict, error_cls) -> ClientConfig:
+    """The ClientConfig a spec's options set (``CLIENT_OPTIONS``; the rest keep their defaults);
+    ``error_cls`` naming the bounds for a value out of them."""
+    kw = {}
+    for name, (field, kind, lo, hi) in CLIENT_OPTIONS.items():
+        if name not in opts:
+            continue
+        try:
+            v = kind(opts[name])
+        except ValueError:
+            v = None
+        if v is None or not lo <= v <= hi:
+            raise error_cls(f"{name}= must be {'a number of seconds up to 3600' if kind is float else f'{lo}-{hi}'}, "
+                            f"got {opts[name][:20]!r}")
+        kw[field] = v
+    return ClientConfig(**kw)
 
 
 def _server_message(resp) -> str:

@@ -58,10 +58,10 @@ from typing import Sequence
 
 from ..grading import states_final_answer
 from ..seeds import derive
-from .base import EXAMPLES, STEP_DELIMITER, SYSTEM_PROMPT, GeneratorError, Step, step_by_step, step_text
-from .openai_client import ClientConfig, OpenAIClient, ServerError, check_base_url
+from .base import (EXAMPLES, STEP_DELIMITER, SYSTEM_PROMPT, GeneratorError, Step, prompt_head, step_by_step,
+                   step_text)
+from .openai_client import SPEC_PREFIX as PREFIX, ClientConfig, OpenAIClient, ServerError, client_config, split_spec
 
-PREFIX = "openai:"
 OPTIONS = ("tokenizer", "prompt", "concurrency", "timeout", "retries")
 PROMPT_MODES = ("auto", "ids", "text")
 # Sampling as in-process: a draw from softmax(logits / T), nothing cut, nothing penalised.
@@ -102,38 +102,13 @@ def is_remote(spec) -> bool:
 def parse_spec(spec: str, error_cls=GeneratorError) -> RemoteSpec:
     """``openai:<base-url>#<model>[;option=value...]`` -> RemoteSpec; ``error_cls`` if malformed.
     Reads nothing and contacts nobody."""
-    body = spec[len(PREFIX):] if is_remote(spec) else spec
-    url, sep, frag = body.partition("#")
-    parts = [p.strip() for p in frag.split(";")]
-    model = parts[0] if sep else ""
-    if not model:
-        raise error_cls(f"write a remote model as openai:<base-url>#<model>, e.g. "
-                        f"openai:http://127.0.0.1:8000/v1#Qwen/Qwen2.5-Math-1.5B-Instruct; got {spec[:100]!r}")
-    try:
-        url = check_base_url(url)
-    except ValueError as e:
-        raise error_cls(str(e)) from None
-    opts: dict = {}
-    for p in parts[1:]:
-        if not p:
-            continue
-        k, eq, v = p.partition("=")
-        k, v = k.strip(), v.strip()
-        if not eq or k not in OPTIONS or not v:
-            raise error_cls(f"unknown remote model option {p[:40]!r}; options: "
-                            f"{', '.join(o + '=...' for o in OPTIONS)}")
-        opts[k] = v
+    url, model, opts = split_spec(spec, "remote model", "openai:<base-url>#<model>, e.g. "
+                                  "openai:http://127.0.0.1:8000/v1#Qwen/Qwen2.5-Math-1.5B-Instruct", OPTIONS, error_cls)
     if opts.get("prompt", "auto") not in PROMPT_MODES:
         raise error_cls(f"prompt= must be one of {', '.join(PROMPT_MODES)}, got {opts['prompt']!r}")
-    try:
-        conc = int(opts.get("concurrency", 16))
-        timeout = float(opts.get("timeout", 120))
-        retries = int(opts.get("retries", 4))
-    except ValueError:
-        raise error_cls("concurrency= and retries= must be whole numbers and timeout= a number of seconds") from None
-    if not 1 <= conc <= 1024 or not 0 < timeout <= 3600 or not 0 <= retries <= 20:
-        raise error_cls("concurrency= must be 1-1024, timeout= 0-3600 seconds and retries= 0-20")
-    return RemoteSpec(url, model, opts.get("tokenizer"), opts.get("prompt", "auto"), conc, timeout, retries)
+    c = client_config(opts, error_cls)
+    return RemoteSpec(url, model, opts.get("tokenizer"), opts.get("prompt", "auto"), c.concurrency, c.timeout_s,
+                      c.retries)
 
 
 def mid_text_ids(tok, text: str) -> list[int]:
@@ -220,13 +195,7 @@ class RemoteGenerator:
     def head(self, problem: str) -> str:
         """System prompt, examples and problem: the chat template's text when a tokenizer with
         one is known (as HFGenerator.prompt), else the plain format."""
-        if self.tok is not None and getattr(self.tok, "chat_template", None):
-            msgs = [{"role": "system", "content": self.cfg.system_prompt}]
-            for q, a in self.cfg.examples:
-                msgs += [{"role": "user", "content": q}, {"role": "assistant", "content": a}]
-            msgs.append({"role": "user", "content": problem})
-            return self.tok.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True)
-        return f"{self.cfg.system_prompt}\n\nProblem: {problem}\n\nSolution:\n"
+        return prompt_head(self.tok, self.cfg.system_prompt, self.cfg.examples, problem)
 
     def prompt(self, problem: str, steps: Sequence = ()) -> str:
         return self.head(problem) + "".join(step_text(s) + STEP_DELIMITER for s in steps)

@@ -1,19 +1,19 @@
-"""Search strategies, one file each; each registers a ``StrategySpec`` (spec.py).
+"""Search strategies, one file each; each registers a ``StrategySpec`` (spec.py) next to its code.
 
-Every module in this folder is imported here, so a strategy file registers itself by being
-there: adding a strategy is one new file (plus its tests).
+The strategies are listed here, in ``STRATEGY_MODULES``: importing a module registers its
+spec, so a new strategy is one new file in this folder plus one line in that list (and its
+tests). The rest of the folder is the machinery they share: ``spec`` (what a strategy is
+besides its function), ``base`` (config, hooks, ``run``, ``finalize``), ``stepwise`` (the
+step-by-step loop of beam, DVTS and lookahead) and ``whatif`` (re-picking and re-scoring a
+recorded tree).
 """
-import importlib
-import pkgutil
-
 from . import spec as strategies
+from . import best_of_n, beam, dvts, lookahead, revisions
 from .base import REGISTRY, Hooks, SearchConfig, finalize, run
 from .spec import StrategySpec, register, unregister
 
-_SHARED = {"base", "spec", "stepwise"}  # the machinery, not strategies
-for _m in pkgutil.iter_modules(__path__):
-    if _m.name not in _SHARED:
-        importlib.import_module(f"{__name__}.{_m.name}")
+# every strategy module, in the order the lists show them (the specs' ``order`` decides)
+STRATEGY_MODULES = (best_of_n, beam, dvts, lookahead, revisions)
 
 DEFAULT_STRATEGY = "beam"  # what the CLI and the app start with
 
@@ -24,5 +24,5 @@ def strategy_names() -> tuple:
     return strategies.names()
 
 
-__all__ = ["REGISTRY", "DEFAULT_STRATEGY", "Hooks", "SearchConfig", "StrategySpec", "finalize", "register", "run",
-           "strategies", "strategy_names", "unregister"]
+__all__ = ["REGISTRY", "DEFAULT_STRATEGY", "STRATEGY_MODULES", "Hooks", "SearchConfig", "StrategySpec", "finalize",
+           "register", "run", "strategies", "strategy_names", "unregister"]

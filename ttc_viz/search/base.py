@@ -126,7 +126,7 @@ def finalize(tree: SearchTree, aggregation: str | None = None, voting: str | Non
     ``correct``, every node's ``value`` (its aggregated score, see tree.py), the picks.
 
     Called at the end of every search (on a tree that is still being built). To see a
-    finished tree under another aggregation or voting rule, use ``views.repick``: it
+    finished tree under another aggregation or voting rule, use ``whatif.repick``: it
     finalizes a copy and leaves the tree as it was.
 
     What a node is comes from the strategy's spec: a step (value: the scores from the root

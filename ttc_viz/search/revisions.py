@@ -3,12 +3,17 @@
 The budget N is split into N/seq independent **chains** of ``seq`` **attempts** each: an
 attempt is a whole solution, and every attempt after a chain's first is a revision, written
 by a reviser that reads the problem and the chain's earlier attempts (the last 4:
-``revision.revision_problem``). seq = 1 is all parallel (N independent samples, best-of-N),
+``revision_problem``). seq = 1 is all parallel (N independent samples, best-of-N),
 seq = N all sequential (one chain of N revisions); the paper found the best ratio depends on
 the question's difficulty.
 
-The reviser comes from ``revision.reviser_for``: the backend's trained reviser when it offers
-one (``generator.reviser()``), else the generator itself given the same text ("prompted"; a
+What a reviser reads (``revision_problem``): an ordinary ``Generator``'s "problem", being
+the problem followed by the chain's earlier attempts (the last ``KEEP``, numbered from 1 as
+shown, so the text has the same shape at any depth of a chain); everything a generator does
+(whole solutions, steps, KV reuse, remote engines) then works unchanged. The reviser comes
+from ``reviser_for``: the backend's trained reviser when it offers one
+(``generator.reviser()``: on the embedded model the revision adapter, ``models/smollm2-revise``,
+trained by ``train/reviser.py``), else the generator itself given the same text ("prompted"; a
 model never trained to revise mostly copies or ignores what it is shown). Which one ran is
 recorded as ``tree.config["reviser"]``.
 
@@ -18,22 +23,74 @@ original problem (not the revision text) and its step scores aggregated by
 delimiter, status "finished", group = chain, iteration = attempt number) whose parent is
 the chain's previous attempt, so a chain is a path from the root. The pick is hierarchical:
 within each chain by the voting rule over its attempts, then across chains by the same rule
-over the chains' winners, each weighted by its best score (``revision.hierarchical_pick``).
+over the chains' winners, each weighted by its best score (``hierarchical_pick``).
 
 Cost: exactly N generations (one per attempt). Stop (``hooks.should_stop``) is honoured
 between rounds; a stopped search keeps every attempt made so far.
 """
 from __future__ import annotations
 
+from typing import Sequence
+
 from ..lm.base import Generator, join_steps
 from ..problems import Problem
-from ..revision import hierarchical_pick, revision_problem, reviser_for
-from ..scoring import aggregate
+from ..grading import answer_key
+from ..scoring import aggregate, vote
 from ..seeds import derive
 from ..tree import MAX_TOKEN_IDS, SearchTree
 from ..verifiers.base import Verifier
 from .base import Hooks, SearchConfig, charge, charge_scoring, new_tree, round_seed
 from .spec import StrategySpec, register
+
+KEEP = 4               # earlier attempts a reviser sees (the paper keeps the last 4)
+
+REVISION_SYSTEM_PROMPT = ("Solve the math word problem step by step. Earlier attempts may be shown; "
+                          "they may be wrong. Write a new, correct solution.")
+HEADER = "Earlier attempts (they may be wrong):"
+INSTRUCTION = "Write a new solution, step by step, ending with \"The answer is N.\""
+
+
+def attempt_text(steps: Sequence[str]) -> str:
+    """One earlier attempt as the reviser reads it: its steps, one per line."""
+    return "\n".join(" ".join(str(s).split("\n")) for s in steps)
+
+
+def revision_problem(problem: str, attempts: Sequence[Sequence[str]], keep: int = KEEP) -> str:
+    """The text a reviser is asked to solve: the problem, then the last ``keep`` attempts
+    (each a list of step texts), then the instruction. No attempts: the problem alone, so a
+    chain's first attempt is an ordinary solution."""
+    shown = list(attempts)[-keep:] if keep > 0 else []
+    if not shown:
+        return problem
+    parts = [problem, "", HEADER]
+    for i, steps in enumerate(shown, 1):
+        parts += ["", f"Attempt {i}:", attempt_text(steps)]
+    parts += ["", INSTRUCTION]
+    return "\n".join(parts)
+
+
+def hierarchical_pick(chains: Sequence[Sequence[tuple]], rule: str = "weighted") -> str | None:
+    """The paper's hierarchical selection. ``chains``: per chain, its attempts as (answer,
+    score). Within each chain the voting rule picks an answer; across chains the same rule
+    picks among the chain winners, each weighted by the best score its chain gave that
+    answer. None if no attempt stated an answer."""
+    winners, weights = [], []
+    for chain in chains:
+        pick = vote([a for a, _ in chain], [s for _, s in chain], rule)
+        if pick is None:
+            continue
+        key = answer_key(pick)
+        winners.append(pick)
+        weights.append(max(float(s) for a, s in chain if answer_key(a) == key))
+    return vote(winners, weights, rule)
+
+
+def reviser_for(generator) -> tuple[object, str]:
+    """(the generator that writes revisions, "trained" or "prompted"). A backend that has a
+    trained reviser offers it as a ``reviser()`` method returning a Generator (or None)."""
+    get = getattr(generator, "reviser", None)
+    rev = get() if callable(get) else None
+    return (rev, "trained") if rev is not None else (generator, "prompted")
 
 
 def attempt_seed(seed: int, chain: int, r: int) -> int:

@@ -4,8 +4,8 @@ Everything outside ``search/`` that depends on the strategy reads it from here: 
 check (which parameters apply), the CLI's choices and help, a sweep's cells and how many
 generations a budget buys, the curves' labels and colours, the app's labels and its Learn
 text. Nothing else compares strategy names, so a new strategy is one new file in this folder
-that calls ``register(StrategySpec(...))`` (plus its tests); ``search/__init__.py`` imports
-every file here.
+that calls ``register(StrategySpec(...))``, plus one line in ``search/__init__.py``'s
+``STRATEGY_MODULES`` (and its tests).
 """
 from __future__ import annotations
 

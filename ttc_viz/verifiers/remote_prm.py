@@ -28,10 +28,9 @@ import math
 import threading
 from typing import Sequence
 
-from ..lm.openai_client import ClientConfig, OpenAIClient, ServerError, check_base_url
+from ..lm.openai_client import SPEC_PREFIX as PREFIX, ClientConfig, OpenAIClient, ServerError, client_config, split_spec
 from .base import BatchVerifier, VerifierError
 
-PREFIX = "openai:"
 FORMATS = ("math-shepherd", "rlhflow")
 TAG = "ки"
 TOP = 20  # vLLM's default cap on logprobs; an engine that allows fewer is asked for 5
@@ -39,36 +38,15 @@ TOP = 20  # vLLM's default cap on logprobs; an engine that allows fewer is asked
 
 def parse_spec(spec: str):
     """(base_url, model, fmt, ClientConfig) from ``openai:<base-url>#<model>:<format>[;opts]``."""
-    body = spec[len(PREFIX):] if spec.startswith(PREFIX) else spec
-    url, sep, frag = body.partition("#")
-    head, *opts = [p.strip() for p in frag.split(";")]
+    usage = f"openai:<base-url>#<model>:<format>, format one of {', '.join(FORMATS)}"
+    url, head, opts = split_spec(spec, "remote PRM", usage, ("concurrency", "timeout"), VerifierError)
     model, colon, fmt = head.rpartition(":")
-    if not sep or not colon or not model:
-        raise VerifierError(f"write a remote PRM as openai:<base-url>#<model>:<format>, format one of "
-                            f"{', '.join(FORMATS)}; got {spec[:100]!r}")
+    if not colon or not model:
+        raise VerifierError(f"write a remote PRM as {usage}; got {spec[:100]!r}")
     if fmt not in FORMATS:
         raise VerifierError(f"remote PRM format {fmt!r} is not one of {', '.join(FORMATS)} (a Qwen-style "
                             "classification-head PRM needs the engine's pooling API; see the README)")
-    try:
-        url = check_base_url(url)
-    except ValueError as e:
-        raise VerifierError(str(e)) from None
-    kw = {}
-    for o in opts:
-        if not o:
-            continue
-        k, _, v = o.partition("=")
-        try:
-            if k.strip() == "concurrency" and 1 <= int(v) <= 1024:
-                kw["concurrency"] = int(v)
-                continue
-            if k.strip() == "timeout" and 0 < float(v) <= 3600:
-                kw["timeout_s"] = float(v)
-                continue
-        except ValueError:
-            pass
-        raise VerifierError(f"unknown remote PRM option {o[:40]!r}; options: concurrency=1-1024, timeout=seconds")
-    return url, model, fmt, ClientConfig(**kw)
+    return url, model, fmt, client_config(opts, VerifierError)
 
 
 def _plus_minus(entries: dict[str, float], where: str) -> float:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from ..mathparse import parse_number
+from ..grading.mathparse import parse_number
 from .base import ModelFreeVerifier
 
 # Equalities are found in linear time. A "run" is a maximal stretch of arithmetic characters

@@ -1,11 +1,11 @@
 """The revision adapter (``ttc-viz train-revise``): the embedded generator taught to revise.
 
 Trained as Snell et al. (2024) trained theirs: a chain of 0-4 wrong attempts at a problem
-followed by a right one (``revision.training_chain``: the last wrong attempt is the one
-closest to the right one by edit distance), and the model learns to write the right
-attempt with the wrong ones in context (``revision.revision_problem``). Loss on the right
-attempt's tokens only, encoded token for token as search continues them
-(``gen_train.encode_example``).
+followed by a right one (``training_chain``: the last wrong attempt is the one closest to the
+right one by edit distance, ``closeness``; the others in random order), and the model learns
+to write the right attempt with the wrong ones in context (what the revisions strategy shows
+a reviser: ``search/revisions.revision_problem``). Loss on the right attempt's tokens only,
+encoded token for token as search continues them (``generator.encode_example``).
 
 Where the attempts come from, half and half per batch:
   * **the generator's own samples** on training problems (``data/prm-oracle-smollm2``:
@@ -13,7 +13,7 @@ Where the attempts come from, half and half per batch:
     mistakes as context; the right attempt is one of its right samples of that problem, or
     the problem's reference solution where it never got it right;
   * **synthetic chains** on fresh training problems: wrong attempts are reference solutions
-    spoiled with the generator's own mistake kinds (``prm_train.write_solution``), the right
+    spoiled with the generator's own mistake kinds (``synthetic.write_solution``), the right
     one the clean reference solution. They add volume and harder levels.
 
 The adapter is a LoRA on top of the generator adapter (``models/smollm2-gen``, merged
@@ -22,20 +22,45 @@ first), so it starts from a model that already writes the format; it ships in
 """
 from __future__ import annotations
 
+import difflib
 import functools
 import json
 import random
 from pathlib import Path
+from typing import Sequence
 
-from .assets import GEN_ADAPTER, data_dir
-from .gen_train import AdapterTask
-from .problems import LEVELS, synthetic
-from .revision import MAX_WRONG, REVISION_SYSTEM_PROMPT, revision_problem, training_chain
-from .seeds import derive
+from ..assets import GEN_ADAPTER, data_dir
+from ..grading import extract_answer, grade
+from ..problems import TRAIN_INDEX_START, VALID_INDEX_START, reserved_texts, synthetic
+from ..search.revisions import REVISION_SYSTEM_PROMPT, attempt_text, revision_problem
+from ..seeds import derive
+from .generator import AdapterTask
+from .synthetic import validation_texts, write_solution
 
+MAX_WRONG = 4          # training chains hold 0-4 wrong attempts before the right one
 REVISE_LEVELS = (1, 2, 3, 4)   # level 5: the generator never solves one, its chains would be all synthetic
 ATTEMPTS_DATA = "prm-oracle-smollm2"
 REAL_SHARE = 0.5
+
+
+def closeness(a: Sequence[str], b: Sequence[str]) -> float:
+    """Similarity of two attempts in [0, 1] (1: the same text), from the edit script of
+    their texts (difflib's ratio: 2 * matched characters / total characters)."""
+    return difflib.SequenceMatcher(None, attempt_text(a), attempt_text(b), autojunk=False).ratio()
+
+
+def training_chain(wrong: Sequence[Sequence[str]], right: Sequence[str], k: int,
+                   rng: random.Random) -> list[list[str]]:
+    """``k`` of the ``wrong`` attempts (fewer if there are fewer), then ``right``: the last
+    wrong one is the closest to ``right``, the others drawn at random in random order."""
+    k = max(0, min(k, len(wrong), MAX_WRONG))
+    if k == 0:
+        return [list(right)]
+    pool = [list(w) for w in wrong]
+    last = max(range(len(pool)), key=lambda i: (closeness(pool[i], right), -i))
+    rest = [w for i, w in enumerate(pool) if i != last]
+    rng.shuffle(rest)
+    return rest[:k - 1] + [pool[last], list(right)]
 
 
 def revision_prompt() -> dict:
@@ -48,8 +73,6 @@ def generator_attempts(folder: str | None = None) -> tuple:
     ((level, index, problem text, (wrong attempts), (right attempts)), ...). Empty if the
     data folder is absent (then every chain is synthetic). A problem whose text is also an
     evaluation problem's (level 1 comes from a small space of texts) is left out."""
-    from .prm_train import reserved_texts
-
     reserved = reserved_texts()
     root = Path(folder) if folder else data_dir() / ATTEMPTS_DATA
     by_problem: dict = {}
@@ -70,8 +93,6 @@ def generator_attempts(folder: str | None = None) -> tuple:
 
 
 def _reference(level: int, index: int, rng: random.Random, spoil: bool = False):
-    from .prm_train import write_solution
-
     p = synthetic(level, index, split="train")
     return p, write_solution(p, rng, spoil=spoil)
 
@@ -90,18 +111,12 @@ def _item(text: str, chain: list, source: str, level: int, shown_right: bool) ->
 
 def _synthetic_chain(rng: random.Random, levels, keep_right: float = 0.0) -> dict:
     """A fresh training problem: up to 4 spoiled (wrong) solutions, then the clean one."""
-    from .prm_train import TRAIN_INDEX_START, VALID_INDEX_START, reserved_texts, validation_texts
-
     reserved = reserved_texts() | validation_texts()
     lv = rng.choice(levels)
     while True:
         p, (right, _) = _reference(lv, TRAIN_INDEX_START + rng.randrange(VALID_INDEX_START - TRAIN_INDEX_START), rng)
         if p.text not in reserved:
             break
-    from .prm_train import write_solution
-
-    from .grading import extract_answer, grade
-
     wrong = []  # wrong by the final answer, as a grader sees it (a slip that lands on the right number is not)
     for _ in range(3 * MAX_WRONG):
         steps, _ = write_solution(p, rng, spoil=True)
@@ -160,4 +175,5 @@ def reviser_task(keep_right: float = 0.0) -> AdapterTask:
 
 REVISER = reviser_task()
 
-__all__ = ["REVISER", "reviser_task", "revision_batch", "generator_attempts", "revision_prompt", "REVISE_LEVELS"]
+__all__ = ["REVISER", "reviser_task", "revision_batch", "generator_attempts", "revision_prompt", "REVISE_LEVELS",
+           "MAX_WRONG", "closeness", "training_chain"]

@@ -6,34 +6,25 @@
 * ``bins(difficulty, kind)``: 5 quantile bins of problem difficulty; ``oracle`` uses pass@1
   over the best-of-N pool (needs ground truth), ``predicted`` the mean PRM final-answer
   score over the same pool (needs none). Bin 1 is the easiest.
-* ``compute_optimal(rows, bins)``: for each bin and budget, the configuration with the best
-  accuracy chosen by 2-fold cross-validation inside the bin (choose on one half of the
-  bin's problems, score on the other, then swap), so the selector is never scored on the
-  problems it chose on. The "all problems" curve combines the per-bin choices.
-* ``efficiency(...)``: the budget at which compute-optimal first matches best-of-N's
-  (weighted) accuracy at the largest budget, as a ratio of budgets.
+* the compute-optimal selector, its efficiency multiple and paired gaps (``optimal.py``).
 * ``ratios(rows, bin_of)``: for configurations with a sequential:parallel ratio (sequential
   revisions: ``seq`` attempts per chain, budget/seq chains), accuracy by ratio at each budget
   that has two ratios or more, per bin. Each ratio is a configuration of its own
   (``revisions seq=4``), so the compute-optimal selector already chooses among ratios per bin.
 
 ``build(sweep_dir)`` reads a sweep (its cells, and the compact ``summary.json`` written by
-``write_summary`` for cells that are not there) and returns everything above as one dict.
+``cells.write_summary`` for cells that are not there) and returns everything above as one dict.
 """
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
-from .io import write_atomic
-from .metrics import bootstrap_mean
-from .search import strategies
-from .sweep import GROWS, _number, _whole, check_meta, difficulty, load_cells, rows_from_cells
+from ..metrics import bootstrap_mean
+from .cells import BIN_KINDS, results
+from .optimal import compute_optimal, efficiency, gaps
 
-BIN_KINDS = ("oracle", "predicted")
 N_BINS = 5
-SUMMARY = "summary.json"
 
 
 def bins(diff: dict, kind: str = "oracle", n_bins: int = N_BINS) -> dict:
@@ -76,94 +67,6 @@ def _mean_or_none(xs: list) -> float | None:
     return None if any(x is None for x in xs) else sum(xs) / len(xs)
 
 
-def _add(a: float | None, b: float | None) -> float | None:
-    return None if a is None or b is None else a + b
-
-
-def _table(rows: list[dict]) -> dict:
-    """(problem, config, budget) -> row."""
-    return {(r["problem_id"], r["config"], r["budget"]): r for r in rows}
-
-
-def compute_optimal(rows: list[dict], bin_of: dict) -> dict:
-    """{bin: {budget: {"acc", "choices": [config per fold], "n", cost...}}} plus bin "all"."""
-    tab = _table(rows)
-    reference = strategies.reference_config()  # a tie within the cheapest family goes to the paper's default
-    budgets = sorted({r["budget"] for r in rows})
-    configs = sorted({r["config"] for r in rows})
-    by_bin: dict[int, list[str]] = {}
-    for pid, b in bin_of.items():
-        by_bin.setdefault(b, []).append(pid)
-    out: dict = {}
-    total: dict = {}
-    by_problem: dict = {}  # budget -> {problem: the held-out accuracy of the choice made for it}
-    for b_id, pids in sorted(by_bin.items()):
-        pids = sorted(pids)
-        folds = [pids[0::2], pids[1::2]]
-        out[b_id] = {}
-        for budget in budgets:
-            cands = [c for c in configs if all((p, c, budget) in tab for p in pids)]
-            if not cands:
-                continue
-            hits, choices, cost = [], [], {"generations": 0.0, "tokens": 0.0, "flops": 0.0}
-            for f in (0, 1):
-                train, test = folds[1 - f], folds[f]
-                if not test:
-                    continue
-                ref = train or test  # a bin with one problem: nothing to hold out
-                best = max(cands, key=lambda c: (sum(tab[(p, c, budget)]["acc"] for p in ref), -_cost_rank(c),
-                                                 c == reference))
-                choices.append(best)
-                for p in test:
-                    row = tab[(p, best, budget)]
-                    hits.append(row["acc"])
-                    by_problem.setdefault(budget, {})[p] = row["acc"]
-                    for k in cost:
-                        cost[k] = _add(cost[k], row[k])
-            n = len(hits)
-            lo, hi = bootstrap_mean(hits)
-            out[b_id][budget] = {"acc": sum(hits) / n, "choices": choices, "n": n, "lo": lo, "hi": hi,
-                                 **{k: None if v is None else v / n for k, v in cost.items()}}
-            t = total.setdefault(budget, {"hits": [], "n": 0, "bins": 0, **{k: 0.0 for k in cost}})
-            t["hits"] += hits
-            t["n"] += n
-            t["bins"] += 1
-            for k in cost:
-                t[k] = _add(t[k], cost[k])
-    n_bins = len(by_bin)
-    out["all"] = {b: {"acc": sum(t["hits"]) / t["n"], "n": t["n"],
-                      **dict(zip(("lo", "hi"), bootstrap_mean(t["hits"]))), "generations": t["generations"] / t["n"],
-                      "tokens": t["tokens"] / t["n"], "flops": None if t["flops"] is None else t["flops"] / t["n"],
-                      "by_problem": by_problem[b]}
-                  for b, t in sorted(total.items()) if t["bins"] == n_bins}
-    return out
-
-
-def gaps(rows: list[dict], co_all: dict) -> dict:
-    """{budget: {diff, lo, hi, n}}: compute-optimal at each budget minus best-of-N weighted at
-    its largest budget, paired per problem (one difference per problem, problems resampled for
-    the 95% interval). The efficiency multiple says where the mean difference reaches 0; this
-    says how sure that is."""
-    ref = strategies.reference_config()
-    largest = max((r["budget"] for r in rows if r["config"] == ref), default=None)
-    if largest is None:
-        return {}
-    base = {r["problem_id"]: r["acc"] for r in rows if r["config"] == ref and r["budget"] == largest}
-    out = {}
-    for b, pt in sorted(co_all.items()):
-        diffs = [acc - base[p] for p, acc in sorted(pt.get("by_problem", {}).items()) if p in base]
-        if diffs:
-            lo, hi = bootstrap_mean(diffs)
-            out[b] = {"diff": sum(diffs) / len(diffs), "lo": lo, "hi": hi, "n": len(diffs)}
-    return out
-
-
-def _cost_rank(config: str) -> int:
-    """Tie-break towards the cheaper family (the specs' order: best-of-N, beam, DVTS, lookahead)."""
-    spec = strategies.of_config(config)
-    return spec.order if spec else 999
-
-
 def ratios(rows: list[dict], bin_of: dict) -> dict:
     """{budget: {bin: {seq: {acc, se, n, config, chains}}}} for the rows with a ``seq``, at the
     budgets where two ratios or more ran; bins 1.. and "all"."""
@@ -186,41 +89,6 @@ def ratios(rows: list[dict], bin_of: dict) -> dict:
     return out
 
 
-def efficiency(curve_all: dict, co_all: dict) -> dict:
-    """Budget at which compute-optimal first matches best-of-N weighted at its largest budget."""
-    ref = curve_all.get(strategies.reference_config())
-    if not ref or not co_all:
-        return {"target": None, "budget": None, "largest": None, "multiple": None}
-    largest = max(ref)
-    target = ref[largest]["acc"]
-    if target <= 0:  # matching 0% says nothing
-        return {"target": target, "budget": None, "largest": largest, "multiple": None}
-    hit = next((b for b in sorted(co_all) if co_all[b]["acc"] >= target - 1e-9), None)
-    return {"target": target, "largest": largest, "budget": hit,
-            "multiple": (largest / hit) if hit else None}
-
-
-ROW_NUMBERS = ("acc", "sd", "generations", "tokens", "flops")
-
-
-def check_summary(s, where: str) -> None:
-    """ValueError unless a summary.json has meta, rows, difficulty and cells of the right types."""
-    if not isinstance(s, dict) or not isinstance(s.get("rows"), list) or not isinstance(s.get("difficulty"), dict):
-        raise ValueError(f"{where} is damaged (expected meta, rows, difficulty and cells)")
-    check_meta(s.get("meta"), where)
-    if not _whole(s.get("cells"), 0, 10**9):
-        raise ValueError(f"{where} is damaged (cells must be a whole number)")
-    for r in s["rows"]:
-        if not (isinstance(r, dict) and all(isinstance(r.get(k), str) for k in ("problem_id", "strategy", "config", "cell"))
-                and _whole(r.get("budget"), 0, 10**6)
-                and all(_number(r.get(k)) or (k == "flops" and r.get(k) is None) for k in ROW_NUMBERS)
-                and r["acc"] <= 1):
-            raise ValueError(f"{where} is damaged (a row lacks problem_id, config, budget or a number)")
-    for pid, x in s["difficulty"].items():
-        if not (isinstance(x, dict) and all(_number(x.get(k), 0.0, 1.0) for k in BIN_KINDS)):
-            raise ValueError(f"{where} is damaged (difficulty of {str(pid)[:40]})")
-
-
 def build(sweep_dir: str | Path, bin_kind: str = "oracle") -> dict:
     """Everything the report and the app's curves page show, from one sweep folder.
     A damaged or foreign folder is a ValueError saying which file, never a traceback."""
@@ -235,7 +103,7 @@ def build(sweep_dir: str | Path, bin_kind: str = "oracle") -> dict:
 
 
 def _build(d: Path, bin_kind: str) -> dict:
-    meta, rows, diff, n_cells = _results(d)
+    meta, rows, diff, n_cells = results(d)
     if not rows:
         raise ValueError(f"{d} has no finished cells yet")
     problems = sorted({r["problem_id"] for r in rows})
@@ -250,60 +118,6 @@ def _build(d: Path, bin_kind: str) -> dict:
             "compute_optimal": co, "efficiency": {**efficiency(curve_all, co.get("all", {})),
                                                   "gaps": gaps(rows, co.get("all", {}))},
             "ratios": ratios(rows, bin_of)}
-
-
-def _read_summary(d: Path) -> dict | None:
-    if not (d / SUMMARY).exists():
-        return None
-    try:
-        s = json.loads((d / SUMMARY).read_text(encoding="utf-8-sig"))
-    except (ValueError, RecursionError) as e:
-        raise ValueError(f"{d / SUMMARY} is damaged ({str(e)[:100]})") from None
-    check_summary(s, str(d / SUMMARY))
-    return s
-
-
-def _fixed(meta: dict) -> dict:
-    """What must be equal for two records to be of one sweep (growable settings aside)."""
-    return {"config": {k: v for k, v in meta["config"].items() if k not in GROWS},
-            **{k: meta.get(k) for k in ("format", "generator", "verifier")}}
-
-
-def _results(d: Path) -> tuple[dict, list, dict, int]:
-    """meta, rows, difficulty and cell count of a sweep folder: its cells, plus what
-    summary.json keeps of cells whose files are not in ``cells/`` (a folder shipped with only
-    some of its trees, or one whose cells were deleted to save space). A cell on disk wins
-    over the summary's copy; a summary of another sweep (other fixed settings) is ignored."""
-    if not ((d / "cells").is_dir() and any((d / "cells").glob("*.json"))):
-        summary = _read_summary(d)
-        if summary is None:
-            raise ValueError(f"{d} holds no sweep results (no cells/ and no {SUMMARY}); "
-                             f"run `ttc-viz sweep --out {d}`")
-        return summary["meta"], summary["rows"], summary["difficulty"], summary["cells"]
-    meta, cells = load_cells(d)
-    rows, diff = rows_from_cells(meta, cells), difficulty(cells)
-    try:
-        summary = _read_summary(d)
-    except ValueError:  # the cells are the results; a damaged copy of them is rewritten from them
-        summary = None
-    if summary is None or _fixed(summary["meta"]) != _fixed(meta):
-        return meta, rows, diff, len(cells)
-    on_disk = {rec["cell"]["id"] for rec in cells}
-    kept = [r for r in summary["rows"] if r["cell"] not in on_disk]
-    kept_cells = {r["cell"] for r in kept}
-    # a problem's difficulty comes from its pool cell: the summary's only where that cell is not on disk
-    diff = {**{p: x for p, x in summary["difficulty"].items() if p not in diff}, **diff}
-    return meta, rows + kept, diff, len(cells) + len(kept_cells)
-
-
-def write_summary(sweep_dir: str | Path) -> Path:
-    """A compact copy of the results (no trees) that ``build`` can read without the cells.
-    It keeps what an earlier summary of the same sweep recorded for cells no longer on disk,
-    so writing it again (``report``, the end of a sweep) never loses results."""
-    d = Path(sweep_dir)
-    meta, rows, diff, n_cells = _results(d)
-    out = {"meta": meta, "rows": rows, "difficulty": diff, "cells": n_cells}
-    return write_atomic(d / SUMMARY, json.dumps(out, separators=(",", ":"), allow_nan=False))
 
 
 def text_report(rep: dict) -> str:

@@ -1,5 +1,5 @@
-"""What the two trainers (``prm_train`` for the PRM, ``gen_train`` for the generator's
-adapter) share: the learning-rate schedule, one optimiser step, and a checkpoint that a
+"""What the trainers (``prm.py`` for the PRM, ``generator.py`` for the generator's and the
+reviser's adapters) share: the learning-rate schedule, one optimiser step, and a checkpoint that a
 killed run resumes from.
 
 A checkpoint is the folder ``<out>/checkpoint``: the adapter, the optimiser state and
@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .io import recover_dir, replace_dir, write_atomic
+from ..io import recover_dir, replace_dir, write_atomic
 
 
 def warmup_cosine(lr: float, warmup: int, total: int, step: int) -> float:

@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from ttc_viz.revise_eval import (ReviseEvalConfig, baseline_correct, chain_lengths, split_correct, summarize, table,
-                                 transitions)
+from ttc_viz.experiments.eval_reviser import (ReviseEvalConfig, baseline_correct, chain_lengths, split_correct,
+                                              summarize, table, transitions)
 
 
 def test_chain_lengths_cover_every_split_with_3n_attempts():
@@ -65,7 +65,7 @@ def test_summary_and_table():
 
 @pytest.mark.real
 def test_a_small_eval_on_the_real_model(embedded, tmp_path):
-    from ttc_viz.revise_eval import run_eval
+    from ttc_viz.experiments.eval_reviser import run_eval
     from ttc_viz.verifiers import load_verifier
 
     cfg = ReviseEvalConfig(levels=(1,), problems=1, n=2, max_tokens=96)

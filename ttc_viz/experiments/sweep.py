@@ -22,14 +22,12 @@ Cost per cell: generations, tokens (generated + prompt), PRM tokens read, and FL
 checker costs 0). A model that cannot say its parameter count makes FLOPs unknown (null in
 ``sweep.json``'s params and the cells), never 0.
 
-One module, over 300 lines on purpose: it writes a sweep folder and reads it back (``load_cells``,
-``check_cell``, ``rows_from_cells``), and the writer and the reader share one cell format (ids,
-fields, the pooled strategies' pool) that must change in both at once.
+This module writes a sweep folder; ``cells.py`` reads it back (the cell format, its checks,
+rows and difficulty).
 """
 from __future__ import annotations
 
 import json
-import math
 import re
 import threading
 import time
@@ -37,21 +35,18 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .assets import shipped_sweep
-from .io import write_atomic
-from .grading import grade
-from .lm.base import Generator
-from .metering import Metered, flops, num_params
-from .pools import pass_at_1, pool_accuracy
-from .problems import LEVELS, Problem, load_jsonl, synthetic
-from .scoring import VOTING_RULES, aggregate
-from .search import strategies
-from .seeds import CELL_MODULUS, derive, hash_id
-from .search.base import REGISTRY, SearchConfig, run
-from .verifiers.base import Verifier
+from ..grading import grade
+from ..io import write_atomic
+from ..lm.base import Generator
+from ..metering import Metered, flops, num_params
+from ..problems import LEVELS, Problem, load_jsonl, synthetic
+from ..scoring import aggregate
+from ..search import strategies
+from ..search.base import REGISTRY, SearchConfig, run
+from ..seeds import CELL_MODULUS, derive, hash_id
+from ..verifiers.base import Verifier
+from .cells import FORMAT, GROWS
 
-FORMAT = "ttc-viz-sweep-v1"
-SHIPPED_SWEEP = shipped_sweep()  # data/sweep-smollm2, wherever the install keeps it
 MAX_BUDGET = 1024
 UNUSED_M = 4  # the M a cell records for a strategy without one (best-of-N's cells say 4)
 
@@ -122,16 +117,6 @@ class SweepConfig:
         return cells
 
 
-CELL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+=-]{0,199}")
-
-
-def safe_cell_id(cid) -> str:
-    """A cell id that can only name a file inside ``cells/`` (no folders, no ``..``)."""
-    if not isinstance(cid, str) or not CELL_ID.fullmatch(cid) or ".." in cid:
-        raise ValueError(f"not a cell id: {str(cid)[:60]!r}")
-    return cid
-
-
 def _cell(p: Problem, strategy: str, budget: int, n: int, m: int, k: int, seq: int | None = None) -> dict:
     """A cell's record; ``seq`` (attempts per chain) only for a strategy that uses it, so the
     cells of the others are what they were."""
@@ -144,11 +129,6 @@ def _cell(p: Problem, strategy: str, budget: int, n: int, m: int, k: int, seq: i
     if spec.uses("seq"):
         cell["seq"] = seq
     return cell
-
-
-def label(row: dict) -> str:
-    """A strategy configuration's name, e.g. ``beam M=4`` or ``best_of_n weighted``."""
-    return strategies.get(row["strategy"]).config_label(row)
 
 
 def cell_seed(seed: int, cell: dict) -> int:
@@ -184,9 +164,6 @@ def run_cell(generator: Generator, verifier: Verifier, p: Problem, cell: dict, c
                          "correct": bool(leaf and leaf.correct)})
         summary["pool"] = pool
     return {"format": FORMAT, "cell": cell, "summary": summary, "tree": tree.to_dict()}
-
-
-GROWS = ("problems", "budgets", "search_budgets", "strategies", "ms", "ks", "seqs", "levels")
 
 
 def grown(old: dict, new: dict) -> dict:
@@ -271,144 +248,3 @@ def run_sweep(generator: Generator, verifier: Verifier, cfg: SweepConfig, out_di
                     f.cancel()
                 raise
     return {"cells": total, "skipped": done0, "ran": len(list((out / "cells").glob("*.json"))) - done0}
-
-
-# ---------------------------------------------------------------------------------------
-# From cells to rows: one row per (problem, strategy configuration, budget)
-
-def load_cells(out_dir: str | Path) -> tuple[dict, list[dict]]:
-    out = Path(out_dir)
-    meta_path = out / "sweep.json"
-    if not meta_path.exists():
-        raise ValueError(f"{out} is not a sweep folder (no sweep.json); make one with `ttc-viz sweep --out {out}`")
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8-sig"))
-    except (ValueError, RecursionError) as e:
-        raise ValueError(f"{meta_path} is damaged ({str(e)[:100]})") from None
-    check_meta(meta, meta_path)
-    cells = []
-    for f in sorted((out / "cells").glob("*.json")):
-        try:
-            rec = json.loads(f.read_text(encoding="utf-8-sig"))
-            check_cell(rec)
-        except (ValueError, RecursionError) as e:
-            raise ValueError(f"{f} is damaged ({str(e)[:100]}); delete it and rerun the sweep to redo that cell") from None
-        rec.pop("tree", None)
-        cells.append(rec)
-    return meta, cells
-
-
-def _bad(what: str) -> ValueError:
-    return ValueError(what)
-
-
-def _whole(v, lo=0, hi=10**15) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool) and lo <= v <= hi
-
-
-def _number(v, lo=0.0, hi=1e30) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and lo <= v <= hi
-
-
-def check_meta(meta, where="sweep.json") -> None:
-    """ValueError unless a sweep's metadata has the fields the report reads, with their types."""
-    cfg = meta.get("config") if isinstance(meta, dict) else None
-    if not isinstance(cfg, dict):
-        raise _bad(f"{where}: no 'config' object")
-    for k in ("budgets", "levels"):
-        if not isinstance(cfg.get(k), list) or not all(_whole(b, 0, 10**6) for b in cfg[k]):
-            raise _bad(f"{where}: config {k} must be a list of whole numbers")
-    if not _whole(cfg.get("resamples"), 1, 10_000) or not _whole(cfg.get("seed"), 0, 2**63):
-        raise _bad(f"{where}: config resamples and seed must be whole numbers")
-    if not isinstance(cfg.get("dataset"), str):
-        raise _bad(f"{where}: config dataset must be text")
-
-
-def check_cell(rec) -> None:
-    """ValueError unless a cell record has the fields rows and bins are made from."""
-    if not isinstance(rec, dict) or rec.get("format", FORMAT) != FORMAT:
-        raise _bad("not a sweep cell")
-    c, s = rec.get("cell"), rec.get("summary")
-    if not isinstance(c, dict) or not isinstance(s, dict):
-        raise _bad("a cell needs 'cell' and 'summary' objects")
-    safe_cell_id(c.get("id"))
-    if not isinstance(c.get("problem_id"), str) or c.get("strategy") not in REGISTRY:
-        raise _bad("cell problem_id must be text and strategy a known one")
-    if not (c.get("level") is None or _whole(c["level"], 0, 1000)):
-        raise _bad("cell level must be a whole number or null")
-    for k in ("budget", "n", "m", "k"):
-        if not _whole(c.get(k), 0, 10**6):
-            raise _bad(f"cell {k} must be a whole number")
-    if strategies.get(c["strategy"]).uses("seq") and not _whole(c.get("seq"), 1, 10**6):
-        raise _bad(f"a {c['strategy']} cell needs seq, a positive whole number")
-    for k in ("generations", "tokens", "flops"):
-        if not (_number(s.get(k)) or (k == "flops" and s.get(k) is None)):  # flops None: unknown
-            raise _bad(f"summary {k} must be a non-negative number")
-    if not isinstance(s.get("correct"), bool):
-        raise _bad("summary correct must be true or false")
-    if strategies.get(c["strategy"]).pooled:
-        pool = s.get("pool")
-        if not isinstance(pool, list) or not pool:
-            raise _bad(f"a {c['strategy']} cell needs a non-empty pool")
-        for x in pool:
-            if not (isinstance(x, dict) and (x.get("answer") is None or isinstance(x["answer"], str))
-                    and _number(x.get("value"), 0.0, 1.0) and isinstance(x.get("correct"), bool)):
-                raise _bad("each pool entry needs answer (text or null), value (0-1) and correct (true/false)")
-
-
-def load_tree(out_dir: str | Path, cell_id: str):
-    """The SearchTree a cell recorded. ``cell_id`` can only name a file in ``cells/``."""
-    from .tree import MAX_TREE_BYTES, SearchTree
-
-    folder = (Path(out_dir) / "cells").resolve()
-    f = folder / f"{safe_cell_id(cell_id)}.json"
-    if f.resolve().parent != folder or not f.is_file():
-        raise ValueError(f"no cell {cell_id} in this sweep")
-    if f.stat().st_size > MAX_TREE_BYTES + 1_000_000:
-        raise ValueError(f"{f.name} is too large to be a cell")
-    try:
-        rec = json.loads(f.read_text(encoding="utf-8-sig"))
-    except (ValueError, RecursionError) as e:
-        raise ValueError(f"{f.name} is damaged ({str(e)[:100]})") from None
-    if not isinstance(rec, dict) or "tree" not in rec:
-        raise ValueError(f"{f.name} holds no tree")
-    return SearchTree.from_dict(rec["tree"])
-
-
-def rows_from_cells(meta: dict, cells: list[dict]) -> list[dict]:
-    cfg = meta["config"]
-    rows = []
-    for rec in cells:
-        c, s = rec["cell"], rec["summary"]
-        base = {"problem_id": c["problem_id"], "level": c["level"], "strategy": c["strategy"], "m": c["m"],
-                "k": c["k"], "cell": c["id"], **({"seq": c["seq"]} if "seq" in c else {})}
-        if strategies.get(c["strategy"]).pooled:
-            pool = s["pool"]
-            size = len(pool)
-            for b in sorted(set(cfg["budgets"])):
-                if b > size:
-                    continue
-                frac = b / size
-                for rule in VOTING_RULES:
-                    acc, sd = pool_accuracy([x["answer"] for x in pool], [x["value"] for x in pool],
-                                            [x["correct"] for x in pool], b, rule, cfg["resamples"], cfg["seed"])
-                    rows.append({**base, "rule": rule, "budget": b, "acc": acc, "sd": sd,
-                                 "generations": b, "tokens": s["tokens"] * frac,
-                                 "flops": None if s["flops"] is None else s["flops"] * frac})
-        else:
-            rows.append({**base, "rule": "weighted", "budget": c["budget"], "acc": float(s["correct"]), "sd": 0.0,
-                         "generations": s["generations"], "tokens": s["tokens"], "flops": s["flops"]})
-    for r in rows:
-        r["config"] = label(r)
-    return rows
-
-
-def difficulty(cells: list[dict]) -> dict:
-    """Per problem, from its best-of-N pool: oracle (pass@1) and predicted (mean final PRM score)."""
-    out = {}
-    for rec in cells:
-        if strategies.get(rec["cell"]["strategy"]).pooled:
-            pool = rec["summary"]["pool"]
-            out[rec["cell"]["problem_id"]] = {"oracle": pass_at_1([x["correct"] for x in pool]),
-                                              "predicted": sum(x["value"] for x in pool) / len(pool)}
-    return out

@@ -8,15 +8,14 @@ in running text (each step's ids followed by the delimiter as two newline tokens
 "The answer is N." and EOS. Loss: cross-entropy on the solution tokens only.
 
 Data: correct step-by-step solutions of synthetic *training* problems written from each
-problem's own calculation (``prm_train.write_solution``), all five levels; problems whose
-text equals an evaluation problem's are skipped. A fresh batch is drawn per step from a
+problem's own calculation (``train/synthetic.write_solution``), all five levels; problems
+whose text equals an evaluation problem's are skipped. A fresh batch is drawn per step from a
 seed that depends only on (seed, step), so a resumed run sees what an uninterrupted one
 would. A checkpoint (adapter + optimizer + state) is written atomically every
 ``save_every`` steps and at the time limit.
 
-The adapter file (safetensors) holds the LoRA tensors; its metadata holds the format, the
-LoRA settings, the prompt it was trained with and how it was trained. ``lm.embedded``
-loads it onto the base model and merges it, so decoding costs the same as the base model.
+The adapter's file format, its LoRA settings and loading it for serving live in
+``lm/adapter.py``; this module only trains one.
 """
 from __future__ import annotations
 
@@ -25,27 +24,14 @@ import random
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-
 from typing import Callable
 
-from .io import write_atomic
-from .lm.base import GeneratorError
-from .problems import LEVELS, synthetic
-from .seeds import derive
-from .training import descend, resume, save_checkpoint, warmup_cosine
-from .prm_train import TRAIN_INDEX_START, VALID_INDEX_START, reserved_texts, write_solution
-
-FORMAT = "ttc-viz-generator-adapter-v1"
-BASE = "smollm2-135m-instruct"
-
-
-@dataclass
-class LoraSettings:
-    rank: int = 16
-    alpha: int = 32
-    layers: int = 12              # LoRA on the top `layers` of 30: the backward pass stops there (2x cheaper)
-    targets: tuple = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
-
+from ..lm.adapter import (LoraSettings, base_adapter, lora_model, read_gen_adapter, save_gen_adapter,
+                          training_prompt)
+from ..problems import LEVELS, TRAIN_INDEX_START, VALID_INDEX_START, reserved_texts, synthetic
+from ..seeds import derive
+from .loop import descend, resume, save_checkpoint, warmup_cosine
+from .synthetic import write_solution
 
 @dataclass
 class GenTrainConfig:
@@ -71,15 +57,6 @@ class GenTrainConfig:
             raise ValueError(f"learning rate must be within (0, 1), got {self.lr}")
         if not self.levels or any(lv not in LEVELS for lv in self.levels):
             raise ValueError(f"levels must be within 1-5, got {self.levels}")
-
-
-TUNED_SYSTEM_PROMPT = "Solve the math word problem step by step."
-
-
-def training_prompt() -> dict:
-    """The prompt the adapter is trained with (and used with): a one-line system prompt and
-    no worked example (84 prompt tokens on a level-5 problem instead of 210)."""
-    return {"system_prompt": TUNED_SYSTEM_PROMPT, "examples": []}
 
 
 def solutions_batch(seed: int, step: int, size: int, levels=LEVELS, start: int = TRAIN_INDEX_START) -> list[dict]:
@@ -113,109 +90,17 @@ def _lr_at(cfg: GenTrainConfig, step: int) -> float:
     return warmup_cosine(cfg.lr, cfg.warmup, cfg.steps, step)
 
 
-def _peft_model(model, lora: LoraSettings):
-    from peft import LoraConfig, get_peft_model
-
-    n = model.config.num_hidden_layers
-    if not 1 <= lora.layers <= n:
-        raise GeneratorError(f"the adapter asks for LoRA on {lora.layers} layers; the base model has {n}")
-    return get_peft_model(model, LoraConfig(r=lora.rank, lora_alpha=lora.alpha, lora_dropout=0.0, bias="none",
-                                            target_modules=list(lora.targets), layers_pattern="layers",
-                                            layers_to_transform=list(range(n - lora.layers, n))))
-
-
 @dataclass(frozen=True)
 class AdapterTask:
     """What an adapter is trained to do: the prompt it is trained (and used) with, the
     examples of a step (``batch(seed, step, size, levels)`` -> [{"problem", "steps"}], pure
     in its arguments so a resumed run sees what an uninterrupted one would), and the
     adapter of ``models/`` it is trained on top of (merged first; None: the base model).
-    The generator adapter is ``GENERATOR``; the revision adapter (``revise_train``) is another."""
+    The generator adapter is ``GENERATOR``; the revision adapter (``train/reviser.py``) is another."""
     name: str
     prompt: dict
     batch: Callable
     on_top_of: str | None = None
-
-
-def save_gen_adapter(peft_model, path: Path, lora: LoraSettings, info: dict, prompt: dict | None = None) -> Path:
-    from peft import get_peft_model_state_dict
-    from safetensors.torch import save
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().to("cpu").contiguous() for k, v in get_peft_model_state_dict(peft_model).items()}
-    meta = {"format": FORMAT, "base": BASE, "lora": json.dumps(asdict(lora)),
-            "prompt": json.dumps(prompt or training_prompt()), "info": json.dumps(info)}
-    return write_atomic(path, save(state, metadata=meta))
-
-
-def read_gen_adapter(path) -> tuple[dict, LoraSettings, dict, dict]:
-    """(tensors, lora settings, prompt, info); GeneratorError naming the fix otherwise."""
-    from safetensors import safe_open
-
-    path = Path(path)
-    fix = "restore it (git checkout models/smollm2-gen), train one with `ttc-viz train-gen`, or use the base model"
-    if not path.is_file():
-        raise GeneratorError(f"generator adapter not found: {path}; {fix}")
-    try:
-        with safe_open(str(path), framework="pt") as f:
-            meta = f.metadata() or {}
-            tensors = {k: f.get_tensor(k) for k in f.keys()}
-    except Exception as e:  # noqa: BLE001 - any damage: one clear line
-        raise GeneratorError(f"{path} is not a readable adapter file ({str(e).splitlines()[0][:120]}); {fix}") from None
-    if meta.get("format") != FORMAT:
-        raise GeneratorError(f"{path} is not a generator adapter (format {meta.get('format')!r}); {fix}")
-    if meta.get("base") != BASE:
-        raise GeneratorError(f"{path} was trained for base model {meta.get('base')!r}, not {BASE}")
-    try:
-        lora = json.loads(meta["lora"])
-        lora = LoraSettings(rank=int(lora["rank"]), alpha=int(lora["alpha"]), layers=int(lora["layers"]),
-                            targets=tuple(map(str, lora["targets"])))
-        prompt = json.loads(meta["prompt"])
-        prompt = {"system_prompt": str(prompt["system_prompt"]),
-                  "examples": [tuple(map(str, e)) for e in prompt["examples"]]}
-        info = json.loads(meta.get("info", "{}"))
-    except (KeyError, TypeError, ValueError) as e:
-        raise GeneratorError(f"{path} has damaged metadata ({e}); {fix}") from None
-    if not 1 <= lora.rank <= 512 or not tensors:
-        raise GeneratorError(f"{path} has an implausible LoRA rank ({lora.rank}) or no tensors; {fix}")
-    return tensors, lora, prompt, info
-
-
-def base_adapter(info: dict) -> Path | None:
-    """The adapter an adapter was trained on top of (its info's ``on_top_of``, a folder of
-    ``models/``), or None. GeneratorError if it names something else or is missing."""
-    name = info.get("on_top_of")
-    if not name:
-        return None
-    from .assets import models_dir
-
-    if not isinstance(name, str) or "/" in name or "\\" in name or name.startswith("."):
-        raise GeneratorError(f"an adapter names an implausible base adapter {name!r}")
-    path = models_dir() / name / "adapter.safetensors"
-    if not path.is_file():
-        raise GeneratorError(f"this adapter is trained on top of models/{name}, which is missing ({path})")
-    return path
-
-
-def apply_adapter(model, path, _depth: int = 0) -> tuple[object, dict, dict]:
-    """Load a generator adapter onto ``model`` and merge it in: (merged model, prompt, info).
-    An adapter trained on top of another (the revision adapter on the generator's) has that
-    one merged first."""
-    from peft import set_peft_model_state_dict
-
-    tensors, lora, prompt, info = read_gen_adapter(path)
-    below = base_adapter(info)
-    if below is not None:
-        if _depth >= 2:
-            raise GeneratorError(f"{path}: adapters stacked more than 2 deep")
-        model, _, _ = apply_adapter(model, below, _depth + 1)
-    pm = _peft_model(model, lora)
-    missing = set_peft_model_state_dict(pm, tensors)
-    unexpected = getattr(missing, "unexpected_keys", [])
-    if unexpected:
-        raise GeneratorError(f"{path} does not match the base model (unexpected tensors, e.g. {unexpected[0]})")
-    return pm.merge_and_unload(), prompt, info
 
 
 def train_generator(out_dir, cfg: GenTrainConfig, *, device: str = "auto", minutes: float | None = None,
@@ -226,9 +111,9 @@ def train_generator(out_dir, cfg: GenTrainConfig, *, device: str = "auto", minut
 
     import torch
 
-    from .lm.devices import autocast, bf16_available
-    from .lm.embedded import load_embedded
-    from .lm.hf import HFConfig
+    from ..lm.devices import autocast, bf16_available
+    from ..lm.embedded import load_embedded
+    from ..lm.hf import HFConfig
 
     cfg.check()
     task = task or GENERATOR
@@ -240,7 +125,7 @@ def train_generator(out_dir, cfg: GenTrainConfig, *, device: str = "auto", minut
     below = base_adapter({"on_top_of": task.on_top_of})
     gen = load_embedded(device=device, dtype="float32", config=config, adapter=below)
     gen.cfg = dataclasses.replace(gen.cfg, system_prompt=config.system_prompt, examples=config.examples)
-    model = _peft_model(gen.model, cfg.lora)
+    model = lora_model(gen.model, cfg.lora)
     dev = gen.device
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=0.0)

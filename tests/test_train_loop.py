@@ -5,7 +5,7 @@ import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
-from ttc_viz.training import descend, resume, save_checkpoint, warmup_cosine
+from ttc_viz.train.loop import descend, resume, save_checkpoint, warmup_cosine
 
 
 def test_warmup_then_cosine_to_a_tenth():

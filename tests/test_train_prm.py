@@ -3,8 +3,9 @@ import random
 import pytest
 
 from ttc_viz.grading import grade
-from ttc_viz.prm_train import (TrainConfig, _lr_at, auroc, batch_for, synthetic_batch, validation_set,
-                               write_solution)
+from ttc_viz.metrics import auroc
+from ttc_viz.train.prm import TrainConfig, _lr_at, batch_for
+from ttc_viz.train.synthetic import synthetic_batch, validation_set, write_solution
 from ttc_viz.problems import synthetic
 from ttc_viz.verifiers.symbolic import check_step
 
@@ -42,7 +43,7 @@ def test_every_mistake_kind_is_made_and_caught_and_labels_do_not_follow_position
     catch it; a clean step is labelled 1 wherever it stands (no position-dependent label)."""
     from collections import Counter
 
-    from ttc_viz.prm_train import MISTAKES, _MISTAKE_WEIGHTS
+    from ttc_viz.train.synthetic import MISTAKES, _MISTAKE_WEIGHTS
 
     made, caught = Counter(), Counter()
     last_step_clean = []

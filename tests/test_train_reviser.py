@@ -2,11 +2,12 @@ import json
 
 import pytest
 
-from ttc_viz.gen_train import GenTrainConfig, LoraSettings, read_gen_adapter
 from ttc_viz.grading import extract_answer, grade
-from ttc_viz.prm_train import reserved_texts
-from ttc_viz.revise_train import REVISER, generator_attempts, revision_batch
-from ttc_viz.revision import HEADER, REVISION_SYSTEM_PROMPT
+from ttc_viz.lm.adapter import LoraSettings, read_gen_adapter
+from ttc_viz.problems import reserved_texts
+from ttc_viz.search.revisions import HEADER, REVISION_SYSTEM_PROMPT
+from ttc_viz.train.generator import GenTrainConfig
+from ttc_viz.train.reviser import REVISER, generator_attempts, revision_batch
 
 
 def _answer(text: str) -> str | None:
@@ -15,7 +16,7 @@ def _answer(text: str) -> str | None:
 
 def _attempts(x: dict) -> list[str]:
     """The attempts shown in a training chain's context (the instruction after them cut off)."""
-    from ttc_viz.revision import INSTRUCTION
+    from ttc_viz.search.revisions import INSTRUCTION
 
     return x["problem"].split(HEADER)[1].split("\n\n" + INSTRUCTION)[0].split("\nAttempt ")[1:]
 
@@ -51,7 +52,7 @@ def test_batches_are_pure_and_end_with_a_right_attempt():
 
 
 def test_every_wrong_attempt_in_context_is_wrong():
-    from ttc_viz.revision import HEADER
+    from ttc_viz.search.revisions import HEADER
 
     for x in revision_batch(5, 1, 48):
         assert not x["right_shown"]  # the paper's recipe: wrong attempts only
@@ -69,7 +70,7 @@ def test_the_task_trains_on_top_of_the_generator_adapter():
 
 @pytest.mark.real
 def test_a_stacked_adapter_trains_resumes_and_loads_as_the_reviser(tmp_path, monkeypatch):
-    from ttc_viz.gen_train import train_generator
+    from ttc_viz.train.generator import train_generator
     from ttc_viz.lm import load_generator
 
     small = dict(batch_size=2, save_every=1, warmup=1, levels=(1,), lora=LoraSettings(rank=2, alpha=4, layers=2))
@@ -96,7 +97,7 @@ def test_a_stacked_adapter_trains_resumes_and_loads_as_the_reviser(tmp_path, mon
 
 
 def test_a_missing_base_adapter_is_one_clear_error(tmp_path):
-    from ttc_viz.gen_train import base_adapter
+    from ttc_viz.lm.adapter import base_adapter
     from ttc_viz.lm.base import GeneratorError
 
     assert base_adapter({}) is None
@@ -107,7 +108,7 @@ def test_a_missing_base_adapter_is_one_clear_error(tmp_path):
 
 
 def test_keep_right_shows_one_right_attempt_among_at_most_four():
-    from ttc_viz.revision import HEADER
+    from ttc_viz.search.revisions import HEADER
 
     batch = revision_batch(2, 3, 96, keep_right=0.5)
     shown = [x for x in batch if x["right_shown"]]
@@ -118,7 +119,7 @@ def test_keep_right_shows_one_right_attempt_among_at_most_four():
         assert 1 <= len(attempts) <= 4 and len(attempts) == x["wrong"] + 1
         assert sum(bool(grade(_answer(a) or "", right)) for a in attempts) >= 1
     with pytest.raises(ValueError, match="keep-right"):
-        from ttc_viz.revise_train import reviser_task
+        from ttc_viz.train.reviser import reviser_task
 
         reviser_task(1.5)
 

@@ -22,12 +22,12 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .grading import extract_answer, grade
-from .io import write_atomic
-from .lm.base import Generator, join_steps, step_by_step, step_text
-from .verifiers.oracle import chain_of, step_labels
-from .problems import LEVELS, Problem, synthetic
-from .seeds import ROUND_PRIME, SAMPLE_PRIME, derive, hash_id
+from ..grading import extract_answer, grade
+from ..io import write_atomic
+from ..lm.base import Generator, join_steps, step_by_step, step_text
+from ..problems import LEVELS, Problem, synthetic
+from ..seeds import ROUND_PRIME, SAMPLE_PRIME, derive, hash_id
+from ..verifiers.oracle import chain_of, step_labels
 
 FORMAT = "ttc-viz-prm-data-v1"
 

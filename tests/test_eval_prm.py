@@ -3,7 +3,7 @@ import json
 import pytest
 
 from fakes import FakeGenerator
-from ttc_viz.prm_eval import EvalConfig, run_eval, summarize, table
+from ttc_viz.experiments.eval_prm import EvalConfig, run_eval, summarize, table
 from ttc_viz.verifiers import SymbolicVerifier
 
 
@@ -111,7 +111,7 @@ def test_bad_config(kw, msg):
 
 @pytest.mark.real
 def test_real_model_eval(embedded):
-    from ttc_viz.prm_eval import EvalConfig
+    from ttc_viz.experiments.eval_prm import EvalConfig
 
     c = EvalConfig(levels=(1,), problems=1, n=2, mc_samples=1, rollouts=1)
     recs = run_eval(embedded, {"symbolic": SymbolicVerifier()}, c)

@@ -29,17 +29,17 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterable
 
-from .grading import extract_answer, grade
-from .metrics import auroc, bootstrap, within_problem_auroc
+from ..grading import extract_answer, grade
+from ..io import write_atomic
+from ..lm.base import Generator, join_steps
+from ..metrics import auroc, bootstrap, interval_text, within_problem_auroc
+from ..problems import LEVELS, Problem, synthetic
+from ..scoring import VOTING_RULES
+from ..seeds import derive, hash_id
+from ..train.prm_data import mc_labels
+from ..verifiers.base import Verifier
+from ..verifiers.oracle import chain_of, step_labels
 from .pools import pass_at_1, pool_accuracy
-from .io import write_atomic
-from .lm.base import Generator, join_steps
-from .prm_data import mc_labels
-from .problems import LEVELS, Problem, synthetic
-from .scoring import VOTING_RULES
-from .seeds import derive, hash_id
-from .verifiers.base import Verifier
-from .verifiers.oracle import chain_of, step_labels
 
 
 @dataclass
@@ -209,11 +209,8 @@ def summarize(recs: list[dict], cfg: EvalConfig, verifiers: Iterable[str] | None
 
 
 def _ci(d: dict | None) -> str:
-    if not d or d.get("value") is None:
-        return "n/a"
-    if d.get("lo") is None:
-        return f"{d['value']:.3f}"
-    return f"{d['value']:.3f} [{d['lo']:.2f}, {d['hi']:.2f}]"
+    d = d or {}
+    return interval_text(d.get("value"), d.get("lo"), d.get("hi"), missing="n/a")
 
 
 def table(summary: dict) -> str:

@@ -1,6 +1,6 @@
 """How well sequential revisions work (``ttc-viz eval-revise``), on held-out problems by level.
 
-For every problem, chains of attempts by the reviser (``revision.revision_problem``: each
+For every problem, chains of attempts by the reviser (``search/revisions.revision_problem``: each
 attempt sees the chain's last 4), and N whole samples of the plain generator as the
 best-of-N reference. One set of chains serves every split of a budget N = chains × attempts
 per chain (seq): chain c is sampled to the longest length any split uses it for (chain 0 to
@@ -12,7 +12,7 @@ Reported (with 95% bootstrap intervals over problems):
   * accuracy of the k-th attempt of a chain, k = 1 .. N (does revising help?);
   * right→wrong and wrong→right rates between consecutive attempts;
   * for N = 1, 2, 4, ... and each split, the accuracy of hierarchical selection
-    (``revision.hierarchical_pick``), beside the generator's best-of-N (weighted vote);
+    (``search/revisions.hierarchical_pick``), beside the generator's best-of-N (weighted vote);
   * the best split per level.
 
 Sampling here goes through ``transformers``' batched ``generate`` (rows with different
@@ -26,14 +26,14 @@ import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .grading import extract_answer, grade
-from .io import write_atomic
-from .lm.base import STEP_DELIMITER
-from .metrics import bootstrap
-from .problems import LEVELS, Problem, synthetic
-from .revision import hierarchical_pick, revision_problem
-from .scoring import aggregate, vote
-from .seeds import derive, hash_id
+from ..grading import extract_answer, grade
+from ..io import write_atomic
+from ..lm.base import STEP_DELIMITER
+from ..metrics import bootstrap, interval_text
+from ..problems import LEVELS, Problem, synthetic
+from ..scoring import aggregate, vote
+from ..search.revisions import hierarchical_pick, revision_problem
+from ..seeds import derive, hash_id
 
 FORMAT = "ttc-viz-revise-eval-v1"
 
@@ -270,11 +270,8 @@ def summarize(recs: list[dict], n: int) -> dict:
 
 
 def _pct(d: dict | None) -> str:
-    if not d or d.get("value") is None:
-        return "–"
-    if d.get("low") is None:
-        return f"{100 * d['value']:.0f}%"
-    return f"{100 * d['value']:.0f}% [{100 * d['low']:.0f}, {100 * d['high']:.0f}]"
+    d = d or {}
+    return interval_text(d.get("value"), d.get("low"), d.get("high"), percent=True)
 
 
 def table(summary: dict) -> str:

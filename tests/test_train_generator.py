@@ -3,10 +3,10 @@ import json
 
 import pytest
 
-from ttc_viz.gen_train import (GenTrainConfig, LoraSettings, encode_example, read_gen_adapter, solutions_batch,
-                               training_prompt)
 from ttc_viz.lm import GeneratorError, load_generator
-from ttc_viz.prm_train import reserved_texts
+from ttc_viz.lm.adapter import LoraSettings, read_gen_adapter, training_prompt
+from ttc_viz.problems import reserved_texts
+from ttc_viz.train.generator import GenTrainConfig, encode_example, solutions_batch
 from ttc_viz.verifiers.oracle import chain_of, solution_correct
 
 
@@ -62,7 +62,7 @@ def test_examples_are_encoded_as_the_model_writes_and_only_the_solution_is_train
 
 @pytest.mark.real
 def test_training_resumes_and_the_adapter_loads_merged(tmp_path):
-    from ttc_viz.gen_train import train_generator
+    from ttc_viz.train.generator import train_generator
 
     small = dict(batch_size=2, save_every=1, warmup=1, lora=LoraSettings(rank=2, alpha=4, layers=2))
     r1 = train_generator(tmp_path, GenTrainConfig(steps=1, **small), log=lambda m: None)

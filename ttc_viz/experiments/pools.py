@@ -12,9 +12,9 @@ import math
 import random
 from typing import Sequence
 
-from .grading import answer_key
-from .scoring import vote
-from .seeds import derive
+from ..grading import answer_key
+from ..scoring import vote
+from ..seeds import derive
 
 
 def _right_keys(answers: Sequence[str | None], correct: Sequence[bool | None]) -> set:
