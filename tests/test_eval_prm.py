@@ -51,9 +51,10 @@ def test_within_problem_auroc_and_exact_step_labels():
     for i, (lv, offset) in enumerate([(1, 0.0), (1, 0.6), (2, 0.3)]):
         p = synthetic(lv, i)
         c = chain_of(p)
-        v0, (op, x) = c.values[0], c.ops[0]
-        good = [f"{v0} {op} {x} = {c.values[1]}.", f"The answer is {c.answer}."]
-        bad = [f"{v0} {op} {x} = {c.values[1] + 1}.", f"The answer is {c.answer + 1}."]
+        first = c.steps[0]
+        op = {"*": "×"}.get(first.op, first.op)
+        good = [f"{first.a} {op} {first.b} = {first.c}.", f"The answer is {c.answer}."]
+        bad = [f"{first.a} {op} {first.b} = {first.c + 1}.", f"The answer is {c.answer + 1}."]
         samples = [{"steps": good, "answer": str(c.answer), "correct": True},
                    {"steps": bad, "answer": str(c.answer + 1), "correct": False}]
         recs.append({"id": p.id, "level": lv, "problem": p.text, "answer": p.answer, "samples": samples, "mc": [],

@@ -3,7 +3,10 @@ import json
 import pytest
 
 from ttc_viz.grading import equivalent
-from ttc_viz.problems import LEVELS, ProblemError, load_jsonl, make_problem, pick, synthetic, synthetic_set
+from ttc_viz.problems import (LEVELS, MULTI_STEP, ONE_STEP, ProblemError, calculation_of, classroom, load_jsonl,
+                              make_problem, pick, reserved_texts, synthetic, synthetic_set)
+from ttc_viz.problems.calc import Calculation
+from ttc_viz.problems.families import FAMILIES
 
 
 def test_synthetic_is_deterministic_and_graded():
@@ -15,21 +18,50 @@ def test_synthetic_is_deterministic_and_graded():
 
 
 def test_levels_grow_harder():
-    # more sentences (operations) and larger numbers as the level rises
+    # more operations and larger numbers as the level rises
     def size(lv):
-        probs = synthetic_set([lv], per_level=30)
-        return sum(p.text.count(".") for p in probs), max(int(p.answer) for p in probs)
+        probs = synthetic_set([lv], per_level=200)
+        steps = sum(len(p.meta["paths"][0]) for p in probs) / len(probs)
+        return steps, sorted(int(p.answer) for p in probs)[len(probs) // 2]
     sizes = [size(lv) for lv in LEVELS]
-    assert sizes[0][0] < sizes[-1][0]
-    assert sizes[0][1] < sizes[-1][1]
+    assert [s for s, _ in sizes] == sorted(s for s, _ in sizes)
+    assert sizes[0][0] < 1.1 and sizes[-1][0] >= 4  # level 1: one equation (a percent is two operations in one)
+    assert sizes[0][1] < sizes[2][1] < sizes[-1][1]
 
 
-def test_answers_are_non_negative_and_right_for_level1():
-    for i in range(50):
-        p = synthetic(1, i)
-        nums = [int(t) for t in p.text.replace("?", " ").replace(".", " ").split() if t.isdigit()]
-        assert int(p.answer) in (nums[0] + nums[1], nums[0] - nums[1])
-        assert int(p.answer) >= 0
+def test_every_answer_is_a_whole_number_reached_by_every_path():
+    for lv in LEVELS:
+        for i in range(200):
+            p = synthetic(lv, i)
+            calc = Calculation.from_meta(p.meta)
+            assert int(p.answer) == calc.answer >= 0
+            for path in calc.paths:
+                assert path[-1].c == calc.answer
+                made = set()
+                for op in path:   # every operand is known from the start or made earlier on the path
+                    assert all(v in calc.known or v in made for v in (op.a, op.b)), (p.text, path)
+                    made.add(op.c)
+
+
+def test_the_curriculum_covers_the_classroom_kinds():
+    kinds = {f.kind for f in FAMILIES.values()}
+    assert len(FAMILIES) >= 25
+    assert {"groups", "sharing", "take-away", "add-on", "compare", "money", "rates", "time", "measurement",
+            "percent", "fractions", "ages", "equations"} <= kinds
+    seen = {synthetic(1, i).meta["family"] for i in range(1000)}
+    assert seen == set(ONE_STEP)   # every one-step family appears at level 1
+    seen = {synthetic(lv, i).meta["family"] for lv in (2, 3) for i in range(1000)}
+    assert set(MULTI_STEP) | {"story"} <= seen
+
+
+def test_classroom_set_is_whole_and_held_out():
+    probs = classroom()
+    assert len(probs) >= 120 and len({p.meta["kind"] for p in probs}) >= 12
+    assert len({p.text for p in probs}) == len(probs)
+    for p in probs:   # the answer is what its arithmetic gives, read without eval
+        assert str(Calculation.from_meta(p.meta).answer) == p.answer
+        assert calculation_of(p.text) is not None
+    assert {p.text for p in probs} <= reserved_texts()
 
 
 def test_train_and_test_splits_differ():

@@ -69,9 +69,10 @@ def test_the_models_own_mistakes_look_like_its_samples():
         steps, _ = write_solution(p, random.Random(i), spoil=True)
         texts.append(" | ".join(steps))
     # an invented operation, a wrong quantity in prose, stopping early: all present
-    assert any(len(t.split(" | ")) > len(p.meta["ops"]) + 2 for t in texts)
-    assert any(" has " in t and "Now " in t for t in texts)
-    assert any(len(t.split(" | ")) < len(p.meta["ops"]) + 1 for t in texts)
+    ops = len(p.meta["paths"][0])
+    assert any(len(t.split(" | ")) > ops + 1 for t in texts)
+    assert any("Now there are" in t or "So that leaves" in t for t in texts)
+    assert any(len(t.split(" | ")) < ops + 1 for t in texts)
 
 
 def test_batches_are_pure_functions_of_seed_and_step_and_never_use_eval_problems():

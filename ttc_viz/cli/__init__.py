@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import sys
 
-from . import eval_prm, eval_revise, models, prm_data, report, solve, sweep, train_gen, train_prm, train_revise
+from . import (eval_gen, eval_prm, eval_revise, models, prm_data, report, solve, sweep, train_gen, train_prm,
+               train_revise)
 from .common import Parser
 
-COMMANDS = (solve, models, prm_data, train_prm, train_gen, train_revise, eval_prm, eval_revise, sweep, report)
+COMMANDS = (solve, models, prm_data, train_prm, train_gen, train_revise, eval_gen, eval_prm, eval_revise, sweep, report)
 
 
 def build_parser() -> Parser:

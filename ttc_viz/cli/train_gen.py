@@ -23,7 +23,8 @@ def add_adapter_training(g: argparse.ArgumentParser, *, steps: int, batch_size: 
     add_lora_training(g, save_every=save_every)
 
 
-def train_adapter(a, *, task=None, warmup: int | None = None, what: str = "adapter") -> int:
+def train_adapter(a, *, task=None, warmup: int | None = None, what: str = "adapter", data: str | None = None,
+                  data_share: float = 0.3) -> int:
     """Train a generator-side adapter (``train.generator.train_generator``) with the options
     ``add_adapter_training`` added; ``task``: what to train (default the generator adapter)."""
     from ..lm.adapter import LoraSettings
@@ -32,8 +33,12 @@ def train_adapter(a, *, task=None, warmup: int | None = None, what: str = "adapt
     cfg = GenTrainConfig(steps=a.steps, batch_size=a.batch_size, lr=a.lr, seed=a.seed, save_every=a.save_every,
                          bf16=not a.fp32, levels=levels(a.levels),
                          lora=LoraSettings(rank=a.rank, alpha=2 * a.rank, layers=a.layers),
-                         **({} if warmup is None else {"warmup": warmup}))
+                         data=data, data_share=data_share, **({} if warmup is None else {"warmup": warmup}))
     cfg.check()
+    if data:
+        from ..train.outside import read_gsm8k
+
+        read_gsm8k(data)  # a bad file fails here, before the model loads
     check_out_dir(a.out)
     minutes(a.minutes)
     quiet_libraries(a)
@@ -54,8 +59,13 @@ def add_parser(sub):
                                    "the one shipped in models/smollm2-gen is the default generator.",
                        epilog="example: ttc-viz train-gen --steps 300 --batch-size 12 --out runs/gen")
     add_adapter_training(g, steps=300, batch_size=12, unit="solutions", lr=1e-3, levels_="1-5", save_every=10)
+    g.add_argument("--data", help="outside examples in GSM8K's format (question; answer with <<a*b=c>> annotations "
+                                  "and '#### N'), e.g. GSM8K's train split, converted to one equation per step; "
+                                  "never its test split (held-out problems are refused)")
+    g.add_argument("--data-share", type=float, default=0.3,
+                   help="share of each batch drawn from --data (default 0.3)")
     return g
 
 
 def run(a) -> int:
-    return train_adapter(a)
+    return train_adapter(a, data=a.data, data_share=a.data_share)

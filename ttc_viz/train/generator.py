@@ -30,7 +30,8 @@ from ..lm.adapter import (LoraSettings, base_adapter, lora_model, read_gen_adapt
                           training_prompt)
 from ..problems import LEVELS, TRAIN_INDEX_START, VALID_INDEX_START, reserved_texts, synthetic
 from ..seeds import derive
-from .loop import descend, resume, save_checkpoint, warmup_cosine
+from .loop import descend, micro_batches, resume, save_checkpoint, warmup_cosine
+from .outside import read_gsm8k
 from .synthetic import write_solution
 
 @dataclass
@@ -44,6 +45,9 @@ class GenTrainConfig:
     bf16: bool = True             # autocast to bfloat16 where the CPU has it (or a GPU)
     levels: tuple = LEVELS
     lora: LoraSettings = field(default_factory=LoraSettings)
+    data: str | None = None       # outside examples in GSM8K's format (``outside.read_gsm8k``), optional
+    data_share: float = 0.3       # share of each batch drawn from ``data`` when it is given
+    micro_tokens: int = 1536      # padded tokens a micro-batch holds (a batch is split by length; same gradient)
 
     def check(self) -> None:
         for k in ("steps", "batch_size", "save_every", "warmup"):
@@ -57,6 +61,18 @@ class GenTrainConfig:
             raise ValueError(f"learning rate must be within (0, 1), got {self.lr}")
         if not self.levels or any(lv not in LEVELS for lv in self.levels):
             raise ValueError(f"levels must be within 1-5, got {self.levels}")
+        if not 0.0 <= self.data_share <= 1.0:
+            raise ValueError(f"the share of outside data must be between 0 and 1, got {self.data_share!r}")
+
+
+def with_outside(batch: list[dict], outside: list[dict], seed: int, step: int, share: float) -> list[dict]:
+    """``batch`` with a ``share`` of it replaced by outside examples, drawn by a seed that
+    depends only on (seed, step), so a resumed run sees what an uninterrupted one would."""
+    if not outside or share <= 0:
+        return batch
+    rng = random.Random(derive(derive(seed, 7_919, modulus=None), step, modulus=None))
+    k = min(len(batch), round(len(batch) * share))
+    return batch[:len(batch) - k] + [outside[rng.randrange(len(outside))] for _ in range(k)]
 
 
 def solutions_batch(seed: int, step: int, size: int, levels=LEVELS, start: int = TRAIN_INDEX_START) -> list[dict]:
@@ -117,6 +133,9 @@ def train_generator(out_dir, cfg: GenTrainConfig, *, device: str = "auto", minut
 
     cfg.check()
     task = task or GENERATOR
+    outside = read_gsm8k(cfg.data) if cfg.data else []
+    if outside:
+        log(f"outside data: {len(outside)} examples from {cfg.data}, {cfg.data_share:.0%} of each batch")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     ckpt = out / "checkpoint"
@@ -158,26 +177,34 @@ def train_generator(out_dir, cfg: GenTrainConfig, *, device: str = "auto", minut
         step = state["step"]
         for g in opt.param_groups:
             g["lr"] = _lr_at(cfg, step)
-        enc = [encode_example(gen, b["problem"], b["steps"])
-               for b in task.batch(cfg.seed, step, cfg.batch_size, cfg.levels)]
-        width = max(len(i) for i, _ in enc)
-        ids = torch.tensor([i + [pad] * (width - len(i)) for i, _ in enc], device=dev)
-        tgt = torch.tensor([t + [-100] * (width - len(t)) for _, t in enc], device=dev)
-        mask = torch.tensor([[1] * len(i) + [0] * (width - len(i)) for i, _ in enc], device=dev)
-        with autocast(dev, use_bf16):
-            hidden = body(input_ids=ids, attention_mask=mask).last_hidden_state
-            # the LM head only where there is a target (the solution): a third of the positions
-            y = tgt[:, 1:]
-            sel = y != -100
-            logits = head(hidden[:, :-1][sel])
-        loss = torch.nn.functional.cross_entropy(logits.float(), y[sel])
-        descend(opt, params, loss)
+        batch = with_outside(task.batch(cfg.seed, step, cfg.batch_size, cfg.levels), outside, cfg.seed, step,
+                             cfg.data_share)
+        enc = [encode_example(gen, b["problem"], b["steps"]) for b in batch]
+        targets = sum(sum(1 for t in tg[1:] if t != -100) for _, tg in enc)
+
+        def micro_losses():
+            """The batch's mean cross-entropy as a sum over micro-batches of similar length."""
+            for group in micro_batches([len(i) for i, _ in enc], cfg.micro_tokens):
+                part = [enc[k] for k in group]
+                width = max(len(i) for i, _ in part)
+                ids = torch.tensor([i + [pad] * (width - len(i)) for i, _ in part], device=dev)
+                tgt = torch.tensor([t + [-100] * (width - len(t)) for _, t in part], device=dev)
+                mask = torch.tensor([[1] * len(i) + [0] * (width - len(i)) for i, _ in part], device=dev)
+                with autocast(dev, use_bf16):
+                    hidden = body(input_ids=ids, attention_mask=mask).last_hidden_state
+                    # the LM head only where there is a target (the solution): a third of the positions
+                    y = tgt[:, 1:]
+                    sel = y != -100
+                    logits = head(hidden[:, :-1][sel])
+                yield torch.nn.functional.cross_entropy(logits.float(), y[sel], reduction="sum") / targets
+
+        loss = descend(opt, params, micro_losses())
         state["step"] += 1
         state["seconds"] = base_seconds + time.perf_counter() - t0
-        state["history"].append({"step": state["step"], "loss": round(loss.item(), 4),
+        state["history"].append({"step": state["step"], "loss": round(loss, 4),
                                  "seconds": round(state["seconds"], 1)})
         if progress:
-            progress(state["step"], cfg.steps, loss.item())
+            progress(state["step"], cfg.steps, loss)
         out_of_time = minutes is not None and (time.perf_counter() - t0) / 60 >= minutes
         if state["step"] % cfg.save_every == 0 or out_of_time:
             save()

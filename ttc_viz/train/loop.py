@@ -27,14 +27,35 @@ def warmup_cosine(lr: float, warmup: int, total: int, step: int) -> float:
     return lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, frac))))
 
 
-def descend(opt, params, loss, max_norm: float = 1.0) -> None:
-    """One optimiser step on ``loss``, gradients clipped to ``max_norm``."""
+def descend(opt, params, loss, max_norm: float = 1.0) -> float:
+    """One optimiser step on ``loss`` (a tensor, or an iterable of tensors whose sum is the loss:
+    micro-batches, each taken back before the next is computed, so only one micro-batch's
+    activations are held at a time); gradients clipped to ``max_norm``. Returns the loss."""
     import torch
 
     opt.zero_grad()
-    loss.backward()
+    total = 0.0
+    for part in ([loss] if isinstance(loss, torch.Tensor) else loss):
+        part.backward()
+        total += float(part.detach())
     torch.nn.utils.clip_grad_norm_(params, max_norm)
     opt.step()
+    return total
+
+
+def micro_batches(lengths: list[int], max_tokens: int) -> list[list[int]]:
+    """Indices of examples grouped by length into micro-batches of at most ``max_tokens`` padded
+    tokens each (at least one example each): a few long examples no longer pad a whole batch."""
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    out, cur = [], []
+    for i in order:
+        if cur and lengths[i] * (len(cur) + 1) > max_tokens:
+            out.append(cur)
+            cur = []
+        cur.append(i)
+    if cur:
+        out.append(cur)
+    return out
 
 
 def resume(ckpt: Path, state: dict, opt, load_adapter: Callable[[Path], object], free: Iterable[str] = ()) -> bool:

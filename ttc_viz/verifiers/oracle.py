@@ -1,27 +1,28 @@
 """The answer key: exact step labels for synthetic problems (a perfect PRM, for labels and
 evaluation; it knows the answer, so it is never a search default).
 
-A synthetic problem is a chain of true values: a start value and operations
-``v0 -> v0 op1 x1 = v1 -> ... -> v_n`` (the answer). The chain comes from the problem's
-``meta`` or, for a tree loaded from a file, is read back from the problem text (the
-generator's sentence templates). A step is **on track** when all of these hold:
+A synthetic problem carries the calculation behind it (``problems.calc.Calculation``): the
+numbers known from the start, and one or more right paths of operations ``a op b = c`` to the
+answer. The calculation comes from the problem's ``meta``; for a bare text (a verifier is given
+text only) it is the one this process made for that text or one of the evaluation problems'
+(``problems.calculation_of``), else, for a tree of the earlier generator, read back from its
+sentence templates. A step is **on track** when all of these hold:
 
   * every equation in it (``a op b [op c ...] = r``, comma/semicolon-joined equations split
     apart, ``x`` and ``×`` read as times) is arithmetically true, with the usual precedence
     and brackets;
-  * every equation reproduces true transitions of the problem: its first number is a
-    value of the chain and each following (op, number) is the chain's next operation, and
-    the result is the value reached (for ``+`` and ``×`` of one operation the two operands
-    may be swapped);
-  * every other number it states is a real quantity of the problem (a value of the chain
-    or an operand);
+  * every equation is a step of *this* problem: its result is a result on one of the right
+    paths, and every number on its left is known from the start or a result that comes
+    earlier on that same path (so ``3 × 6 - 4 = 14`` may do two operations at once, and
+    ``6 × 9`` may be ``9 × 6``, but ``20 + 2 = 22`` with numbers from nowhere is off track);
+  * every other number it states is a quantity of the problem (known, or a result);
   * an announced final answer ("The answer is N", boxed, ...) is the right one.
 
 A prefix is on track when every step in it is. Checking is a linear scan (no regex with
-backtracking, no eval) capped at ``MAX_STEP_CHARS`` per step: about 40 µs a step.
+backtracking, no eval) capped at ``MAX_STEP_CHARS`` per step.
 
-One module, over 300 lines on purpose: a tokenizer, an evaluator and the chain matching of
-one small grammar, used only together by ``check_step``; apart they would each be read
+One module, over 300 lines on purpose: a tokenizer, an evaluator and the calculation matching
+of one small grammar, used only together by ``check_step``; apart they would each be read
 against the others.
 """
 from __future__ import annotations
@@ -33,44 +34,24 @@ from typing import Sequence
 
 from ..grading import marked_answer, normalize
 from ..grading.numeric import numeric_verdict
+from ..problems import calculation_of
+from ..problems.calc import Calculation, apply, calculation, chain as running_total, reorderings
 from .base import ModelFreeVerifier, VerifierError
 
 MAX_STEP_CHARS = 2000
 MAX_PROBLEM_CHARS = 4000
 _OPS = {"+": "+", "-": "-", "−": "-", "–": "-", "*": "*", "×": "*", "x": "*", "·": "*", "/": "/", "÷": "/"}
+_apply = apply
 
 
-@dataclass(frozen=True)
-class Chain:
-    """The calculation behind a synthetic problem."""
-    start: int
-    ops: tuple          # ((op, operand), ...), op in + - * /
-    values: tuple       # v0 .. vn
-    answer: int
-
-    @property
-    def quantities(self) -> set:
-        return {Fraction(v) for v in self.values} | {Fraction(x) for _, x in self.ops}
+def make_chain(start: int, ops) -> Calculation:
+    """The calculation of a running total: ``start``, then each (op, operand) of ``ops`` in turn
+    (any order of a run of additions and subtractions is another right path)."""
+    moves = [(o, int(x)) for o, x in ops]
+    return calculation(running_total(int(start), moves), alternatives=reorderings(int(start), moves))
 
 
-def _apply(v: Fraction, op: str, x: Fraction) -> Fraction | None:
-    if op == "+":
-        return v + x
-    if op == "-":
-        return v - x
-    if op == "*":
-        return v * x
-    return v / x if x else None
-
-
-def make_chain(start: int, ops) -> Chain:
-    vals = [int(start)]
-    for op, x in ops:
-        vals.append(int(_apply(Fraction(vals[-1]), op, Fraction(x))))
-    return Chain(int(start), tuple((o, int(x)) for o, x in ops), tuple(vals), vals[-1])
-
-
-# -- reading the chain back from a problem's text (the generator's own templates) ---------
+# -- reading the calculation back from a text of the earlier generator's templates -------------
 _L1_ADD = re.compile(r"^\w+ has (\d+) \w+ and gets (\d+) more\. How many")
 _L1_SUB = re.compile(r"^\w+ has (\d+) \w+ and gives away (\d+)\. How many")
 _START = re.compile(r"^\w+ has (\d+) \w+\.$")
@@ -82,15 +63,23 @@ _SENTENCES = [
 ]
 
 
-def chain_of(problem) -> Chain | None:
-    """The chain of a synthetic problem (a ``Problem`` with meta, or its text), else None."""
+def chain_of(problem) -> Calculation | None:
+    """The calculation of a synthetic problem (a ``Problem`` with meta, or its text), else None."""
     meta = getattr(problem, "meta", None) or {}
-    if "start" in meta and "ops" in meta:
+    if "paths" in meta:
+        return Calculation.from_meta(meta)
+    if "start" in meta and "ops" in meta:  # a problem of the earlier generator
         return make_chain(meta["start"], [tuple(o) for o in meta["ops"]])
     text = getattr(problem, "text", problem)
     if not isinstance(text, str) or len(text) > MAX_PROBLEM_CHARS:
         return None
-    text = text.strip()
+    known = calculation_of(text)
+    if known is not None:
+        return known
+    return _legacy(text.strip())
+
+
+def _legacy(text: str) -> Calculation | None:
     for pat, op in ((_L1_ADD, "+"), (_L1_SUB, "-")):
         m = pat.match(text)
         if m:
@@ -256,24 +245,17 @@ def _equations(toks: list) -> tuple[list, list]:
     return eqs, loose
 
 
-def _is_transition(chain: Chain, left: list, right: Fraction) -> bool:
+def _is_step(calc: Calculation, left: list, right: Fraction) -> bool:
+    """Is ``left = right`` a step of one of the calculation's right paths: its result a result on
+    the path, every number on its left known from the start or an earlier result of that path?"""
     nums = [v for kind, v in left if kind == "NUM"]
-    ops = [v for kind, v in left if kind == "OP"]
-    if len(ops) != len(nums) - 1 or not ops:
-        return False
-    vals = [Fraction(v) for v in chain.values]
-    steps = [(o, Fraction(x)) for o, x in chain.ops]
-    for i in range(len(steps)):
-        # from value i, the next len(ops) operations in order
-        if i + len(ops) > len(steps):
-            break
-        want = steps[i:i + len(ops)]
-        if right != vals[i + len(ops)]:
-            continue
-        if nums[0] == vals[i] and list(zip(ops, nums[1:])) == want:
-            return True
-        if len(ops) == 1 and ops[0] in "+*" and nums[1] == vals[i] and (ops[0], nums[0]) == want[0]:
-            return True
+    known = {Fraction(v) for v in calc.known}
+    for path in calc.paths:
+        made: set = set()
+        for op in path:
+            if Fraction(op.c) == right and all(x in known or x in made for x in nums):
+                return True
+            made.add(Fraction(op.c))
     return False
 
 
@@ -283,8 +265,8 @@ class Verdict:
     reason: str   # "" when on track; else what is wrong, for people reading labels
 
 
-def check_step(chain: Chain, step: str) -> Verdict:
-    """Is this one step on track for the problem's chain? (see the module docstring)"""
+def check_step(calc: Calculation, step: str) -> Verdict:
+    """Is this one step on track for the problem's calculation? (see the module docstring)"""
     text = (step or "")[:MAX_STEP_CHARS]
     toks = _tokens(text)
     eqs, loose = _equations(toks)
@@ -292,16 +274,16 @@ def check_step(chain: Chain, step: str) -> Verdict:
         value = _eval(left)
         if value is None or value != right:
             return Verdict(False, "an equation is false")
-        if not _is_transition(chain, left, right):
+        if not _is_step(calc, left, right):
             return Verdict(False, "an equation is not a step of this problem")
-    real = chain.quantities
+    real = calc.quantities
     for v in loose:
         if v not in real:
             return Verdict(False, f"{_show(v)} is not a quantity of this problem")
     ans = marked_answer(text)
     # the truth is a whole number: the in-process numeric check decides (no symbolic worker);
     # an answer it cannot read as a number is wrong
-    if ans is not None and not numeric_verdict(normalize(ans), str(chain.answer)):
+    if ans is not None and not numeric_verdict(normalize(ans), str(calc.answer)):
         return Verdict(False, "wrong final answer")
     return Verdict(True, "")
 
@@ -310,18 +292,18 @@ def _show(v: Fraction) -> str:
     return str(v.numerator) if v.denominator == 1 else f"{float(v):g}"
 
 
-def step_labels(chain: Chain, steps: Sequence[str]) -> list[bool]:
+def step_labels(calc: Calculation, steps: Sequence[str]) -> list[bool]:
     """Per step: is the prefix ending here on track (every step so far on track)?"""
     out, ok = [], True
     for s in steps:
-        ok = ok and check_step(chain, s).on_track
+        ok = ok and check_step(calc, s).on_track
         out.append(ok)
     return out
 
 
-def solution_correct(chain: Chain, steps: Sequence[str]) -> bool:
+def solution_correct(calc: Calculation, steps: Sequence[str]) -> bool:
     """All steps on track and the last one announces the right answer."""
-    return bool(steps) and all(step_labels(chain, steps)) and marked_answer(steps[-1] or "") is not None
+    return bool(steps) and all(step_labels(calc, steps)) and marked_answer(steps[-1] or "") is not None
 
 
 class AnswerKeyVerifier(ModelFreeVerifier):

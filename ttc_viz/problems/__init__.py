@@ -1,28 +1,44 @@
-"""Problems: a seeded synthetic set of graded word problems, and JSONL loaders.
+"""Problems: a seeded synthetic curriculum of classroom word problems, and JSONL loaders.
 
 One entry point per source:
-  * ``synthetic(level, index, split="test")`` -> Problem, deterministic for (level, index, split).
-  * ``load_jsonl(path)`` -> list[Problem], MATH-style (``problem``/``answer``) or
-    GSM8K-style (``question``/``answer`` ending in ``#### N``), detected per line.
+  * ``synthetic(level, index, split="test")`` -> Problem, deterministic for (level, index, split);
+  * ``load_jsonl(path)`` -> list[Problem], MATH-style (``problem``/``answer``) or GSM8K-style
+    (``question``/``answer`` ending in ``#### N``), detected per line;
+  * ``make_problem(text, answer)``: a problem someone typed, checked.
 
-Levels: 1 = one operation on small numbers ... 5 = several chained operations on
-larger numbers. The "train" and "test" splits draw from disjoint seed streams, so a
-PRM trained on "train" problems is never evaluated on problems it has seen.
+The synthetic curriculum (this package's other modules) writes the arithmetic word problems a
+teacher types, in many families and phrasings (``families.py``, ``measures.py``,
+``stories.py``), each with the calculation behind it (``calc.Calculation`` in
+``Problem.meta``), so that every step of a solution can be checked exactly
+(``verifiers/oracle.py``). Levels are the difficulty axis: 1 = one step on times-table and
+two-digit numbers, 2 = two steps, 3 = two or three steps on larger numbers, 4 = three steps,
+5 = four steps on numbers in the hundreds. The "train" and "test" splits draw from disjoint
+seed streams, so a model trained on "train" problems is never evaluated on problems it has
+seen.
 """
 from __future__ import annotations
 
 import functools
 import json
 import random
-from dataclasses import dataclass, field, asdict
+import threading
+from collections import OrderedDict
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from . import measures, stories
+from .calc import Calculation, calculation, expression_steps
+from .families import FAMILIES
+from .numbers import Numbers
+from .stories import story
+from .words import Words
 
 LEVELS = (1, 2, 3, 4, 5)
 # How the synthetic problem indices are shared out. Evaluations (sweeps, eval-prm,
 # eval-revise) draw test-split indices below EVAL_RESERVE; training draws train-split
 # indices from TRAIN_INDEX_START (MC-labelled data below it), and the PRM's validation set a
-# disjoint block from VALID_INDEX_START. Level-1 texts come from a small space, so a training
-# problem whose text equals an evaluation problem's is skipped (``reserved_texts``).
+# disjoint block from VALID_INDEX_START. Texts of the easiest level come from a smaller space,
+# so a training problem whose text equals an evaluation problem's is skipped (``reserved_texts``).
 EVAL_RESERVE = 1000            # test-split indices per level that evaluations draw from
 TRAIN_INDEX_START = 1000       # train-split problems for synthetic data; MC data uses indices < 1000
 VALID_INDEX_START = 900_000    # a disjoint block of train-split problems for the validation AUROC
@@ -60,89 +76,126 @@ def make_problem(text: str, answer: str | None = None, **kw) -> Problem:
 
 
 # ----------------------------------------------------------------------------------------
-# Synthetic grade-school problems
+# The synthetic curriculum
 
-_NAMES = ["Ana", "Ben", "Carla", "Dev", "Ema", "Finn", "Gita", "Hugo", "Ines", "Jon", "Kemal", "Lena"]
-_ITEMS = ["apples", "marbles", "stickers", "books", "pencils", "cards", "shells", "coins", "stamps", "eggs"]
-
-# Number ranges per level: small numbers first, larger ones as the level rises.
-_RANGE = {1: (1, 9), 2: (2, 20), 3: (5, 40), 4: (10, 100), 5: (20, 500)}
 _SPLIT_SEED = {"test": 1_000_003, "train": 7_777_777}
+FAMILY_MODULES = (measures, stories)  # imported for their families (``families.FAMILIES``)
+ONE_STEP = tuple(sorted(f.name for f in FAMILIES.values() if f.steps == 1))
+MULTI_STEP = tuple(sorted(f.name for f in FAMILIES.values() if f.steps > 1))
 
 
 def _rng(level: int, index: int, split: str) -> random.Random:
     if level not in LEVELS:
         raise ProblemError(f"level must be one of 1-5, got {level}")
-    if index < 0:
-        raise ProblemError(f"index must be 0 or more, got {index}")
+    if not isinstance(index, int) or index < 0:
+        raise ProblemError(f"index must be a whole number 0 or more, got {index!r}")
     if split not in _SPLIT_SEED:
         raise ProblemError(f"split must be 'train' or 'test', got {split!r}")
     return random.Random(_SPLIT_SEED[split] * 1_000_000 + level * 100_003 + index)
 
 
-def _op_sentence(rng: random.Random, name: str, item: str, total: int, level: int) -> tuple[str, int, tuple]:
-    """One more operation on the running total: (sentence, new total, (op, operand)). Never negative."""
-    lo, hi = _RANGE[level]
-    ops = ["add", "sub"] + (["mul"] if level >= 3 else []) + (["div"] if level >= 4 else [])
-    op = rng.choice(ops)
-    if op == "sub" and total <= 1:
-        op = "add"
-    if op == "add":
-        x = rng.randint(lo, hi)
-        return f"{name} gets {x} more {item}.", total + x, ("+", x)
-    if op == "sub":
-        x = rng.randint(1, min(total - 1, hi))
-        return f"{name} gives away {x} {item}.", total - x, ("-", x)
-    if op == "mul":
-        x = rng.randint(2, 3 if level < 4 else 5)
-        word = {2: "doubles", 3: "triples"}.get(x, f"grows {x} times")
-        return f"Then the number of {item} {name} has {word}.", total * x, ("*", x)
-    # div: choose a divisor that divides the total, else fall back to add
-    divisors = [d for d in range(2, 7) if total % d == 0]
-    if not divisors:
-        x = rng.randint(lo, hi)
-        return f"{name} gets {x} more {item}.", total + x, ("+", x)
-    d = rng.choice(divisors)
-    return f"{name} splits the {item} equally into {d} boxes and keeps one box.", total // d, ("/", d)
+def _draft(level: int, rng: random.Random):
+    """(family name, Draft) of one problem at ``level``."""
+    w, n = Words(rng), Numbers(rng, level)
+    if level == 1:
+        name = rng.choice(ONE_STEP)
+    elif level == 2:
+        name = rng.choice(MULTI_STEP) if rng.random() < 0.5 else None
+    elif level == 3:
+        name = rng.choice(MULTI_STEP) if rng.random() < 0.35 else None
+    else:
+        name = None
+    if name is not None:
+        return name, FAMILIES[name].write(w, n)
+    moves = {2: 2, 3: rng.choice((2, 3)), 4: 3, 5: 4}[level]
+    return "story", story(w, n, moves, allow_mul=level >= 3)
+
+
+def _numbers_in(text: str) -> list[int]:
+    """The whole numbers a text states (digits only; "1/4" states 1 and 4)."""
+    out, cur = [], ""
+    for ch in text + " ":
+        if ch.isdigit():
+            cur += ch
+        elif cur:
+            out.append(int(cur))
+            cur = ""
+    return out
+
+
+_KNOWN: OrderedDict = OrderedDict()   # text -> meta of the synthetic problems made in this process
+_KNOWN_MAX = 50_000
+_KNOWN_LOCK = threading.Lock()
 
 
 def synthetic(level: int, index: int, split: str = "test") -> Problem:
     """The index-th synthetic problem of a level; same arguments -> same problem."""
     rng = _rng(level, index, split)
-    name, item = rng.choice(_NAMES), rng.choice(_ITEMS)
-    lo, hi = _RANGE[level]
-    n_ops = {1: 1, 2: 2, 3: 2, 4: 3, 5: 4}[level]
-    if level == 1:
-        a, b = rng.randint(lo, hi), rng.randint(lo, hi)
-        if rng.random() < 0.5:
-            text = f"{name} has {a} {item} and gets {b} more. How many {item} does {name} have now?"
-            ans, start, ops = a + b, a, [("+", b)]
-        else:
-            a, b = max(a, b) + 1, min(a, b)
-            text = f"{name} has {a} {item} and gives away {b}. How many {item} does {name} have left?"
-            ans, start, ops = a - b, a, [("-", b)]
-    else:
-        total = start = rng.randint(lo, hi)
-        parts = [f"{name} has {total} {item}."]
-        ops = []
-        for _ in range(n_ops):
-            sentence, total, op = _op_sentence(rng, name, item, total, level)
-            parts.append(sentence)
-            ops.append(op)
-        parts.append(f"How many {item} does {name} have now?")
-        text, ans = " ".join(parts), total
-    # meta: the calculation behind the text (who, what, start, [(op, operand), ...]), so
-    # reference and deliberately wrong solutions can be written for PRM training.
-    meta = {"name": name, "item": item, "start": start, "ops": [list(o) for o in ops]}
-    return Problem(text=text, answer=str(ans), level=level, source=f"synthetic-{split}",
+    name, d = _draft(level, rng)
+    calc = calculation(d.steps, stated=_numbers_in(d.text) + list(d.constants), family=name, unit=d.unit,
+                       alternatives=d.alternatives)
+    meta = calc.to_meta()
+    with _KNOWN_LOCK:
+        _KNOWN[d.text] = meta
+        _KNOWN.move_to_end(d.text)
+        while len(_KNOWN) > _KNOWN_MAX:
+            _KNOWN.popitem(last=False)
+    return Problem(text=d.text, answer=str(calc.answer), level=level, source=f"synthetic-{split}",
                    id=f"synthetic-{split}-L{level}-{index}", meta=meta)
 
 
 @functools.lru_cache(maxsize=1)
+def _evaluation_set() -> dict:
+    """text -> meta of every problem evaluations use: the synthetic test problems (~5,000) and
+    the hand-written classroom set (built once)."""
+    out = {p.text: p.meta for lv in LEVELS for i in range(EVAL_RESERVE) for p in (synthetic(lv, i, split="test"),)}
+    out.update({p.text: p.meta for p in classroom()})
+    return out
+
+
 def reserved_texts() -> frozenset:
-    """Texts of the test problems evaluations use. Level-1 problems come from a small space,
-    so a train-split seed can produce the same text; such problems are never trained on."""
-    return frozenset(synthetic(lv, i, split="test").text for lv in LEVELS for i in range(EVAL_RESERVE))
+    """Texts of the problems evaluations use (synthetic test problems and the classroom set).
+    A train-split seed can write the same text as a short test problem (the easiest level
+    comes from a smaller space, and a classroom question may be short and plain); such problems
+    are never trained on."""
+    return frozenset(_evaluation_set())
+
+
+def calculation_of(text: str) -> Calculation | None:
+    """The calculation behind a synthetic or classroom problem's text, if this process made it or
+    it is one of the evaluation problems; None for any other text (nothing is parsed)."""
+    with _KNOWN_LOCK:
+        meta = _KNOWN.get(text)
+    if meta is None:
+        meta = _evaluation_set().get(text)
+    return Calculation.from_meta(meta) if meta is not None else None
+
+
+CLASSROOM = "classroom/problems.jsonl"
+
+
+@functools.lru_cache(maxsize=1)
+def classroom() -> tuple:
+    """The hand-written classroom problems (``data/classroom``: held out, never trained on), each
+    with the calculation behind it read from its ``check`` expression (so the answer key can label
+    a solution's steps). Empty if the file is not installed."""
+    from ..assets import data_dir
+
+    f = data_dir() / CLASSROOM
+    if not f.is_file():
+        return ()
+    out = []
+    for line in f.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        r = json.loads(line)
+        steps = expression_steps(r["check"])
+        calc = calculation(steps, stated=_numbers_in(r["problem"]), family=r["kind"])
+        if str(calc.answer) != r["answer"]:
+            raise ProblemError(f"{f}: {r['id']}'s check {r['check']} does not give its answer {r['answer']}")
+        out.append(Problem(text=r["problem"], answer=r["answer"], source="classroom", id=r["id"],
+                           meta={**calc.to_meta(), "kind": r["kind"]}))
+    return tuple(out)
 
 
 def synthetic_set(levels=LEVELS, per_level: int = 20, split: str = "test", start: int = 0) -> list[Problem]:
