@@ -113,7 +113,7 @@ def how_many_groups(w: Words, n: Numbers) -> Draft:
         who, ride, rides = w.pick([("students", "van", "vans"), ("players", "team", "teams"),
                                    ("children", "car", "cars"), ("people", "table", "tables")])
         text = w.pick([f"{total} {who} go on a trip. Each {ride} holds {size} {who}. How many {rides} are needed?",
-                       f"How many {rides} of {size} can be made from {total} {who}?"])
+                       f"{total} {who} are split into {rides} of {size}. How many {rides} are there?"])
         return Draft(text, [Op(total, "/", size, groups_, f"{total} in groups of {size}")], rides)
     items, _ = w.items()
     cs, c = w.container()
@@ -222,8 +222,8 @@ def more_than(w: Words, n: Numbers) -> Draft:
     a, b = n.pair_sum()
     items, _ = w.items()
     p, q = w.person(), w.person()
-    text = w.pick([f"{p.name} has {a} {items}. {q.name} has {b} more {items} than {p.name}. How many {items} "
-                   f"does {q.name} have?",
+    text = w.pick([f"{p.name} owns {a} {items}, and {q.name} owns {b} more than that. How many {items} does "
+                   f"{q.name} own?",
                    f"{q.name} has {b} more {items} than {p.name}, who has {a}. How many does {q.name} have?"])
     return Draft(text, [Op(a, "+", b, a + b, f"{b} more than {a}")], items)
 

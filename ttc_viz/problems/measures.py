@@ -14,7 +14,7 @@ def unit_total(w: Words, n: Numbers) -> Draft:
     price, k = n.price(), n.count()
     goods, one = w.goods()
     p = w.person()
-    text = w.pick([f"{goods.capitalize()} cost {price} dollars each. How much do {k} {goods} cost?",
+    text = w.pick([f"{goods.capitalize()} are {price} dollars apiece. What do {k} {goods} cost?",
                    f"{p.name} buys {k} {goods} at ${price} each. How many dollars does {p.he} spend?",
                    f"One {one} costs ${price}. What is the price of {k} {goods} in dollars?",
                    f"How much do {k} {goods} cost if each {one} is {price} dollars?"])
@@ -37,8 +37,8 @@ def need_more(w: Words, n: Numbers) -> Draft:
     cost, have = n.minus()
     goods, one = w.goods()
     p = w.person()
-    text = w.pick([f"A {one} costs {cost} dollars. {p.name} has {have} dollars. How many more dollars does {p.he} "
-                   f"need to buy the {one}?",
+    text = w.pick([f"{p.name} wants a {one} for {cost} dollars but has only {have} dollars. How many dollars is "
+                   f"{p.he} short?",
                    f"{p.name} is saving for a {one} that costs ${cost}. {p.He} has saved ${have}. How much more "
                    f"must {p.he} save?"])
     return Draft(text, [Op(cost, "-", have, cost - have, f"{cost} dollars less {have}")], "dollars")
@@ -72,7 +72,7 @@ def wages(w: Words, n: Numbers) -> Draft:
     pay, h = n.price() + w.pick([0, 3, 5]), n.count()
     p = w.person()
     job = w.pick(["babysitting", "at the shop", "walking dogs", "in the garden", "at the cafe"])
-    text = w.pick([f"{p.name} earns {pay} dollars an hour {job}. How much does {p.he} earn for {h} hours?",
+    text = w.pick([f"{p.name} makes {pay} dollars for every hour {job}. What does {p.he} make in {h} hours?",
                    f"{p.name} is paid ${pay} per hour and works {h} hours. How many dollars does {p.he} earn?"])
     return Draft(text, [Op(pay, "*", h, pay * h, f"{h} hours at {pay} dollars")], "dollars")
 
@@ -93,21 +93,21 @@ def hours_minutes(w: Words, n: Numbers) -> Draft:
     k = n.factor(2, 9)
     kind = w.pick(["min", "hours", "days", "weeks", "back"])
     if kind == "min":
-        return Draft(w.pick([f"How many minutes are in {k} hours?", f"A trip takes {k} hours. How many minutes is "
-                                                                      "that?"]),
+        return Draft(w.pick([f"Change {k} hours into minutes.", f"A trip takes {k} hours. How many minutes long is "
+                                                                      "the trip?"]),
                      [Op(k, "*", 60, 60 * k, f"{k} hours of 60 minutes")], "minutes", constants=(60,))
     if kind == "hours":
-        return Draft(w.pick([f"How many hours are in {k} days?", f"A camp lasts {k} days. How many hours is that?"]),
+        return Draft(w.pick([f"Change {k} days into hours.", f"A camp lasts {k} days. How many hours long is the camp?"]),
                      [Op(k, "*", 24, 24 * k, f"{k} days of 24 hours")], "hours", constants=(24,))
     if kind == "days":
-        return Draft(w.pick([f"How many days are in {k} weeks?", f"A holiday lasts {k} weeks. How many days is "
-                                                                   "that?"]),
+        return Draft(w.pick([f"Change {k} weeks into days.", f"A holiday lasts {k} weeks. How many days long is "
+                                                                   "the holiday?"]),
                      [Op(k, "*", 7, 7 * k, f"{k} weeks of 7 days")], "days", constants=(7,))
     if kind == "weeks":
-        return Draft(f"How many weeks are in {7 * k} days?", [Op(7 * k, "/", 7, k, f"{7 * k} days in weeks")],
+        return Draft(f"Change {7 * k} days into weeks.", [Op(7 * k, "/", 7, k, f"{7 * k} days in weeks")],
                      "weeks", constants=(7,))
-    return Draft(w.pick([f"A movie lasts {60 * k} minutes. How many hours is that?",
-                         f"How many hours are {60 * k} minutes?"]),
+    return Draft(w.pick([f"A film runs for {60 * k} minutes. How many hours long is the film?",
+                         f"Change {60 * k} minutes into hours."]),
                  [Op(60 * k, "/", 60, k, f"{60 * k} minutes in hours")], "hours", constants=(60,))
 
 
@@ -117,7 +117,7 @@ def area(w: Words, n: Numbers) -> Draft:
     a, b = n.factor(2), n.factor(2)
     unit, sq = w.pick(LENGTH_UNITS)
     thing = w.pick(SHAPES_RECT)
-    text = w.pick([f"A rectangle is {a} {unit} long and {b} {unit} wide. What is its area in {sq}?",
+    text = w.pick([f"Find the area in {sq} of a rectangle with sides of {a} {unit} and {b} {unit}.",
                    f"A {thing} is {a} {unit} by {b} {unit}. What is its area?",
                    f"What is the area of a {thing} that is {a} {unit} long and {b} {unit} wide?"])
     return Draft(text, [Op(a, "*", b, a * b, f"{a} by {b}")], sq)
@@ -155,7 +155,7 @@ def percent_of(w: Words, n: Numbers) -> Draft:
     base = w.pick([20, 40, 60, 80, 100, 120, 200, 300, 400, 500])
     part = base * pct // 100
     p = w.person()
-    text = w.pick([f"What is {pct}% of {base}?",
+    text = w.pick([f"Find {pct}% of {base}.",
                    f"In a group of {base} people, {pct}% are children. How many children are there?",
                    f"{p.name} answered {pct}% of {base} questions right. How many questions did {p.he} get right?",
                    f"A jacket costs {base} dollars. It is {pct}% off. How many dollars is the discount?"])
@@ -179,7 +179,7 @@ def ages(w: Words, n: Numbers) -> Draft:
         return Draft(f"{p.name} is {a}. {q.name} is {d} years younger than {p.name}. How old is {q.name}?",
                      [Op(a, "-", d, a - d, f"{d} years younger than {a}")], "years")
     if kind == "future":
-        return Draft(w.pick([f"{p.name} is {a} years old. How old will {p.he} be in {d} years?",
+        return Draft(w.pick([f"{p.name} turned {a} this year. What age will {p.he} be {d} years later?",
                              f"How old will {p.name} be {d} years from now if {p.he} is {a} today?"]),
                      [Op(a, "+", d, a + d, f"{a} plus {d} years")], "years")
     if kind == "past":
@@ -198,24 +198,28 @@ def equation(w: Words, n: Numbers) -> Draft:
     kind = w.pick(["add", "sub", "mul", "div", "think"])
     if kind == "add":
         x, a = n.pair_sum()
-        return Draft(w.pick([f"If {v} + {a} = {x + a}, what is {v}?", f"Solve for {v}: {v} + {a} = {x + a}.",
-                             f"Find the missing number: {a} + ? = {x + a}"]),
+        return Draft(w.pick([f"{v} + {a} = {x + a}. Find the value of {v}.", f"What value of {v} makes {v} + {a} = "
+                                                                                 f"{x + a} true?",
+                             f"Fill in the box: {a} + [ ] = {x + a}"]),
                      [Op(x + a, "-", a, x, f"{x + a} take away {a}")], "")
     if kind == "sub":
         x, a = n.pair_sum()
         x = x + a
-        return Draft(w.pick([f"If {v} - {a} = {x - a}, what is {v}?", f"Find {v} when {v} - {a} = {x - a}."]),
+        return Draft(w.pick([f"{v} - {a} = {x - a}. Find the value of {v}.",
+                             f"What value of {v} makes {v} - {a} = {x - a} true?"]),
                      [Op(x - a, "+", a, x, f"{x - a} and {a} back")], "")
     if kind == "mul":
         total, a, x = n.divide()
-        return Draft(w.pick([f"If {a}{v} = {total}, what is {v}?", f"What number times {a} equals {total}?",
-                             f"Solve {a} × {v} = {total}."]),
+        return Draft(w.pick([f"{a} × {v} = {total}. Find the value of {v}.",
+                             f"Which number multiplied by {a} gives {total}?", f"What value of {v} makes {a} × {v} = "
+                                                                               f"{total} true?"]),
                      [Op(total, "/", a, x, f"{total} divided by {a}")], "")
     if kind == "div":
         x = n.factor(2) * n.factor(2)
         a = w.pick([d for d in range(2, 10) if x % d == 0] or [1])
-        return Draft(f"If {v} / {a} = {x // a}, what is {v}?", [Op(x // a, "*", a, x, f"{x // a} times {a}")], "")
+        return Draft(f"{v} ÷ {a} = {x // a}. Find the value of {v}.", [Op(x // a, "*", a, x, f"{x // a} times {a}")],
+                     "")
     x, a = n.pair_sum()
-    return Draft(w.pick([f"I think of a number and add {a}. The result is {x + a}. What is my number?",
+    return Draft(w.pick([f"When {a} is added to a secret number, the total is {x + a}. Find the secret number.",
                          f"A number plus {a} makes {x + a}. What is the number?"]),
                  [Op(x + a, "-", a, x, f"{x + a} take away {a}")], "")

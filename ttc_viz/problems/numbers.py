@@ -19,9 +19,10 @@ class Numbers:
         self.rng, self.level = rng, level
 
     def term(self, lo: int | None = None, hi: int | None = None) -> int:
-        """A number to add or take away."""
+        """A number to add or take away: within the level's range, or within [lo, hi] where given."""
         a, b = _TERMS[self.level]
-        return self.rng.randint(max(a, lo or a), min(b, hi) if hi else b)
+        lo, hi = (a if lo is None else lo), (b if hi is None else hi)
+        return self.rng.randint(lo, max(lo, hi))
 
     def pair_sum(self) -> tuple[int, int]:
         """Two terms whose sum stays in range."""

@@ -23,7 +23,7 @@ from .words import LENGTH_UNITS, SHAPES_RECT, Words
 def change(w: Words, n: Numbers) -> Draft:
     k, price = n.count(2), n.price()
     cost = k * price
-    bill = next(b for b in (10, 20, 50, 100, 200, 500, 1000) if b > cost)
+    bill = next((b for b in (10, 20, 50, 100, 200, 500, 1000) if b > cost), (cost // 1000 + 1) * 1000)
     goods, one = w.goods()
     p = w.person()
     text = w.pick([f"{p.name} buys {k} {goods} that cost {price} dollars each and pays with a {bill} dollar bill. "
@@ -78,7 +78,7 @@ def fraction_many(w: Words, n: Numbers) -> Draft:
               (4, 5): "four fifths", (3, 10): "three tenths", (7, 10): "seven tenths"}
     frac = words_.get((k, d), f"{k}/{d}")
     items, _ = w.items()
-    text = w.pick([f"What is {k}/{d} of {total}?",
+    text = w.pick([f"Work out {k}/{d} of {total}.",
                    f"There are {total} {items} and {frac} of them are green. How many green {items} are there?",
                    f"{w.person().name} used {k}/{d} of {total} {items}. How many {items} were used?"])
     alt = [[Op(total, "*", k, total * k), Op(total * k, "/", d, q * k)]]

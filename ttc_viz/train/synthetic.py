@@ -47,7 +47,7 @@ def _slip(rng: random.Random, c: int) -> int:
         i = rng.randrange(len(s) - 1)
         s[i], s[i + 1] = s[i + 1], s[i]
         w = int("".join(s)) * (1 if c >= 0 else -1)
-        if w != c:
+        if w != c and s[0] != "0":   # "105" -> "015" would be another number of digits
             return w
     deltas = [d for d in (-10, -3, -2, -1, 1, 2, 3, 10, 100, -100) if c + d >= 0 and (abs(d) < 100 or c >= 100)]
     return c + rng.choice(deltas)
