@@ -79,3 +79,43 @@ def test_training_resumes_and_the_adapter_loads_merged(tmp_path):
     out = gen.next_steps("Ana has 2 apples and gets 3 more. How many apples does Ana have now?", [[]], 2,
                          temperature=0.8, seed=0)
     assert len(out[0]) == 2 and all(s.ids for s in out[0])
+
+
+def test_gsm8k_format_becomes_one_equation_per_step(tmp_path):
+    from ttc_viz.train.outside import read_gsm8k
+
+    f = tmp_path / "train.jsonl"
+    rows = [{"question": "Natalia sold clips to 48 friends in April and half as many in May. How many in all?",
+             "answer": "In May she sold 48/2 = <<48/2=24>>24 clips.\nIn all 48+24 = <<48+24=72>>72 clips.\n#### 72"},
+            {"question": "A very long one? " * 40, "answer": "1+1 = <<1+1=2>>2\n#### 2"}]
+    f.write_text("\n".join(json.dumps(r) for r in rows) + "\n\n")
+    data = read_gsm8k(f)
+    assert data == [{"problem": rows[0]["question"], "steps": ["In May she sold 48/2 = 24 clips.",
+                                                                "In all 48+24 = 72 clips.", "The answer is 72."]}]
+
+
+@pytest.mark.parametrize("line, says", [
+    ("not json", ":1: not valid JSON"),
+    (json.dumps({"question": "Q?"}), ":1: expected GSM8K"),
+    (json.dumps({"question": "Q?", "answer": "1+1=2"}), ":1: the answer has no '#### N'"),
+    (json.dumps({"question": "If n - 4 = 11, what is n?", "answer": "11+4=15\n#### 15"}), ":1: this problem is held out"),
+])
+def test_bad_outside_data_is_refused_with_its_line(tmp_path, line, says):
+    from ttc_viz.problems import ProblemError
+    from ttc_viz.train.outside import read_gsm8k
+
+    f = tmp_path / "bad.jsonl"
+    f.write_text(line + "\n")
+    with pytest.raises(ProblemError, match=says):
+        read_gsm8k(f)
+
+
+def test_outside_examples_take_their_share_of_a_batch_the_same_way_every_run():
+    from ttc_viz.train.generator import with_outside
+
+    batch = solutions_batch(0, 1, 12)
+    outside = [{"problem": f"q{i}", "steps": ["The answer is 1."]} for i in range(50)]
+    mixed = with_outside(batch, outside, seed=0, step=1, share=0.25)
+    assert len(mixed) == 12 and sum(b in outside for b in mixed) == 3 and mixed[:9] == batch[:9]
+    assert mixed == with_outside(batch, outside, 0, 1, 0.25) != with_outside(batch, outside, 0, 2, 0.25)
+    assert with_outside(batch, [], 0, 1, 0.25) == batch

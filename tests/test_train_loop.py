@@ -41,3 +41,26 @@ def test_a_checkpoint_resumes_with_the_same_settings_only(tmp_path):
     with pytest.raises(ValueError, match="other settings"):
         resume(tmp_path / "checkpoint", {**again, "config": {"lr": 0.1, "steps": 5}}, fresh_opt, load)
     assert not resume(tmp_path / "nothing", again, fresh_opt, load)
+
+
+def test_micro_batches_give_the_whole_batch_gradient():
+    """A batch split by length into micro-batches, each loss a share of the whole batch's mean,
+    gives the same gradient as the whole batch in one piece."""
+    from ttc_viz.train.loop import micro_batches
+
+    torch.manual_seed(1)
+    lengths = [3, 9, 4, 9, 2, 7]
+    xs = [torch.randn(n, 4) for n in lengths]
+    w = torch.randn(4, 1, requires_grad=True)
+    whole = torch.cat([x @ w for x in xs]).pow(2).mean()
+    whole.backward()
+    g_whole = w.grad.clone()
+    w.grad = None
+    groups = micro_batches(lengths, max_tokens=12)
+    assert sorted(i for g in groups for i in g) == list(range(6)) and len(groups) > 1
+    assert all(max(lengths[i] for i in g) * len(g) <= 12 or len(g) == 1 for g in groups)
+    opt = torch.optim.SGD([w], lr=0.0)
+    total = sum(lengths)
+    loss = descend(opt, [w], ((torch.cat([xs[i] @ w for i in g]).pow(2).sum() / total) for g in groups),
+                   max_norm=1e9)
+    assert torch.allclose(w.grad, g_whole, atol=1e-6) and loss == pytest.approx(whole.item(), rel=1e-5)
