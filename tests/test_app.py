@@ -223,7 +223,7 @@ def fake_sweep(tmp_path_factory):
     d = tmp_path_factory.mktemp("sweep")
     run_sweep(FakeGenerator(), SymbolicVerifier(), SweepConfig(levels=(1, 2, 3, 4, 5), problems=2,
                                                               strategies=("best_of_n", "beam"), budgets=(1, 2, 4, 8),
-                                                              ms=(2,), resamples=4), d)
+                                                              ms=(2,), resamples=4, difficulty_pool=4), d)
     return d
 
 
@@ -241,6 +241,8 @@ def test_curves_page_draws_a_sweep_and_opens_a_cell_in_explore(fake_sweep, monke
     at.radio(key="cv_x").set_value("flops").run()
     at.radio(key="cv_bins").set_value("predicted").run()
     assert not at.exception
+    at.checkbox(key="cv_charge").check().run()     # the difficulty pool's cost charged to compute-optimal
+    assert not at.exception and any("charged" in c.value for c in at.caption)
     at.selectbox(key="cv_pt_config").set_value("beam M=2").run()
     at.selectbox(key="cv_pt_budget").set_value(4).run()
     assert at.dataframe[0].value.shape[0] == 2  # bin 3 holds 2 of the 10 problems
@@ -255,7 +257,7 @@ def test_curves_page_on_a_folder_that_keeps_only_some_trees(fake_sweep, tmp_path
     counts every cell, marks the problems without a tree and says so when one is opened."""
     import shutil
 
-    from ttc_viz.experiments.cells import write_summary
+    from ttc_viz.experiments.summary import write_summary
 
     d = tmp_path / "trimmed"
     shutil.copytree(fake_sweep, d)

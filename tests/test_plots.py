@@ -92,18 +92,20 @@ def test_curves_figure_puts_strategies_at_their_nominal_budgets():
     from ttc_viz.experiments.figures import curves_figure
 
     rep = {"bin_kind": "oracle",
-           "curves": {"all": {"beam M=4": {4: {"acc": 0.5, "se": 0.1, "generations": 40, "tokens": 900, "flops": 1e9}},
-                              "best_of_n weighted": {1: {"acc": 0.2, "se": 0.0, "generations": 1, "tokens": 80,
+           "curves": {"all": {"beam M=4": {4: {"acc": 0.5, "se": 0.1, "generations": 40, "computed": 900, "flops": 1e9}},
+                              "best_of_n weighted": {1: {"acc": 0.2, "se": 0.0, "generations": 1, "computed": 80,
                                                          "flops": 1e8},
-                                                     4: {"acc": 0.3, "se": 0.1, "generations": 4, "tokens": 320,
+                                                     4: {"acc": 0.3, "se": 0.1, "generations": 4, "computed": None,
                                                          "flops": 4e8}}}},
-           "compute_optimal": {"all": {4: {"acc": 0.5, "choices": ["beam M=4"], "generations": 40, "tokens": 900,
+           "compute_optimal": {"all": {4: {"acc": 0.5, "choices": ["beam M=4"], "generations": 40, "computed": 900,
                                            "flops": 1e9}}}}
     fig = curves_figure(rep, "all", "generations")
     lines = {t.name: t for t in fig.data if t.name}
     assert list(lines["beam M=4"].x) == [4]  # not the 40 samples it drew over its rounds
     assert list(lines["compute-optimal"].x) == [4]
-    assert list(curves_figure(rep, "all", "tokens").data[-1].x) == [900]
+    assert list(curves_figure(rep, "all", "computed").data[-1].x) == [900]
+    on_computed = {t.name: t for t in curves_figure(rep, "all", "computed").data if t.name}
+    assert list(on_computed["best_of_n weighted"].x) == [80]   # a point whose cost is unknown is not drawn
     import pytest
 
     with pytest.raises(ValueError, match="x axis"):

@@ -319,7 +319,8 @@ def test_sweep_report_and_ratio_plot(tmp_path):
     import json
     import shutil
 
-    from ttc_viz.experiments.cells import load_tree, write_summary
+    from ttc_viz.experiments.cells import load_tree
+    from ttc_viz.experiments.summary import write_summary
     from ttc_viz.experiments.figures import curves_figure, ratio_figure
     from ttc_viz.experiments.report import build, json_report, text_report
     from ttc_viz.experiments.sweep import SweepConfig, run_sweep
@@ -361,4 +362,5 @@ def test_compute_optimal_can_choose_a_ratio():
             rows.append({"problem_id": pid, "config": cfg, "budget": 4, "acc": acc, "generations": 4,
                          "tokens": 10, "flops": 1})
     co = compute_optimal(rows, {p: 1 for p in "abcd"})
-    assert co[1][4]["choices"] == ["revisions seq=2", "revisions seq=2"] and co[1][4]["acc"] == 1.0
+    assert co[1][4]["choices"] == ["revisions seq=2"] and co[1][4]["share"] == {"revisions seq=2": 1.0}
+    assert co[1][4]["acc"] == 1.0

@@ -121,6 +121,9 @@ class Cost:
     tokens_reencoded: int = 0           # by the generator (problem head and step prefixes)
     verifier_tokens_read: int = 0       # tokens the verifier's model was fed (0: no model, or unknown)
     verifier_tokens_reencoded: int = 0  # of those, tokens it had read before for the same prefix
+    # prompt tokens the generator actually computed (prefill not served from a KV cache); where a
+    # backend cannot tell, the prompt tokens themselves (an upper bound)
+    tokens_prefilled: int = 0
 
 
 @dataclass

@@ -7,6 +7,7 @@ import streamlit as st
 from ttc_viz.experiments.cells import BIN_KINDS, SHIPPED_SWEEP, load_tree
 from ttc_viz.experiments.figures import X_AXES, curves_figure, ratio_figure
 from ttc_viz.experiments.report import build
+from ttc_viz.experiments.summary import results
 from ttc_viz.search import strategies
 from ttc_viz.settings import sweep_folders
 from ttc_viz.tree import TreeFormatError
@@ -14,9 +15,13 @@ from ui.common import settings
 from ui.tree_state import open_tree
 
 
-@st.cache_data(show_spinner="Reading the sweep…", max_entries=8)
-def get_report(folder: str, bin_kind: str, stamp: float) -> dict:
-    return build(folder, bin_kind)
+@st.cache_data(show_spinner="Reading the sweep (the selection is redone in every bootstrap resample)…",
+               max_entries=8)
+def get_report(folder: str, bin_kind: str, charge: bool, stamp: float) -> dict:
+    return build(folder, bin_kind, charge_difficulty=charge)
+
+
+AXIS_NAMES = {"generations": "generations", "computed": "computed tokens", "flops": "FLOPs", "seconds": "seconds"}
 
 
 def _stamp(folder: Path) -> float:
@@ -28,11 +33,24 @@ def _stamp(folder: Path) -> float:
     return summary.stat().st_mtime if summary.exists() else 0.0
 
 
+@st.cache_data(max_entries=16)
+def _has_pools(folder: str, stamp: float) -> bool:
+    return bool(results(Path(folder))[2])
+
+
+def _default_bins(path: Path) -> int:
+    """Oracle bins where the sweep has independent difficulty pools, else bins by level."""
+    try:
+        return BIN_KINDS.index("oracle" if _has_pools(str(path), _stamp(path)) else "level")
+    except (ValueError, OSError):
+        return 0
+
+
 def page_curves() -> None:
     st.title("Accuracy versus test-time budget")
     st.caption("Each line is a strategy; the band is its 95% bootstrap interval (problems resampled). The black line is the "
                "compute-optimal selector: per difficulty bin and budget, the strategy that did best on the other "
-               "half of the bin's problems (2-fold cross-validation).")
+               "half of the bin's problems, over 200 random halvings (repeated 2-fold cross-validation).")
     # only the folders the operator allowed (the shipped sweep, and --sweeps / TTC_VIZ_SWEEPS)
     folders = [str(f) for f in sweep_folders(settings(), SHIPPED_SWEEP)]
     if not folders:
@@ -45,23 +63,34 @@ def page_curves() -> None:
                                "folders this page may open")
     path = Path(folder)
     c1, c2, c3 = st.columns(3)
-    kind = c1.radio("Difficulty bins", BIN_KINDS, horizontal=True, key="cv_bins",
-                    help="oracle: pass@1 over the best-of-N pool (needs the answers); predicted: mean PRM score "
-                         "of the pool's final answers (needs none)")
+    if st.session_state.get("cv_bins_for") != folder:   # a new folder: oracle bins if it has difficulty pools
+        st.session_state["cv_bins_for"] = folder
+        st.session_state.pop("cv_bins", None)
+    kind = c1.radio("Difficulty bins", BIN_KINDS, horizontal=True, key="cv_bins", index=_default_bins(path),
+                    help="oracle: pass@1 of an independent pool of samples per problem (needs the answers); "
+                         "predicted: the verifier's mean score of that pool's final answers (needs none); level: "
+                         "the synthetic level. The pool is never one a strategy is scored from, so a bin cannot "
+                         "favour the strategy it was measured with.")
+    charge = c1.checkbox("Charge the difficulty estimate's cost", key="cv_charge",
+                         help="Off, as in the paper: compute-optimal is shown as if knowing each question's "
+                              "difficulty were free. On: each problem's difficulty pool is added to its cost.")
     try:
-        rep = get_report(str(path), kind, _stamp(path))
+        rep = get_report(str(path), kind, charge, _stamp(path))
     except (ValueError, OSError) as e:
-        st.error(f"Cannot read this sweep: {e}")
+        st.error(f"Cannot read this sweep with {kind} bins: {e}")
         return
     bin_ids = ["all"] + sorted(k for k in rep["curves"] if k != "all")
     bin_id = c2.selectbox("Bin", bin_ids, key="cv_bin",
                           format_func=lambda b: "all problems" if b == "all" else f"bin {b} (1 = easiest)")
-    x = c3.radio("Cost on the x axis", list(X_AXES), horizontal=True, key="cv_x")
+    x = c3.radio("Cost on the x axis", list(X_AXES), horizontal=True, key="cv_x", format_func=AXIS_NAMES.get,
+                 help="generations: the paper's budget; computed tokens: what the models actually ran (prefill "
+                      "served from a KV cache not counted); FLOPs: 2 × parameters × computed tokens; seconds: wall "
+                      "time on the machine that ran the sweep")
     names = sorted(rep["curves"]["all"])
     shown = st.multiselect("Strategies", names, default=names, key="cv_configs")
-    if x == "flops" and any(pt["flops"] is None for c in rep["curves"]["all"].values() for pt in c.values()):
-        st.info("FLOPs are unknown for this sweep: its generator or verifier does not report a parameter "
-                "count, so there is nothing to draw on this axis. Tokens are counted.")
+    if x != "generations" and any(pt.get(x) is None for c in rep["curves"]["all"].values() for pt in c.values()):
+        st.info(f"Some {AXIS_NAMES[x]} are unknown for this sweep (a model that does not report its parameter "
+                "count, or a sweep made before computed tokens were recorded); those points are not drawn.")
     fig = curves_figure(rep, bin_id, x, configs=shown)
     event = st.plotly_chart(fig, on_select="rerun", selection_mode="points", key="cv_chart",
                             width="stretch")
@@ -69,12 +98,17 @@ def page_curves() -> None:
     m1, m2, m3 = st.columns(3)
     m1.metric("problems", len(rep["problems"]))
     m2.metric("cells", rep["cells"])
-    if e["multiple"]:
-        m3.metric("efficiency multiple", f"{e['multiple']:.1f}×",
-                  help=f"compute-optimal matches best-of-N weighted at budget {e['largest']} "
-                       f"({e['target']:.0%}) with budget {e['budget']}")
+    mult, iv = e["multiple"].get(x), e.get("interval", {}).get(x) or {}
+    if mult:
+        span = f" (95%: {iv['lo']:.1f}–{iv['hi']:.1f}×)" if iv.get("lo") is not None else ""
+        m3.metric("efficiency multiple", f"{mult:.1f}×",
+                  help=f"on {AXIS_NAMES[x]}: how many times less compute-optimal needs to match best-of-N weighted "
+                       f"at budget {e['largest']} ({e['target']:.0%}), interpolated on the log axis{span}; the "
+                       "interval redoes the selection in every bootstrap resample")
     else:
         m3.metric("efficiency multiple", "not reached" if e["target"] else "n/a")
+    if rep.get("charged_difficulty"):
+        st.caption("The difficulty pool's cost is charged to compute-optimal.")
     sizes = [list(rep["bin_of"].values()).count(b) for b in set(rep["bin_of"].values())]
     if sizes and min(sizes) < 2:
         st.warning("Some difficulty bins hold a single problem: there the compute-optimal choice cannot be "

@@ -40,6 +40,16 @@ def add_parser(sub):
     w.add_argument("--temperature", type=float, default=0.8, help="sampling temperature (default 0.8)")
     w.add_argument("--max-rounds", type=positive_int, default=12, help="cap on search rounds (default 12)")
     w.add_argument("--seed", type=count, default=0, help="sweep seed; each cell's seed derives from it (default 0)")
+    w.add_argument("--start", type=count, default=0,
+                   help="first synthetic test index per level (default 0); a pre-registered sweep takes fresh ones")
+    w.add_argument("--difficulty-pool", type=count, default=0,
+                   help="also sample an independent pool of this many solutions per problem, which difficulty bins "
+                        "are read from (never the pool a strategy is scored from); default 0: none (then only bins "
+                        "by level)")
+    w.add_argument("--seeds", type=positive_int, default=1,
+                   help="runs of each search cell, with other seeds, at budgets up to --repeat-budget (default 1)")
+    w.add_argument("--repeat-budget", type=positive_int, default=16,
+                   help="the largest budget whose search cells are run --seeds times (default 16)")
     w.add_argument("--concurrency", type=positive_int, default=1,
                    help="cells run at once (default 1); raise it for a model behind a serving engine "
                         "(--model openai:...), which batches the requests of concurrent cells")
@@ -49,7 +59,7 @@ def add_parser(sub):
 
 
 def run(a) -> int:
-    from ..experiments.cells import write_summary
+    from ..experiments.summary import write_summary
     from ..experiments.report import build, text_report
     from ..experiments.sweep import run_sweep
 
@@ -58,7 +68,8 @@ def run(a) -> int:
                       budgets=ints(a.budgets, "--budgets"), ms=ints(a.m, "--m"), ks=ints(a.k, "--k"),
                       seqs=ints(a.seqs, "--seqs"),
                       search_budgets=ints(a.search_budgets, "--search-budgets") if a.search_budgets else None,
-                      resamples=a.resamples, temperature=a.temperature, max_rounds=a.max_rounds, seed=a.seed)
+                      resamples=a.resamples, temperature=a.temperature, max_rounds=a.max_rounds, seed=a.seed,
+                      start=a.start, difficulty_pool=a.difficulty_pool, seeds=a.seeds, repeat_budget=a.repeat_budget)
     cfg.check()
     check_out_dir(a.out, inputs=[a.dataset])
     probs = cfg.problem_list()  # a bad data set fails here, before any model loads

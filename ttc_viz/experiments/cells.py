@@ -3,9 +3,8 @@ report is made from.
 
 A folder holds ``sweep.json`` (the run's settings, ``check_meta``), one file per cell,
 ``cells/<cell id>.json`` = {"format", "cell", "summary", "tree"} (``check_cell``), and may hold
-``summary.json``, a compact copy of every cell's results without its tree
-(``write_summary``). A shipped sweep may keep the summary for every cell and the trees of
-only some (``results`` reads both: a cell on disk wins over the summary's copy).
+``summary.json``, a compact copy of every cell's results without its tree (``summary.py``). A
+shipped sweep may keep the summary for every cell and the trees of only some.
 
 * ``load_cells`` / ``load_tree``: the records, or one cell's SearchTree; a damaged or foreign
   file is a ValueError naming it, never a traceback, and a cell id can only name a file
@@ -26,7 +25,6 @@ import re
 from pathlib import Path
 
 from ..assets import shipped_sweep
-from ..io import write_atomic
 from ..scoring import VOTING_RULES
 from ..search import strategies
 from ..search.base import REGISTRY
@@ -34,14 +32,18 @@ from .pools import pass_at_1, pool_accuracy
 
 FORMAT = "ttc-viz-sweep-v1"
 SHIPPED_SWEEP = shipped_sweep()  # data/sweep-smollm2, wherever the install keeps it
-SUMMARY = "summary.json"
-BIN_KINDS = ("oracle", "predicted")  # how a problem's difficulty is measured (``difficulty``)
+OPTIONAL_NUMBERS = ("flops", "computed", "seconds")     # unknown (null) for some models or older sweeps
+# how problems are binned by difficulty: pass@1 or the mean verifier score of an independent pool
+# (``difficulty``), or the synthetic level (no answers used, no pool)
+BIN_KINDS = ("oracle", "predicted", "level")
+DIFFICULTY = "difficulty"  # the role of a cell that samples a problem's independent difficulty pool
 
 
 GROWS = ("problems", "budgets", "search_budgets", "strategies", "ms", "ks", "seqs", "levels")
 
 
 CELL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+=-]{0,199}")
+_RUN_SUFFIX = re.compile(r"-r\d{1,2}$")   # another run of the same cell with another seed
 
 
 def safe_cell_id(cid) -> str:
@@ -123,11 +125,17 @@ def check_cell(rec) -> None:
             raise _bad(f"cell {k} must be a whole number")
     if strategies.get(c["strategy"]).uses("seq") and not whole(c.get("seq"), 1, 10**6):
         raise _bad(f"a {c['strategy']} cell needs seq, a positive whole number")
-    for k in ("generations", "tokens", "flops"):
-        if not (number(s.get(k)) or (k == "flops" and s.get(k) is None)):  # flops None: unknown
+    for k in ("generations", "tokens", "flops", "computed", "seconds"):
+        if not (number(s.get(k)) or (k in OPTIONAL_NUMBERS and s.get(k) is None)):  # None: unknown, or older
             raise _bad(f"summary {k} must be a non-negative number")
     if not isinstance(s.get("correct"), bool):
         raise _bad("summary correct must be true or false")
+    if c.get("role") not in (None, DIFFICULTY) or (c.get("role") and not strategies.get(c["strategy"]).pooled):
+        raise _bad("a cell's role, if any, is 'difficulty', and only a pooled strategy's cell has one")
+    chains = s.get("chains")
+    if chains is not None and not (isinstance(chains, list) and len(chains) <= 10_000 and all(
+            isinstance(ch, list) and len(ch) <= 10_000 and all(isinstance(x, bool) for x in ch) for ch in chains)):
+        raise _bad("summary chains must be lists of true/false")
     if strategies.get(c["strategy"]).pooled:
         pool = s.get("pool")
         if not isinstance(pool, list) or not pool:
@@ -158,12 +166,20 @@ def load_tree(out_dir: str | Path, cell_id: str):
 
 
 def rows_from_cells(meta: dict, cells: list[dict]) -> list[dict]:
+    """One row per (problem, configuration, budget) with its accuracy and costs. A pooled
+    strategy's one pool gives a row per budget and voting rule, its costs a budget's share of the
+    pool's. Difficulty pools (``role`` "difficulty") give no row: nothing is scored from them."""
     cfg = meta["config"]
     rows = []
     for rec in cells:
         c, s = rec["cell"], rec["summary"]
+        if c.get("role") == DIFFICULTY:
+            continue
         base = {"problem_id": c["problem_id"], "level": c["level"], "strategy": c["strategy"], "m": c["m"],
                 "k": c["k"], "cell": c["id"], **({"seq": c["seq"]} if "seq" in c else {})}
+        costs = {k: s.get(k) for k in ("generations", "tokens", "computed", "flops", "seconds")}
+        if costs["seconds"] is None:
+            costs["seconds"] = s.get("wall_s")
         if strategies.get(c["strategy"]).pooled:
             pool = s["pool"]
             size = len(pool)
@@ -175,100 +191,54 @@ def rows_from_cells(meta: dict, cells: list[dict]) -> list[dict]:
                     acc, sd = pool_accuracy([x["answer"] for x in pool], [x["value"] for x in pool],
                                             [x["correct"] for x in pool], b, rule, cfg["resamples"], cfg["seed"])
                     rows.append({**base, "rule": rule, "budget": b, "acc": acc, "sd": sd,
-                                 "generations": b, "tokens": s["tokens"] * frac,
-                                 "flops": None if s["flops"] is None else s["flops"] * frac})
+                                 **{k: None if v is None else v * frac for k, v in costs.items()},
+                                 "generations": b})
         else:
-            rows.append({**base, "rule": "weighted", "budget": c["budget"], "acc": float(s["correct"]), "sd": 0.0,
-                         "generations": s["generations"], "tokens": s["tokens"], "flops": s["flops"]})
+            row = {**base, "rule": "weighted", "budget": c["budget"], "acc": float(s["correct"]), "sd": 0.0, **costs}
+            if "chains" in s:   # revisions: how often a right attempt was revised into a wrong one, and back
+                pairs = [(a, b) for ch in s["chains"] for a, b in zip(ch, ch[1:])]
+                row.update({"right_pairs": sum(a for a, _ in pairs), "right_to_wrong": sum(a and not b for a, b in pairs),
+                            "wrong_pairs": sum(not a for a, _ in pairs), "wrong_to_right": sum(b and not a for a, b in pairs)})
+            rows.append(row)
     for r in rows:
         r["config"] = label(r)
-    return rows
+    return _merge_runs(rows)
 
 
-def difficulty(cells: list[dict]) -> dict:
-    """Per problem, from its best-of-N pool: oracle (pass@1) and predicted (mean final PRM score)."""
-    out = {}
-    for rec in cells:
-        if strategies.get(rec["cell"]["strategy"]).pooled:
-            pool = rec["summary"]["pool"]
-            out[rec["cell"]["problem_id"]] = {"oracle": pass_at_1([x["correct"] for x in pool]),
-                                              "predicted": sum(x["value"] for x in pool) / len(pool)}
+def _merge_runs(rows: list[dict]) -> list[dict]:
+    """Runs of one search cell with other seeds (``run`` >= 1) averaged into one row per
+    (problem, configuration, budget): accuracy, costs and revision counts; ``runs`` says how many."""
+    groups: dict = {}
+    for r in rows:
+        groups.setdefault((r["problem_id"], r["config"], r["budget"]), []).append(r)
+    out = []
+    for rs in groups.values():
+        if len(rs) == 1:
+            out.append({**rs[0], "runs": 1})
+            continue
+        row = {**rs[0], "runs": len(rs), "cell": _RUN_SUFFIX.sub("", rs[0]["cell"])}   # the first run's cell
+        for k in ("acc", "generations", "tokens", "computed", "flops", "seconds"):
+            vals = [r.get(k) for r in rs]
+            row[k] = None if any(v is None for v in vals) else sum(vals) / len(vals)
+        mean = row["acc"]
+        row["sd"] = (sum((r["acc"] - mean) ** 2 for r in rs) / len(rs)) ** 0.5
+        for k in ("right_pairs", "right_to_wrong", "wrong_pairs", "wrong_to_right"):
+            if k in rs[0]:
+                row[k] = sum(r[k] for r in rs)
+        out.append(row)
     return out
 
 
-# ---------------------------------------------------------------------------------------
-# summary.json: every cell's rows without its tree
-
-ROW_NUMBERS = ("acc", "sd", "generations", "tokens", "flops")
-
-
-def check_summary(s, where: str) -> None:
-    """ValueError unless a summary.json has meta, rows, difficulty and cells of the right types."""
-    if not isinstance(s, dict) or not isinstance(s.get("rows"), list) or not isinstance(s.get("difficulty"), dict):
-        raise ValueError(f"{where} is damaged (expected meta, rows, difficulty and cells)")
-    check_meta(s.get("meta"), where)
-    if not whole(s.get("cells"), 0, 10**9):
-        raise ValueError(f"{where} is damaged (cells must be a whole number)")
-    for r in s["rows"]:
-        if not (isinstance(r, dict) and all(isinstance(r.get(k), str) for k in ("problem_id", "strategy", "config", "cell"))
-                and whole(r.get("budget"), 0, 10**6)
-                and all(number(r.get(k)) or (k == "flops" and r.get(k) is None) for k in ROW_NUMBERS)
-                and r["acc"] <= 1):
-            raise ValueError(f"{where} is damaged (a row lacks problem_id, config, budget or a number)")
-    for pid, x in s["difficulty"].items():
-        if not (isinstance(x, dict) and all(number(x.get(k), 0.0, 1.0) for k in BIN_KINDS)):
-            raise ValueError(f"{where} is damaged (difficulty of {str(pid)[:40]})")
-
-
-def _read_summary(d: Path) -> dict | None:
-    if not (d / SUMMARY).exists():
-        return None
-    try:
-        s = json.loads((d / SUMMARY).read_text(encoding="utf-8-sig"))
-    except (ValueError, RecursionError) as e:
-        raise ValueError(f"{d / SUMMARY} is damaged ({str(e)[:100]})") from None
-    check_summary(s, str(d / SUMMARY))
-    return s
-
-
-def _fixed(meta: dict) -> dict:
-    """What must be equal for two records to be of one sweep (growable settings aside)."""
-    return {"config": {k: v for k, v in meta["config"].items() if k not in GROWS},
-            **{k: meta.get(k) for k in ("format", "generator", "verifier")}}
-
-
-def results(d: Path) -> tuple[dict, list, dict, int]:
-    """meta, rows, difficulty and cell count of a sweep folder: its cells, plus what
-    summary.json keeps of cells whose files are not in ``cells/`` (a folder shipped with only
-    some of its trees, or one whose cells were deleted to save space). A cell on disk wins
-    over the summary's copy; a summary of another sweep (other fixed settings) is ignored."""
-    if not ((d / "cells").is_dir() and any((d / "cells").glob("*.json"))):
-        summary = _read_summary(d)
-        if summary is None:
-            raise ValueError(f"{d} holds no sweep results (no cells/ and no {SUMMARY}); "
-                             f"run `ttc-viz sweep --out {d}`")
-        return summary["meta"], summary["rows"], summary["difficulty"], summary["cells"]
-    meta, cells = load_cells(d)
-    rows, diff = rows_from_cells(meta, cells), difficulty(cells)
-    try:
-        summary = _read_summary(d)
-    except ValueError:  # the cells are the results; a damaged copy of them is rewritten from them
-        summary = None
-    if summary is None or _fixed(summary["meta"]) != _fixed(meta):
-        return meta, rows, diff, len(cells)
-    on_disk = {rec["cell"]["id"] for rec in cells}
-    kept = [r for r in summary["rows"] if r["cell"] not in on_disk]
-    kept_cells = {r["cell"] for r in kept}
-    # a problem's difficulty comes from its pool cell: the summary's only where that cell is not on disk
-    diff = {**{p: x for p, x in summary["difficulty"].items() if p not in diff}, **diff}
-    return meta, rows + kept, diff, len(cells) + len(kept_cells)
-
-
-def write_summary(sweep_dir: str | Path) -> Path:
-    """A compact copy of the results (no trees) that ``build`` can read without the cells.
-    It keeps what an earlier summary of the same sweep recorded for cells no longer on disk,
-    so writing it again (``report``, the end of a sweep) never loses results."""
-    d = Path(sweep_dir)
-    meta, rows, diff, n_cells = results(d)
-    out = {"meta": meta, "rows": rows, "difficulty": diff, "cells": n_cells}
-    return write_atomic(d / SUMMARY, json.dumps(out, separators=(",", ":"), allow_nan=False))
+def difficulty(cells: list[dict]) -> dict:
+    """Per problem, from its independent difficulty pool (never the pool a strategy is scored
+    from): oracle (pass@1) and predicted (mean final verifier score). Empty for a sweep made
+    without difficulty pools."""
+    out = {}
+    for rec in cells:
+        if rec["cell"].get("role") == DIFFICULTY:
+            pool = rec["summary"]["pool"]
+            out[rec["cell"]["problem_id"]] = {"oracle": pass_at_1([x["correct"] for x in pool]),
+                                              "predicted": sum(x["value"] for x in pool) / len(pool),
+                                              "generations": rec["summary"]["generations"],
+                                              **{k: rec["summary"].get(k) for k in ("computed", "flops", "seconds")}}
+    return out

@@ -22,8 +22,9 @@ import plotly.graph_objects as go
 
 from ..search import strategies
 
-X_AXES = {"generations": "budget (generations as the strategy counts them, log2)", "tokens": "tokens per problem (log)",
-          "flops": "FLOPs per problem (log)"}
+X_AXES = {"generations": "budget (generations as the strategy counts them, log2)",
+          "computed": "tokens the models computed per problem (log; KV reuse not counted)",
+          "flops": "FLOPs per problem (log, from computed tokens)", "seconds": "seconds per problem (log)"}
 _RULE_DASH = {"weighted": "solid", "majority": "dot", "naive": "dash"}
 UNKNOWN_COLOR = "#888"  # a configuration whose strategy is not registered here
 
@@ -59,7 +60,9 @@ def curves_figure(rep: dict, bin_id="all", x: str = "generations", configs: list
         if configs is not None and name not in configs:
             continue
         pts = curve[name]
-        bs = sorted(pts)
+        bs = [b for b in sorted(pts) if x == "generations" or pts[b].get(x) is not None]  # unknown costs: not drawn
+        if not bs:
+            continue
         xs = [b if x == "generations" else pts[b][x] for b in bs]  # nominal budget on the log2 axis
         ys = [100 * pts[b]["acc"] for b in bs]
         lo, hi = _band(pts, bs)
@@ -74,13 +77,15 @@ def curves_figure(rep: dict, bin_id="all", x: str = "generations", configs: list
                           f"(95%: %{{customdata[2]}}-%{{customdata[3]}}, %{{customdata[4]}} problems)"
                           f"<br>{x} %{{x:.3s}}<extra></extra>"))
     co = rep["compute_optimal"].get(bin_id, {})
+    co = {b: pt for b, pt in co.items() if x == "generations" or pt.get(x) is not None}
     if co:
         bs = sorted(co)
         fig.add_trace(go.Scatter(
             x=[b if x == "generations" else co[b][x] for b in bs], y=[100 * co[b]["acc"] for b in bs],
             mode="lines+markers",
             name="compute-optimal", line={"color": "black", "width": 3}, marker={"symbol": "star", "size": 10},
-            customdata=[["compute-optimal", b, ", ".join(co[b].get("choices", [])),
+            customdata=[["compute-optimal", b, ", ".join(f"{c} {100 * w:.0f}%" for c, w in
+                                                         list(co[b].get("share", {}).items())[:3]),
                          _interval(co[b])] for b in bs],
             hovertemplate="<b>compute-optimal</b><br>budget %{customdata[1]}<br>accuracy %{y:.1f}%"
                           "%{customdata[3]}<br>%{customdata[2]}<extra></extra>"))

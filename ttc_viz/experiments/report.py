@@ -2,11 +2,16 @@
 
 * ``curves(rows, problems)``: per strategy configuration and budget, mean accuracy over the
   problems, with its standard error across problems and a 95% bootstrap interval from
-  resampling problems, and mean cost (generations, tokens, FLOPs).
-* ``bins(difficulty, kind)``: 5 quantile bins of problem difficulty; ``oracle`` uses pass@1
-  over the best-of-N pool (needs ground truth), ``predicted`` the mean PRM final-answer
-  score over the same pool (needs none). Bin 1 is the easiest.
-* the compute-optimal selector, its efficiency multiple and paired gaps (``optimal.py``).
+  resampling problems, and mean cost on every axis (generations, tokens, computed tokens,
+  FLOPs, seconds).
+* ``bins(rows, difficulty, kind)``: 5 quantile bins of problem difficulty, bin 1 the easiest:
+  ``oracle`` (pass@1) or ``predicted`` (mean verifier score of the final answers) of each
+  problem's **independent difficulty pool**, a sample no strategy is scored from; or ``level``
+  (the synthetic level: no answers used).
+* the compute-optimal selector (repeated random 2-fold cross-validation inside each bin), its
+  efficiency multiple on every cost axis, paired gaps and bootstrap intervals that redo the
+  selection (``optimal.py``); per-bin comparisons with Holm-adjusted p-values and the paper's
+  findings with verdicts (``claims.py``).
 * ``ratios(rows, bin_of)``: for configurations with a sequential:parallel ratio (sequential
   revisions: ``seq`` attempts per chain, budget/seq chains), accuracy by ratio at each budget
   that has two ratios or more, per bin. Each ratio is a configuration of its own
@@ -14,6 +19,8 @@
 
 ``build(sweep_dir)`` reads a sweep (its cells, and the compact ``summary.json`` written by
 ``cells.write_summary`` for cells that are not there) and returns everything above as one dict.
+Charging the difficulty estimate's cost to compute-optimal (``charge_difficulty``) is off by
+default, as in the paper.
 """
 from __future__ import annotations
 
@@ -21,25 +28,38 @@ import math
 from pathlib import Path
 
 from ..metrics import bootstrap_mean
-from .cells import BIN_KINDS, results
-from .optimal import compute_optimal, efficiency, gaps
+from .cells import BIN_KINDS
+from .claims import comparisons, findings
+from .optimal import AXES, RESAMPLES, SPLITS, bootstrap, compute_optimal, gaps, multiples, reference_point
+from .summary import results
 
 N_BINS = 5
+COSTS = ("generations", "tokens") + AXES[1:]
 
 
-def bins(diff: dict, kind: str = "oracle", n_bins: int = N_BINS) -> dict:
-    """problem id -> bin (1 = easiest). Quantile bins: equal counts, ties kept in order of id."""
+def bins(rows: list[dict], diff: dict, kind: str = "oracle", n_bins: int = N_BINS) -> dict:
+    """problem id -> bin (1 = easiest). Quantile bins of an independent pool's difficulty (equal
+    counts, ties kept in order of id), or the synthetic level."""
     if kind not in BIN_KINDS:
         raise ValueError(f"bin kind must be one of {', '.join(BIN_KINDS)}, got {kind!r}")
-    ids = sorted(diff, key=lambda p: (-diff[p][kind], p))
-    out = {}
-    for j, pid in enumerate(ids):
-        out[pid] = min(n_bins, 1 + j * n_bins // max(1, len(ids)))
-    return out
+    problems = sorted({r["problem_id"] for r in rows})
+    if kind == "level":
+        level = {r["problem_id"]: r.get("level") for r in rows}
+        return {p: level[p] if isinstance(level[p], int) else 0 for p in problems}
+    if not diff:
+        raise ValueError("this sweep has no independent difficulty pool (it was made without "
+                         "--difficulty-pool), and bins must not come from the pool a strategy is scored from; "
+                         "use bins by level")
+    missing = [p for p in problems if p not in diff]
+    if missing:
+        raise ValueError(f"{len(missing)} problems have no difficulty pool yet (e.g. {missing[0]}); "
+                         "finish the sweep or use bins by level")
+    ids = sorted(problems, key=lambda p: (-diff[p][kind], p))
+    return {pid: min(n_bins, 1 + j * n_bins // max(1, len(ids))) for j, pid in enumerate(ids)}
 
 
 def curves(rows: list[dict], problems: set | None = None) -> dict:
-    """{config: {budget: {acc, se, n, lo, hi, generations, tokens, flops}}} over ``problems``
+    """{config: {budget: {acc, se, n, lo, hi, costs...}}} over ``problems``
     (lo, hi: 95% bootstrap interval of the accuracy, problems resampled)."""
     acc: dict = {}
     for r in rows:
@@ -50,15 +70,13 @@ def curves(rows: list[dict], problems: set | None = None) -> dict:
     for cfg, per_b in acc.items():
         out[cfg] = {}
         for b, rs in sorted(per_b.items()):
+            rs = sorted(rs, key=lambda r: r["problem_id"])   # sums in one order: the same floats every time
             xs = [r["acc"] for r in rs]
             mean = sum(xs) / len(xs)
             var = sum((x - mean) ** 2 for x in xs) / max(1, len(xs) - 1)
             lo, hi = bootstrap_mean(xs)
             out[cfg][b] = {"acc": mean, "se": math.sqrt(var / len(xs)) if len(xs) > 1 else 0.0, "n": len(xs),
-                           "lo": lo, "hi": hi,
-                           "generations": sum(r["generations"] for r in rs) / len(rs),
-                           "tokens": sum(r["tokens"] for r in rs) / len(rs),
-                           "flops": _mean_or_none([r["flops"] for r in rs])}
+                           "lo": lo, "hi": hi, **{k: _mean_or_none([r.get(k) for r in rs]) for k in COSTS}}
     return out
 
 
@@ -89,35 +107,52 @@ def ratios(rows: list[dict], bin_of: dict) -> dict:
     return out
 
 
-def build(sweep_dir: str | Path, bin_kind: str = "oracle") -> dict:
-    """Everything the report and the app's curves page show, from one sweep folder.
+def build(sweep_dir: str | Path, bin_kind: str | None = None, *, charge_difficulty: bool = False,
+          splits: int = SPLITS, resamples: int = RESAMPLES) -> dict:
+    """Everything the report and the app's curves page show, from one sweep folder. ``bin_kind``
+    None: oracle bins where the sweep has independent difficulty pools, else bins by level.
     A damaged or foreign folder is a ValueError saying which file, never a traceback."""
-    if bin_kind not in BIN_KINDS:
+    if bin_kind is not None and bin_kind not in BIN_KINDS:
         raise ValueError(f"bin kind must be one of {', '.join(BIN_KINDS)}, got {bin_kind!r}")
     d = Path(sweep_dir)
     try:
-        return _build(d, bin_kind)
+        return _build(d, bin_kind, charge_difficulty, splits, resamples)
     except (KeyError, TypeError, AttributeError, IndexError, ZeroDivisionError, RecursionError) as e:
         # every field is checked on reading; this is the net under those checks
         raise ValueError(f"{d} holds malformed sweep results ({type(e).__name__}: {str(e)[:80]})") from None
 
 
-def _build(d: Path, bin_kind: str) -> dict:
+def _build(d: Path, bin_kind: str, charge: bool, splits: int, resamples: int) -> dict:
     meta, rows, diff, n_cells = results(d)
     if not rows:
         raise ValueError(f"{d} has no finished cells yet")
+    bin_kind = bin_kind or ("oracle" if diff else "level")
     problems = sorted({r["problem_id"] for r in rows})
-    bin_of = bins(diff, bin_kind) if diff else {p: 1 for p in problems}
+    bin_of = bins(rows, diff, bin_kind)
     per_bin = {b: {p for p, x in bin_of.items() if x == b} for b in sorted(set(bin_of.values()))}
-    co = compute_optimal(rows, bin_of)
+    co = compute_optimal(rows, bin_of, splits=splits)
+    charged = charge and bin_kind != "level" and bool(diff)
+    if charged:   # each problem's difficulty pool paid for too (the paper does not)
+        extra = {k: _mean_or_none([diff[p].get(k) for p in problems]) for k in AXES}
+        for per in co.values():
+            for pt in per.values():
+                for k, v in extra.items():
+                    pt[k] = None if pt.get(k) is None or v is None else pt[k] + v
     curve_all = curves(rows)
+    ref = reference_point(rows)
+    boot = bootstrap(rows, bin_of, resamples=resamples) if resamples else {}
     trees = {f.stem for f in (d / "cells").glob("*.json")} if (d / "cells").is_dir() else set()
-    return {"meta": meta, "rows": rows, "difficulty": diff, "cells": n_cells, "trees": trees, "problems": problems,
-            "bin_kind": bin_kind, "bin_of": bin_of,
-            "curves": {"all": curve_all, **{b: curves(rows, ps) for b, ps in per_bin.items()}},
-            "compute_optimal": co, "efficiency": {**efficiency(curve_all, co.get("all", {})),
-                                                  "gaps": gaps(rows, co.get("all", {}))},
-            "ratios": ratios(rows, bin_of)}
+    rep = {"meta": meta, "rows": rows, "difficulty": diff, "cells": n_cells, "trees": trees, "problems": problems,
+           "bin_kind": bin_kind, "bin_of": bin_of, "charged_difficulty": charged,
+           "curves": {"all": curve_all, **{b: curves(rows, ps) for b, ps in per_bin.items()}},
+           "compute_optimal": co,
+           "efficiency": {"target": ref["acc"] if ref else None, "largest": ref["budget"] if ref else None,
+                          "multiple": multiples(co.get("all", {}), ref),
+                          "interval": boot.get("multiple", {}), "gaps": gaps(rows, co.get("all", {})),
+                          "gap_intervals": boot.get("gap", {}), "acc_intervals": boot.get("acc", {})},
+           "ratios": ratios(rows, bin_of), "comparisons": comparisons(rows, bin_of)}
+    rep["findings"] = findings(rep)
+    return rep
 
 
 def text_report(rep: dict) -> str:
@@ -166,22 +201,46 @@ def text_report(rep: dict) -> str:
     if counts and min(counts) < 2:
         lines.append("note: some bins hold a single problem; there compute-optimal is chosen and scored on the "
                      "same problem (no cross-validation possible), so it is optimistic")
+    how = (f"{rep['bin_kind']} bins, repeated 2-fold cross-validation inside each bin"
+           + (", the difficulty pool's cost charged" if rep.get("charged_difficulty") else
+              ", the difficulty estimate's cost not charged (as in the paper)"))
     if e["target"] is None:
         lines.append("efficiency multiple: n/a (the sweep has no best-of-N cells)")
     elif e["target"] <= 0:
         lines.append("efficiency multiple: n/a (best-of-N weighted gets nothing right at its largest budget)")
-    elif e["multiple"] is None:
-        lines.append(f"efficiency multiple: not reached - compute-optimal ({rep['bin_kind']} bins) never matches "
-                     f"best-of-N weighted at budget {e['largest']} ({e['target']:.1%})")
     else:
-        lines.append(f"efficiency multiple: {e['multiple']:.1f}x - compute-optimal ({rep['bin_kind']} bins) matches "
-                     f"best-of-N weighted at budget {e['largest']} ({e['target']:.1%}) with budget {e['budget']}")
+        lines.append(f"efficiency multiple of compute-optimal ({how}) against best-of-N weighted at budget "
+                     f"{e['largest']} ({e['target']:.1%}), interpolated on the log cost axis "
+                     "[95% interval, selection redone in every bootstrap resample]:")
+        for axis, m in e["multiple"].items():
+            iv = e.get("interval", {}).get(axis) or {}
+            span = (f" [{iv['lo']:.1f}x, {iv['hi']:.1f}x; reached in {100 * iv['reached']:.0f}% of resamples]"
+                    if iv.get("lo") is not None else "")
+            lines.append(f"  {axis:<12} " + ("not reached" if m is None else f"{m:.1f}x") + span)
     if e.get("gaps"):
         lines.append(f"compute-optimal minus best-of-N weighted at budget {e['largest']}, paired per problem "
-                     "(95% interval):")
-        lines.append("  " + "   ".join(f"{b}: {100 * g['diff']:+.1f} [{100 * g['lo']:+.1f}, {100 * g['hi']:+.1f}]"
-                                        for b, g in e["gaps"].items()))
+                     "(95% interval with the selection redone):")
+        lines.append("  " + "   ".join(
+            f"{b}: {100 * g['diff']:+.1f} [{_pts(e.get('gap_intervals', {}).get(b))}]" for b, g in e["gaps"].items()))
+    comps = [c for c in rep.get("comparisons", []) if c["p_holm"] < 0.05]
+    lines.append("")
+    lines.append(f"per-bin comparisons with best-of-N weighted at the same budget: {len(rep.get('comparisons', []))}; "
+                 f"{len(comps)} hold after Holm's correction (p < 0.05)"
+                 + (":" if comps else ""))
+    for c in comps:
+        lines.append(f"  bin {c['bin']}, budget {c['budget']}, {c['config']}: {100 * c['diff']:+.1f} points "
+                     f"[{100 * c['lo']:+.1f}, {100 * c['hi']:+.1f}], Holm p = {c['p_holm']:.3f}")
+    if rep.get("findings"):
+        from .claims import findings_table
+
+        lines += ["", "the paper's findings, as this sweep measures them:", findings_table(rep["findings"])]
     return "\n".join(lines)
+
+
+def _pts(iv) -> str:
+    if not iv or iv[0] is None:
+        return "n/a"
+    return f"{100 * iv[0]:+.1f}, {100 * iv[1]:+.1f}"
 
 
 def _span(pt: dict | None) -> str:
@@ -194,5 +253,7 @@ def json_report(rep: dict) -> dict:
         return {str(k): (keys(v) if isinstance(v, dict) else v) for k, v in d.items()}
 
     return {"meta": rep["meta"], "problems": len(rep["problems"]), "cells": rep["cells"], "bin_kind": rep["bin_kind"],
+            "charged_difficulty": rep.get("charged_difficulty", False),
             "bins": rep["bin_of"], "curves": keys(rep["curves"]), "compute_optimal": keys(rep["compute_optimal"]),
-            "efficiency": rep["efficiency"], "ratios": keys(rep.get("ratios", {}))}
+            "efficiency": keys(rep["efficiency"]), "ratios": keys(rep.get("ratios", {})),
+            "comparisons": rep.get("comparisons", []), "findings": rep.get("findings", [])}

@@ -45,7 +45,7 @@ from ..search import strategies
 from ..search.base import REGISTRY, SearchConfig, run
 from ..seeds import CELL_MODULUS, derive, hash_id
 from ..verifiers.base import Verifier
-from .cells import FORMAT, GROWS
+from .cells import DIFFICULTY, FORMAT, GROWS
 
 MAX_BUDGET = 1024
 UNUSED_M = 4  # the M a cell records for a strategy without one (best-of-N's cells say 4)
@@ -66,6 +66,11 @@ class SweepConfig:
     temperature: float = 0.8
     max_rounds: int = 12
     seed: int = 0
+    start: int = 0                    # first synthetic index per level (a pre-registered sweep uses fresh ones)
+    difficulty_pool: int = 0          # per problem, an independent pool of this size that difficulty bins
+                                      # are read from (never the pool a strategy is scored from); 0: none
+    seeds: int = 1                    # runs of each search cell at budgets up to ``repeat_budget``
+    repeat_budget: int = 16           # (averaged per problem: less noise where search is cheap)
 
     def check(self) -> None:
         bad = [s for s in self.strategies if s not in REGISTRY]
@@ -85,6 +90,14 @@ class SweepConfig:
             raise ValueError(f"problems must be 1-100000, got {self.problems}")
         if not 1 <= self.resamples <= 1000:
             raise ValueError(f"resamples must be 1-1000, got {self.resamples}")
+        if not isinstance(self.start, int) or not 0 <= self.start <= 10**6:
+            raise ValueError(f"the first problem index must be 0-1000000, got {self.start!r}")
+        if not isinstance(self.difficulty_pool, int) or not 0 <= self.difficulty_pool <= MAX_BUDGET:
+            raise ValueError(f"the difficulty pool must be 0-{MAX_BUDGET} samples, got {self.difficulty_pool!r}")
+        if not isinstance(self.seeds, int) or not 1 <= self.seeds <= 16:
+            raise ValueError(f"seeds (runs per search cell) must be 1-16, got {self.seeds!r}")
+        if not isinstance(self.temperature, (int, float)) or not 0.0 <= self.temperature <= 2.0:
+            raise ValueError(f"temperature must be between 0 and 2, got {self.temperature!r}")
         if self.dataset == "synthetic" and any(lv not in LEVELS for lv in self.levels):
             raise ValueError(f"levels must be within 1-5, got {list(self.levels)}")
         if not self.cells_for(Problem("x", "1", id="x")):
@@ -93,12 +106,16 @@ class SweepConfig:
 
     def problem_list(self) -> list[Problem]:
         if self.dataset == "synthetic":
-            return [synthetic(lv, i, split="test") for lv in self.levels for i in range(self.problems)]
+            return [synthetic(lv, i, split="test") for lv in self.levels
+                    for i in range(self.start, self.start + self.problems)]
         probs = load_jsonl(self.dataset, limit=self.problems)
         return [p for p in probs if p.answer is not None]
 
     def cells_for(self, p: Problem) -> list[dict]:
         cells = []
+        if self.difficulty_pool:   # sampled with its own seed stream (its own cell id)
+            cell = _cell(p, "best_of_n", self.difficulty_pool, self.difficulty_pool, UNUSED_M, 0)
+            cells.append({**cell, "id": cell["id"].replace("--best_of_n-", f"--{DIFFICULTY}-"), "role": DIFFICULTY})
         for s in self.strategies:
             spec = strategies.get(s)
             if spec.pooled:  # one pool of the largest budget; smaller budgets subsample it
@@ -113,7 +130,10 @@ class SweepConfig:
                                 continue
                             if q is not None and (n < q or n % q):
                                 continue
-                            cells.append(_cell(p, s, b, n, m, k, q))
+                            cell = _cell(p, s, b, n, m, k, q)
+                            cells.append(cell)
+                            for r in range(1, self.seeds if b <= self.repeat_budget else 1):
+                                cells.append({**cell, "id": f"{cell['id']}-r{r}", "run": r})
         return cells
 
 
@@ -146,12 +166,19 @@ def run_cell(generator: Generator, verifier: Verifier, p: Problem, cell: dict, c
     tree = run(cell["strategy"], p, generator, metered, scfg)
     c = tree.cost
     tokens = c.tokens_generated + c.tokens_prompt
-    f_gen, f_prm = flops(p_gen, tokens), flops(p_prm, metered.tokens)
+    # what the models computed: the generator's generated and prefilled tokens (KV reuse not
+    # counted), the verifier's fed tokens where it reports them (a model-free checker: none)
+    prm_fed = c.verifier_tokens_read or (metered.tokens if p_prm else 0)
+    computed_gen = c.tokens_generated + c.tokens_prefilled
+    f_gen, f_prm = flops(p_gen, computed_gen), flops(p_prm, prm_fed)
     summary = {"generations": c.generations, "tokens_generated": c.tokens_generated, "tokens": tokens,
-               "prm_tokens": metered.tokens,
+               "prm_tokens": metered.tokens, "prefilled": c.tokens_prefilled,
+               "computed": computed_gen + (prm_fed or 0),
                "flops": None if f_gen is None or f_prm is None else f_gen + f_prm,
-               "wall_s": round(c.wall_s, 2), "correct": bool(tree.correct),
+               "seconds": round(c.wall_s, 3), "wall_s": round(c.wall_s, 2), "correct": bool(tree.correct),
                "picks_correct": {r: bool(a is not None and grade(a, p.answer)) for r, a in tree.picks.items()}}
+    if strategies.get(cell["strategy"]).whole_attempts:   # each chain's attempts, right or wrong, in order
+        summary["chains"] = [[bool(n.correct) for n in ch] for ch in _chains(tree)]
     if strategies.get(cell["strategy"]).pooled:
         leaves = {n.group: n for n in tree.leaves("finished")}
         groups = sorted({n.group for n in tree.nodes[1:]})
@@ -164,6 +191,13 @@ def run_cell(generator: Generator, verifier: Verifier, p: Problem, cell: dict, c
                          "correct": bool(leaf and leaf.correct)})
         summary["pool"] = pool
     return {"format": FORMAT, "cell": cell, "summary": summary, "tree": tree.to_dict()}
+
+
+def _chains(tree) -> list[list]:
+    by: dict = {}
+    for n in tree.nodes[1:]:
+        by.setdefault(n.group, []).append(n)
+    return [sorted(by[g], key=lambda n: n.iteration) for g in sorted(by)]
 
 
 def grown(old: dict, new: dict) -> dict:

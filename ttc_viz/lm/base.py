@@ -55,6 +55,9 @@ class Step:
                         # (EOS excluded); () when unknown (a remote engine, a typed text)
     reencoded: int = 0  # prompt tokens the backend encoded again for this step, having encoded
                         # them before (0 with KV reuse, or when the backend cannot tell)
+    prefilled: int | None = None  # prompt tokens the backend actually ran through the model for this
+                        # step (a prefill shared by several rows is charged to one of them; KV served
+                        # from a cache is not counted); None: the backend cannot tell
 
 
 PrefixStep = Union[str, Step]

@@ -228,6 +228,8 @@ def charge(tree: SearchTree, steps, samples: int) -> None:
         tree.cost.tokens_generated += s.tokens
         tree.cost.tokens_prompt += s.prompt_tokens
         tree.cost.tokens_reencoded += getattr(s, "reencoded", 0)
+        fed = getattr(s, "prefilled", None)
+        tree.cost.tokens_prefilled += s.prompt_tokens if fed is None else fed
 
 
 def charge_scoring(tree: SearchTree, verifier: Verifier, prefixes: int) -> None:
