@@ -5,7 +5,9 @@
     (models/smollm2-gen) when it is there, else the base model; with the revision adapter
     (models/smollm2-revise) offered as ``reviser()`` for the revisions strategy;
   * ``"embedded-base"``: the base SmolLM2-135M-Instruct, with the worked-example prompt;
-  * ``"embedded:<adapter file>"``: the base model with another ``ttc-viz train-gen`` adapter;
+  * ``"embedded:<adapter file>"`` or ``"embedded:<name>"``: the base model with another ``ttc-viz
+    train-gen`` adapter (a file, or one shipped in ``models/<name>/``: ``smollm2-gen-templates`` is
+    the earlier adapter, trained on five template families only);
   * ``"openai:<base-url>#<model>[;options]"``: a model served by an OpenAI-compatible engine
     (vLLM, SGLang, llama.cpp) over its completions API; see remote.py;
   * any Hugging Face causal LM id or local folder.
@@ -28,6 +30,25 @@ def default_adapter():
     return path if path.is_file() else None
 
 
+def named_adapter(name: str):
+    """``embedded:<name>``: a generator adapter shipped in ``models/<name>/`` (e.g.
+    ``smollm2-gen-templates``, the earlier adapter), or a path to an adapter file."""
+    from pathlib import Path
+
+    from ..assets import models_dir
+
+    if not name:
+        raise GeneratorError("write another generator adapter as embedded:<name in models/> or "
+                             "embedded:<path to adapter.safetensors>")
+    if "/" not in name and "\\" not in name and not name.endswith(".safetensors") and not name.startswith("."):
+        shipped = models_dir() / name / "adapter.safetensors"
+        if shipped.is_file():
+            return shipped
+        raise GeneratorError(f"no generator adapter named {name!r} in {models_dir()} (or give a path to an "
+                             "adapter.safetensors file)")
+    return Path(name)
+
+
 def load_generator(spec: str = EMBEDDED, *, device: str = "auto", dtype: str = "auto",
                    trust_remote_code: bool = False, config=None):
     if spec in (EMBEDDED, EMBEDDED_BASE, "", None) or str(spec).startswith(EMBEDDED + ":"):
@@ -36,9 +57,7 @@ def load_generator(spec: str = EMBEDDED, *, device: str = "auto", dtype: str = "
         if spec == EMBEDDED_BASE:
             adapter = None
         elif str(spec).startswith(EMBEDDED + ":"):
-            adapter = str(spec)[len(EMBEDDED) + 1:].strip()
-            if not adapter:
-                raise GeneratorError("write another generator adapter as embedded:<path to adapter.safetensors>")
+            adapter = named_adapter(str(spec)[len(EMBEDDED) + 1:].strip())
         else:
             adapter = default_adapter()
         gen = load_embedded(device=device, dtype=dtype, config=config, adapter=adapter)
@@ -58,5 +77,5 @@ def load_generator(spec: str = EMBEDDED, *, device: str = "auto", dtype: str = "
     return load_hf(spec, device=device, dtype=dtype, trust_remote_code=trust_remote_code, config=config)
 
 
-__all__ = ["STEP_DELIMITER", "Generator", "GeneratorError", "PrefixStep", "Step", "step_text", "EMBEDDED", "EMBEDDED_BASE", "default_adapter",
-           "load_generator"]
+__all__ = ["STEP_DELIMITER", "Generator", "GeneratorError", "PrefixStep", "Step", "step_text", "EMBEDDED", "EMBEDDED_BASE",
+           "default_adapter", "named_adapter", "load_generator"]
