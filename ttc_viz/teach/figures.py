@@ -38,18 +38,28 @@ def slide_figure(tree: SearchTree, round: int | None = None, highlight: Sequence
     pos = chain_layout(tree, ids) if spec is not None and spec.whole_attempts else layout(tree, ids)
     shown = [i for i in dict.fromkeys(highlight) if i in pos]
     if shown:
+        ring = 30 if big else 22
         fig.add_trace(go.Scatter(
-            x=[pos[i][0] for i in shown], y=[pos[i][1] for i in shown], mode="markers+text",
-            text=[f"#{i}" for i in shown], textposition="middle right",
-            textfont=dict(size=BIG_FONT if big else 13, color=HIGHLIGHT),
-            marker=dict(symbol="circle-open", size=34 if big else 26, color=HIGHLIGHT, line=dict(width=4)),
+            x=[pos[i][0] for i in shown], y=[pos[i][1] for i in shown], mode="markers",
+            marker=dict(symbol="circle-open", size=ring, color=HIGHLIGHT, line=dict(width=4)),
             customdata=shown, hoverinfo="skip", showlegend=False, name="highlighted"))
+        for i in shown:  # the id under its ring, on a pale box so it reads over edges and neighbours
+            fig.add_annotation(x=pos[i][0], y=pos[i][1], text=f"#{i}", showarrow=False, yshift=-(ring // 2 + 12),
+                               font=dict(size=BIG_FONT - 4 if big else 12, color=HIGHLIGHT),
+                               bgcolor="rgba(255,255,255,0.85)")
     if big:
         fig.update_layout(font=dict(size=BIG_FONT), title_font=dict(size=BIG_FONT + 4),
                           hoverlabel=dict(font_size=BIG_FONT - 2))
         fig.update_traces(marker_colorbar=dict(title=dict(text="score", font=dict(size=BIG_FONT)),
                                                tickfont=dict(size=BIG_FONT - 4)), selector=dict(name="steps"))
     return fig
+
+
+def leaf_columns(tree: SearchTree, round: int | None = None) -> int:
+    """How many columns a slide's tree takes (its visible leaves): a wide one needs the full width."""
+    ids = visible_nodes(tree, round)
+    parents = {tree.nodes[i].parent for i in ids}
+    return sum(i not in parents for i in ids)
 
 
 def _as_tree(al: Alignment) -> SearchTree:
@@ -115,4 +125,4 @@ def merged_figure(al: Alignment, a_name: str = "A", b_name: str = "B", big: bool
     return fig
 
 
-__all__ = ["ORIGIN_COLOR", "merged_figure", "slide_figure"]
+__all__ = ["ORIGIN_COLOR", "leaf_columns", "merged_figure", "slide_figure"]

@@ -127,6 +127,8 @@ def check_picks(q: QuizRound, picks) -> tuple:
     """The student's picks, checked: ValueError with a clear message for a wrong count or an
     id or answer that is not an option."""
     if q.kind == "answer":
+        if isinstance(picks, (tuple, list)) and len(picks) == 1:  # as ``check_picks`` returns it
+            picks = picks[0]
         if picks not in q.options:
             raise ValueError("pick one of the answers shown")
         return (picks,)
