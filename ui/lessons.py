@@ -20,6 +20,7 @@ SOURCES = ("A shipped lesson", "Upload a lesson", "Your lesson (built on Explore
 SLIDE = "ls_slide"          # the slide shown (0-based)
 SHOWN = "ls_shown"          # which lesson that index belongs to
 UPLOADED = "ls_uploaded"    # (file name, size, Lesson) of the last good upload
+QUIET = {"displayModeBar": False}   # presented figures: no tool bar over the title
 WIDE = 20                   # leaf columns beyond which a presented tree takes the full width, its caption below
 
 # the presentation layout: fixed CSS written here (nothing from a lesson file is ever put in it)
@@ -56,8 +57,10 @@ def slide_fig(lesson: Lesson, slide, big: bool):
             raise LessonFormatError(f"the shipped sweep has no difficulty bin {slide.bin}")
         fig = curves_figure(rep, b, slide.x)
         if big:
-            fig.update_layout(font=dict(size=BIG_FONT - 4), height=560, title_font=dict(size=BIG_FONT),
-                              legend=dict(orientation="h", yanchor="top", y=-0.18, x=0))
+            # the slide's title says which bin; the legend goes above the plot, in rows (at 3/5 of a
+            # projector's width a legend at the side squeezes the plot)
+            fig.update_layout(font=dict(size=BIG_FONT - 6), height=540, title_text="", margin=dict(t=100),
+                              legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, font=dict(size=BIG_FONT - 6)))
         return fig
     tree = lesson.tree(slide.tree)
     tall = 560 if _narrow(lesson, slide) else 460   # a wide tree leaves room for its caption below
@@ -151,10 +154,11 @@ def page_lessons() -> None:
         _quiz_slide(lesson, slide, f"ls_{lid}_{i}", present)
     elif present and slide.caption and _narrow(lesson, slide):  # one screen: the figure beside the caption
         left, right = st.columns([3, 2], gap="large")
-        left.plotly_chart(slide_fig(lesson, slide, present), key=f"ls_fig_{i}", width="stretch")
+        left.plotly_chart(slide_fig(lesson, slide, present), key=f"ls_fig_{i}", width="stretch", config=QUIET)
         right.markdown(md_escape(slide.caption))
     else:
-        st.plotly_chart(slide_fig(lesson, slide, present), key=f"ls_fig_{i}", width="stretch")
+        st.plotly_chart(slide_fig(lesson, slide, present), key=f"ls_fig_{i}", width="stretch",
+                        config=QUIET if present else None)
         if slide.caption:
             st.markdown(md_escape(slide.caption))
     if i == 0 and lesson.description and not present:
