@@ -6,6 +6,9 @@ from ttc_viz.examples import load_example
 from ttc_viz.search import finalize
 from ttc_viz.teach.align import align, answers_side_by_side
 from ttc_viz.teach.figures import ORIGIN_COLOR, merged_figure
+from ttc_viz.teach.quiz import quiz_rounds
+from ttc_viz.teach.rules import cuts_of, ranking, survivors
+from ttc_viz.teach.why import why
 from ttc_viz.tree import SearchTree
 
 PROBLEM = "Ana has 2 apples and gets 3 more. She eats 1. How many?"
@@ -109,9 +112,10 @@ def test_a_large_fan_out_aligns_in_linear_time():
 
 
 @pytest.mark.real
-def test_two_fresh_searches_with_one_seed_share_their_first_round(embedded):
+def test_two_fresh_searches_with_one_seed_share_their_first_round_and_explain_themselves(embedded):
     """Beam search and DVTS on the embedded model at the same budget and seed: round 1 is the same
-    generator call, so its N steps must come back identical, token for token."""
+    generator call, so its N steps must come back identical, token for token. The same fresh trees
+    are explained and played as the recorded ones are."""
     from ttc_viz.problems import make_problem
     from ttc_viz.search import SearchConfig, run
     from ttc_viz.verifiers import SymbolicVerifier
@@ -124,3 +128,9 @@ def test_two_fresh_searches_with_one_seed_share_their_first_round(embedded):
     first = al.at(1)
     assert len(first) == 4 and all(x.origin == "both" and x.how == "tokens" for x in first)
     assert all(beam.nodes[x.a].text == dvts.nodes[x.b].text for x in first)
+    # and on these fresh trees the why-card's derived choices are the ones the searches made
+    for t in (beam, dvts):
+        for c in cuts_of(t):
+            assert set(ranking(t, c)[:c.keep]) == set(survivors(t, c))
+        assert all(why(t, n.id).unknown == [] for n in t.nodes)
+        assert quiz_rounds(t)[0].round == 1

@@ -52,6 +52,18 @@ def quiz_round(tree: SearchTree, q: QuizRound, key: str) -> None:
         _keep_round(tree, q, key, wkey, done)
 
 
+def _reveal_button(label: str, q: QuizRound, wkey: str, done: dict, picks) -> None:
+    """The button that locks the student's ``picks()`` in (checked first: a wrong count is
+    said, and nothing is revealed) and reveals the round."""
+    if st.button(label, key=f"{wkey}_reveal", type="primary"):
+        try:
+            done[q.number] = check_picks(q, picks())
+        except ValueError as e:
+            st.warning(f"Not yet: {e}.")
+        else:
+            st.rerun()
+
+
 def _keep_round(tree: SearchTree, q: QuizRound, key: str, wkey: str, done: dict) -> None:
     parents = list(dict.fromkeys(tree.nodes[i].parent for i in q.candidates))
     st.markdown(f"**Round {q.round}: {len(q.candidates)} candidate steps. Keep {q.to_keep}**"
@@ -73,14 +85,8 @@ def _keep_round(tree: SearchTree, q: QuizRound, key: str, wkey: str, done: dict)
             cont = f"after {label[n.parent]} · " if label.get(n.parent) else ""
             st.checkbox(f"#{i} · {cont}{md_escape(_short(n.text))}", key=f"{wkey}_c{i}", disabled=locked)
     if not locked:
-        if st.button("Reveal the verifier's choice", key=f"{wkey}_reveal", type="primary"):
-            picks = [i for i in q.candidates if st.session_state.get(f"{wkey}_c{i}")]
-            try:
-                done[q.number] = check_picks(q, picks)
-            except ValueError as e:
-                st.warning(f"Not yet: {e}.")
-            else:
-                st.rerun()
+        _reveal_button("Reveal the verifier's choice", q, wkey, done,
+                       lambda: [i for i in q.candidates if st.session_state.get(f"{wkey}_c{i}")])
         return
     rv = reveal(tree, q, done[q.number])
     kept = ", ".join(f"#{i}" for i in rv.verifier)
@@ -109,13 +115,7 @@ def _answer_round(tree: SearchTree, q: QuizRound, key: str, wkey: str, done: dic
     locked = q.number in done
     pick = st.radio("Your answer", q.options, index=None, key=f"{wkey}_answer", horizontal=True, disabled=locked)
     if not locked:
-        if st.button("Reveal the votes", key=f"{wkey}_reveal", type="primary"):
-            try:
-                done[q.number] = check_picks(q, pick)
-            except ValueError as e:
-                st.warning(f"Not yet: {e}.")
-            else:
-                st.rerun()
+        _reveal_button("Reveal the votes", q, wkey, done, lambda: pick)
         return
     rv = reveal(tree, q, done[q.number][0])
     rule = tree.config.get("voting", "weighted")

@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..examples import NAMES as EXAMPLES, load_example
-from ..io import write_atomic
+from ..io import read_json, read_limited, write_atomic
 from ..tree import SearchTree, TreeFormatError
 from ..views import tree_fingerprint
 from .quiz import quiz_rounds
@@ -168,22 +168,9 @@ def _check_slide(i: int, d, lesson: Lesson) -> Slide:
 
 def parse_lesson(data) -> Lesson:
     """A lesson from JSON text, UTF-8 bytes or a parsed dict; LessonFormatError if it is not one."""
-    if isinstance(data, (bytes, bytearray, str)):
-        if len(data) > MAX_LESSON_BYTES:
-            raise LessonFormatError(f"the file is {len(data) / 1e6:.1f} MB; a lesson may be at most "
-                                    f"{MAX_LESSON_BYTES / 1e6:.0f} MB")
-        if isinstance(data, (bytes, bytearray)):
-            try:
-                data = bytes(data).decode("utf-8-sig")
-            except UnicodeDecodeError:
-                raise LessonFormatError("not a text file (not UTF-8)") from None
-        try:
-            data = json.loads(data.removeprefix("\ufeff"))
-        except RecursionError:
-            raise LessonFormatError("not a lesson: nested too deeply") from None
-        except ValueError as e:
-            raise LessonFormatError(f"not JSON: {str(e)[:200]}") from None
     d = data
+    if isinstance(data, (bytes, bytearray, str)):
+        d = read_json(data, limit=MAX_LESSON_BYTES, error=LessonFormatError, what="a lesson")
     if not isinstance(d, dict) or d.get("format") != FORMAT:
         raise LessonFormatError(f"not a lesson: expected an object with \"format\": \"{FORMAT}\"")
     if d.get("version", VERSION) != VERSION:
@@ -212,13 +199,7 @@ def parse_lesson(data) -> Lesson:
 
 
 def load_lesson(path: str | Path) -> Lesson:
-    p = Path(path)
-    if not p.is_file():
-        raise LessonFormatError(f"lesson file not found: {p}")
-    if p.stat().st_size > MAX_LESSON_BYTES:
-        raise LessonFormatError(f"{p.name} is {p.stat().st_size / 1e6:.1f} MB; a lesson may be at most "
-                                f"{MAX_LESSON_BYTES / 1e6:.0f} MB")
-    return parse_lesson(p.read_bytes())
+    return parse_lesson(read_limited(path, limit=MAX_LESSON_BYTES, error=LessonFormatError, what="lesson"))
 
 
 def shipped_lesson(name: str) -> Lesson:
