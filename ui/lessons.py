@@ -4,6 +4,8 @@ the sidebar and sets everything in large type, to be read from the back of a roo
 
 An uploaded lesson is a visitor's file: it is checked field by field when parsed, every slide
 is drawn once off screen before the page keeps it, and its text is shown as plain text."""
+import zlib
+
 import streamlit as st
 
 from ttc_viz.experiments.cells import SHIPPED_SWEEP
@@ -114,7 +116,7 @@ def _check_upload(up) -> Lesson | None:
     except Exception as e:  # noqa: BLE001 - whatever breaks a slide, the page keeps what it had
         st.error(f"That lesson cannot be shown ({type(e).__name__}: {str(e)[:200]}).")
         return None
-    st.success(f"Loaded {up.name}: {len(lesson.slides)} slides.")
+    st.success(f"Loaded {md_escape(up.name)}: {len(lesson.slides)} slides.")
     return lesson
 
 
@@ -151,7 +153,7 @@ def page_lessons() -> None:
     if slide.quiz:  # the question first, then the round; the tree (which shows the scores) once it is revealed
         if slide.caption:
             st.markdown(md_escape(slide.caption))
-        _quiz_slide(lesson, slide, f"ls_{lid}_{i}", present)
+        _quiz_slide(lesson, slide, f"ls_{zlib.crc32(lid.encode('utf-8')):08x}_{i}", present)  # (lid holds a file name)
     elif present and slide.caption and _narrow(lesson, slide):  # one screen: the figure beside the caption
         left, right = st.columns([3, 2], gap="large")
         left.plotly_chart(slide_fig(lesson, slide, present), key=f"ls_fig_{i}", width="stretch", config=QUIET)

@@ -4,7 +4,7 @@ import streamlit as st
 
 from ttc_viz.examples import NAMES as EXAMPLES, load_example
 from ttc_viz.teach.figures import slide_figure
-from ttc_viz.teach.quiz import quiz_rounds
+from ttc_viz.teach.quiz import MAX_CANDIDATES, quiz_rounds
 from ttc_viz.views import tree_fingerprint
 from ui.common import STRATEGY_LABEL, md_escape
 from ui.quiz_view import forget, picks_of, quiz_round, score_of
@@ -27,7 +27,8 @@ def page_verifier() -> None:
     st.markdown(f"**{md_escape(tree.problem['text'])}**")
     rounds = quiz_rounds(tree)
     if not rounds:
-        st.info("This tree has no decision to play: no round cut anything and its solutions agree.")
+        st.info(f"This tree has no round to play: nothing was cut, its solutions all agree, or every round had "
+                f"more than {MAX_CANDIDATES} candidates (too many to read in one go).")
         return
     score = score_of(tree, rounds, key)
     c1, c2 = st.columns([4, 1])
