@@ -64,9 +64,18 @@ def test_a_shipped_lesson_steps_through_every_slide_and_plays_a_quiz(server, bro
     for i, slide in enumerate(lesson.slides):
         assert wait_for(lambda: f"slide {i + 1} of {n}" in _body(d) and slide.title in _body(d), 60), i
         if slide.quiz and not answered:   # play the first quiz: keep 4 of the 16 first steps
-            boxes = wait_for(lambda: d.find_elements(By.CSS_SELECTOR, "[data-testid='stCheckbox'] label"), 60)
-            picks = [b for b in boxes if b.text.split(" ·")[0] in ("#1", "#3", "#9", "#16")]
-            assert len(picks) == 4, [b.text for b in boxes]
+            def targets():  # all four drawn (the list of 16 may still be arriving, or be swapped out)
+                from selenium.common.exceptions import StaleElementReferenceException
+
+                try:
+                    found = [b for b in d.find_elements(By.CSS_SELECTOR, "[data-testid='stCheckbox'] label")
+                             if b.text.split(" ·")[0] in ("#1", "#3", "#9", "#16")]
+                except StaleElementReferenceException:
+                    return None
+                return found if len(found) == 4 else None
+
+            picks = wait_for(targets, 60)
+            assert picks, _body(d)[-1500:]
             for b in picks:
                 _click(d, b)
                 time.sleep(0.8)
