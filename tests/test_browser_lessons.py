@@ -34,15 +34,41 @@ def _no_exception(d) -> None:
     assert not d.find_elements(_by().CSS_SELECTOR, "[data-testid='stException']"), _body(d)[-2000:]
 
 
-def _button(d, text):
-    return wait_for(lambda: [b for b in d.find_elements(_by().TAG_NAME, "button") if text in b.text and b.is_enabled()],
-                    30)
-
-
 def _click(d, el) -> None:
     d.execute_script("arguments[0].scrollIntoView({block: 'center'})", el)
     time.sleep(0.3)
     el.click()
+
+
+def _tick(d, node: str) -> bool | None:
+    """Tick the quiz box of candidate ``node`` ("#3"), if it is drawn (None while it is not)."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    try:
+        for b in d.find_elements(_by().CSS_SELECTOR, "[data-testid='stCheckbox'] label"):
+            if b.text.split(" ·")[0] == node:
+                _click(d, b)
+                return True
+    except StaleElementReferenceException:
+        pass
+    return None
+
+
+def _press(d, text) -> None:
+    """Click the enabled button labelled ``text``, finding it again while a rerun swaps the page."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    def press():
+        try:
+            b = [b for b in d.find_elements(_by().TAG_NAME, "button") if text in b.text and b.is_enabled()]
+            if b:
+                _click(d, b[0])
+                return True
+        except StaleElementReferenceException:
+            pass
+        return None
+
+    assert wait_for(press, 60), f"no button {text!r}"
 
 
 def test_a_shipped_lesson_steps_through_every_slide_and_plays_a_quiz(server, browser):
@@ -64,22 +90,10 @@ def test_a_shipped_lesson_steps_through_every_slide_and_plays_a_quiz(server, bro
     for i, slide in enumerate(lesson.slides):
         assert wait_for(lambda: f"slide {i + 1} of {n}" in _body(d) and slide.title in _body(d), 60), i
         if slide.quiz and not answered:   # play the first quiz: keep 4 of the 16 first steps
-            def targets():  # all four drawn (the list of 16 may still be arriving, or be swapped out)
-                from selenium.common.exceptions import StaleElementReferenceException
-
-                try:
-                    found = [b for b in d.find_elements(By.CSS_SELECTOR, "[data-testid='stCheckbox'] label")
-                             if b.text.split(" ·")[0] in ("#1", "#3", "#9", "#16")]
-                except StaleElementReferenceException:
-                    return None
-                return found if len(found) == 4 else None
-
-            picks = wait_for(targets, 60)
-            assert picks, _body(d)[-1500:]
-            for b in picks:
-                _click(d, b)
+            for node in ("#1", "#3", "#9", "#16"):   # each box found afresh: a tick reruns the page
+                assert wait_for(lambda: _tick(d, node), 60), (node, _body(d)[-1500:])
                 time.sleep(0.8)
-            _click(d, _button(d, "Reveal the verifier")[0])
+            _press(d, "Reveal the verifier")
             assert wait_for(lambda: "The verifier kept #1, #2, #4, #5" in _body(d), 60), _body(d)[-1500:]
             assert "You agreed on 1 of 4" in _body(d)
             answered = True
@@ -89,7 +103,7 @@ def test_a_shipped_lesson_steps_through_every_slide_and_plays_a_quiz(server, bro
         _no_exception(d)
         assert d.save_screenshot(str(OUT / f"lesson-slide-{i + 1}.png"))
         if i < n - 1:
-            _click(d, _button(d, "Next")[0])
+            _press(d, "Next")
     assert answered
     # presentation mode: large type, no sidebar, the same slide
     toggle = [t for t in d.find_elements(By.TAG_NAME, "label") if "Presentation mode" in t.text]
