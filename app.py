@@ -8,7 +8,13 @@ seed-reproducible. Start it with `make run` (local only) or `make serve` (a netw
 what visitors may use is fixed at start-up (ttc_viz/settings.py), e.g.
 `streamlit run app.py -- --models qwen2.5-math-1.5b-instruct --max-jobs 2`.
 """
+import pandas  # noqa: F401  (see below)
 import streamlit as st
+
+# pandas is imported here, by the import statement (which holds the import lock), before any page
+# draws a figure: plotly fetches its optional pandas from sys.modules without that lock, so a page
+# drawing its first figure while a rerun's thread is still importing pandas saw a half-made module
+# ("partially initialized module 'pandas' has no attribute 'Series'") on a busy server.
 
 from ttc_viz.settings import SettingsError
 from ui.common import settings
@@ -25,5 +31,7 @@ pg = st.navigation([
     st.Page("ui/compare.py", title="Compare", icon=":material/compare_arrows:"),
     st.Page("ui/curves.py", title="Curves", icon=":material/show_chart:"),
     st.Page("ui/learn.py", title="Learn", icon=":material/school:"),
+    st.Page("ui/verifier_game.py", title="Be the verifier", icon=":material/how_to_vote:"),
+    st.Page("ui/lessons.py", title="Lessons", icon=":material/co_present:"),
 ])
 pg.run()

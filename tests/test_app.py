@@ -121,7 +121,7 @@ def test_compare_page_shows_trees_side_by_side():
     at.session_state["cmp_trees"] = [fake_tree("best_of_n"), fake_tree("beam")]
     at.run()
     assert not at.exception
-    assert len(at.get("plotly_chart")) == 2
+    assert len([c for c in at.get("plotly_chart") if c.key.startswith("cmp_")]) == 2  # (and the alignment's)
     table = at.dataframe[0].value
     assert list(table["strategy"]) == ["best_of_n", "beam"]
 
@@ -191,7 +191,7 @@ def test_compare_puts_revisions_beside_beam_search():
     at.session_state["cmp_trees"] = [fake_tree("beam"), fake_tree("revisions", seq=4)]
     at.run()
     assert not at.exception
-    assert len(at.get("plotly_chart")) == 2
+    assert len([c for c in at.get("plotly_chart") if c.key.startswith("cmp_")]) == 2  # (and the alignment's)
     table = at.dataframe[0].value
     assert list(table["strategy"]) == ["beam", "revisions"] and list(table["generations"])[1] == 8
     assert any("prompted reviser" in m.value for m in at.markdown)

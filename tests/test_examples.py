@@ -62,3 +62,14 @@ def test_revisions_example_is_chains_written_by_the_trained_reviser():
     for c in chains.values():  # each attempt revises the one before it in its chain
         c.sort(key=lambda x: x.iteration)
         assert c[0].parent == 0 and all(b.parent == a.id for a, b in zip(c, c[1:]))
+
+
+def test_dvts_example_shares_beam_s_first_round_and_keeps_one_per_subtree():
+    """Recorded at beam's budget and seed: the same N first steps (token ids and all), then
+    one kept per subtree of M."""
+    beam, dvts = load_example("beam"), load_example("dvts")
+    assert dvts.problem == beam.problem and (dvts.config["n"], dvts.config["m"]) == (16, 4)
+    first = [x for x in dvts.nodes if x.iteration == 1]
+    assert [x.token_ids for x in first] == [x.token_ids for x in beam.nodes if x.iteration == 1]
+    for g in range(4):
+        assert sum(x.status != "pruned" for x in first if x.group == g) == 1

@@ -6,6 +6,8 @@ inside functions too: a lazy import is still a dependency).
 * nothing in ``ttc_viz/`` imports ``cli/`` (but ``cli/`` itself) or the app's ``ui/``;
 * ``views.py`` and ``plots.py`` run no model: they import no model backend (``lm/`` beyond its
   protocol, ``verifiers/``, ``train/``, ``experiments/``) and no torch, even indirectly;
+* ``teach/`` reads recorded trees: it imports no model backend (``lm/`` and ``verifiers/`` beyond
+  their protocols), no torch, no streamlit, neither ``train/`` nor ``experiments/``;
 * no import circle;
 * at most 14 flat modules in ``ttc_viz/``, and a strategy list that names every strategy file.
 """
@@ -74,6 +76,13 @@ def check_rules(g: nx.DiGraph) -> list[str]:
             b in ("torch", "transformers", "peft") or b.startswith(("ttc_viz.verifiers", "ttc_viz.train",
                                                                      "ttc_viz.experiments"))
             or (b.startswith("ttc_viz.lm") and b != "ttc_viz.lm.base"))]
+    # teaching reads recorded trees: no model, no training, no sweeps (the UI draws the curves)
+    bad += [f"teach/ imports a model, training or experiments: {a} -> {b}" for a, b in g.edges
+            if a.startswith("ttc_viz.teach") and (
+                b in ("torch", "transformers", "peft", "streamlit")
+                or b.startswith(("ttc_viz.train", "ttc_viz.experiments"))
+                or (b.startswith(("ttc_viz.lm", "ttc_viz.verifiers")) and b not in ("ttc_viz.lm.base",
+                                                                                      "ttc_viz.verifiers.base")))]
     bad += [f"import circle: {' -> '.join(c + c[:1])}" for c in nx.simple_cycles(g)]
     return bad
 
@@ -103,14 +112,20 @@ def _write(root: Path, files: dict) -> Path:
     ({"views.py": "import torch\n"}, "a view imports a model or torch"),
     ({"plots.py": "from .lm.hf import HFGenerator\n", "lm/hf.py": ""}, "a view imports a model"),
     ({"a.py": "from . import b\n", "b.py": "def f():\n    from .a import g\n"}, "import circle"),
+    ({"teach/why.py": "def f():\n    from ..experiments import report\n", "experiments/report.py": ""},
+     "teach/ imports a model, training or experiments"),
+    ({"teach/quiz.py": "from ..verifiers.learned import PRM\n", "verifiers/learned.py": ""},
+     "teach/ imports a model"),
+    ({"teach/lesson.py": "import streamlit\n"}, "teach/ imports"),
 ])
 def test_each_rule_fails_when_broken(tmp_path, files, says):
     bad = check_rules(import_graph(_write(tmp_path, files)))
     assert any(says in b for b in bad), bad
 
 
-def test_views_and_plots_load_no_model_library():
-    code = ("import sys, ttc_viz.views, ttc_viz.plots; "
+def test_views_plots_and_teaching_load_no_model_library():
+    code = ("import sys, ttc_viz.views, ttc_viz.plots, ttc_viz.teach.why, ttc_viz.teach.align, ttc_viz.teach.quiz, "
+            "ttc_viz.teach.lesson, ttc_viz.teach.figures; "
             "print(sorted(m for m in ('torch', 'transformers', 'peft') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert out.returncode == 0, out.stderr

@@ -96,6 +96,21 @@ def test_the_assets_the_code_asks_for_are_package_data():
         assert any(rel.match(g) and len(rel.parts) == len(Path(g).parts) for g in cfg["package-data"][pkg]), rel
 
 
+def test_the_recorded_trees_and_lessons_are_package_data():
+    """The recorded example trees and the shipped lessons live inside their packages; each file is
+    matched by its package's package-data glob."""
+    from ttc_viz import examples
+    from ttc_viz.teach import lesson
+
+    data = setuptools_config()["package-data"]
+    shipped = [("ttc_viz.examples", examples.HERE / f"{n}.json") for n in examples.NAMES]
+    shipped += [("ttc_viz.teach", lesson.HERE / f"{n}.json") for n in lesson.SHIPPED]
+    assert len(shipped) >= 8
+    for pkg, f in shipped:
+        rel = f.relative_to(ROOT / Path(*pkg.split(".")))
+        assert f.is_file() and any(rel.match(g) and len(rel.parts) == len(Path(g).parts) for g in data[pkg]), rel
+
+
 @pytest.mark.real
 def test_a_plain_install_solves_with_the_shipped_models_from_anywhere(tmp_path):
     """pip install . (not editable) into a fresh folder, then `ttc-viz` from a folder outside the

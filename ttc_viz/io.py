@@ -6,16 +6,50 @@ folder (so the final rename never crosses a file system), flushes it to disk, th
 rename wins. A writer killed half-way leaves at most a hidden ``.tmp`` file behind, never
 a truncated ``path``.
 
+``read_json(data, limit=..., error=..., what=...)`` is the other side, for a file that may come
+from anyone (a tree, a lesson): a size limit first, UTF-8 (a byte-order mark allowed), JSON
+too deeply nested refused, and every failure one line in the caller's own error class;
+``read_limited(path, ...)`` reads such a file's bytes, refusing a missing or oversized one.
+
 ``replace_dir(new, target)`` does the same for a folder (a training checkpoint): the old
 folder is moved aside before the new one takes its name, and ``recover_dir(target)``
 puts a complete copy back if a process was killed between the two renames.
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
 from pathlib import Path
+
+
+def read_json(data: str | bytes, *, limit: int, error: type[Exception], what: str):
+    """``data`` (JSON text, or UTF-8 bytes) parsed; ``error`` with a one-line message if it is
+    longer than ``limit``, not UTF-8 or not JSON. ``what`` names the thing in messages ("a tree")."""
+    if len(data) > limit:
+        raise error(f"the file is {len(data) / 1e6:.1f} MB; {what} may be at most {limit / 1e6:.0f} MB")
+    if isinstance(data, (bytes, bytearray)):
+        try:
+            data = bytes(data).decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise error("not a text file (not UTF-8)") from None
+    try:
+        return json.loads(data.removeprefix("\ufeff"))
+    except RecursionError:
+        raise error(f"not {what}: nested too deeply") from None
+    except ValueError as e:  # JSONDecodeError, and integers longer than Python parses
+        raise error(f"not JSON: {str(e)[:200]}") from None
+
+
+def read_limited(path: str | Path, *, limit: int, error: type[Exception], what: str) -> bytes:
+    """The bytes of ``path``; ``error`` if it is missing or larger than ``limit`` (checked before reading)."""
+    p = Path(path)
+    if not p.is_file():
+        raise error(f"{what} file not found: {p}")
+    if p.stat().st_size > limit:
+        raise error(f"{p} is {p.stat().st_size / 1e6:.1f} MB; a {what} may be at most {limit / 1e6:.0f} MB")
+    return p.read_bytes()
 
 
 def write_atomic(path: str | Path, data: str | bytes, encoding: str = "utf-8") -> Path:

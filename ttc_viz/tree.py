@@ -65,7 +65,7 @@ import math
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
-from .io import write_atomic
+from .io import read_json, read_limited, write_atomic
 
 ROOT = 0
 NO_PARENT = None
@@ -239,32 +239,11 @@ class SearchTree:
     @classmethod
     def from_json(cls, text: str | bytes) -> "SearchTree":
         """Parse a tree from JSON text (or UTF-8 bytes, a byte-order mark allowed)."""
-        if len(text) > MAX_TREE_BYTES:
-            raise TreeFormatError(f"the file is {len(text) / 1e6:.1f} MB; a tree may be at most "
-                                  f"{MAX_TREE_BYTES / 1e6:.0f} MB")
-        if isinstance(text, (bytes, bytearray)):
-            try:
-                text = bytes(text).decode("utf-8-sig")
-            except UnicodeDecodeError:
-                raise TreeFormatError("not a text file (not UTF-8)") from None
-        text = text.removeprefix("\ufeff")
-        try:
-            d = json.loads(text)
-        except RecursionError:
-            raise TreeFormatError("not a ttc-viz tree: nested too deeply") from None
-        except ValueError as e:  # JSONDecodeError, and integers longer than Python parses
-            raise TreeFormatError(f"not JSON: {str(e)[:200]}") from None
-        return cls.from_dict(d)
+        return cls.from_dict(read_json(text, limit=MAX_TREE_BYTES, error=TreeFormatError, what="a tree"))
 
     @classmethod
     def load(cls, path: str | Path) -> "SearchTree":
-        p = Path(path)
-        if not p.is_file():
-            raise TreeFormatError(f"tree file not found: {p}")
-        if p.stat().st_size > MAX_TREE_BYTES:
-            raise TreeFormatError(f"{p} is {p.stat().st_size / 1e6:.1f} MB; a tree may be at most "
-                                  f"{MAX_TREE_BYTES / 1e6:.0f} MB")
-        return cls.from_json(p.read_bytes())
+        return cls.from_json(read_limited(path, limit=MAX_TREE_BYTES, error=TreeFormatError, what="tree"))
 
     def validate(self) -> None:
         """Raise TreeFormatError unless the structure is consistent."""

@@ -6,6 +6,7 @@ from ttc_viz.search import DEFAULT_STRATEGY, strategies
 from ttc_viz.views import verdict
 from ui.common import STRATEGIES, STRATEGY_LABEL, job_panel, problem_input, start_job
 from ui.sidebar import check_config, sidebar_settings
+from ui.align_view import align_panel
 from ui.tree_view import trees_side_by_side
 
 # the baseline next to the default search
@@ -40,6 +41,8 @@ def page_compare() -> None:
                        "tokens": t.cost.tokens_generated, "wall s": round(t.cost.wall_s, 1),
                        "rounds": t.iterations, "configuration": tree_title(t)}
                       for t in trees], hide_index=True, width="stretch")
+    st.divider()
+    align_panel(trees)
 
 
 page_compare()

@@ -12,7 +12,10 @@ from ttc_viz.search import strategies
 from ttc_viz.settings import sweep_folders
 from ttc_viz.tree import TreeFormatError
 from ui.common import settings
+from ui.lesson_draft import open_lesson
 from ui.tree_state import open_tree
+
+DIFFICULTY_LESSON = "3-difficulty"  # the shipped lesson that walks through this page's sweep
 
 
 @st.cache_data(show_spinner="Reading the sweep (the selection is redone in every bootstrap resample)…",
@@ -91,6 +94,10 @@ def page_curves() -> None:
     if x != "generations" and any(pt.get(x) is None for c in rep["curves"]["all"].values() for pt in c.values()):
         st.info(f"Some {AXIS_NAMES[x]} are unknown for this sweep (a model that does not report its parameter "
                 "count, or a sweep made before computed tokens were recorded); those points are not drawn.")
+    if st.button("▶ The lesson: the best strategy depends on how hard the question is", key="cv_lesson",
+                 help="Steps through this sweep bin by bin on the Lessons page, large enough for a room"):
+        open_lesson(DIFFICULTY_LESSON)
+        st.switch_page("ui/lessons.py")
     fig = curves_figure(rep, bin_id, x, configs=shown)
     event = st.plotly_chart(fig, on_select="rerun", selection_mode="points", key="cv_chart",
                             width="stretch")

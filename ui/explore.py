@@ -12,6 +12,7 @@ from ttc_viz.search import DEFAULT_STRATEGY
 from ttc_viz.views import round_rows, tree_fingerprint
 from ui.common import job_panel, md_code, md_escape, problem_input, start_job
 from ui.explore_panels import export_panel, load_tree_box, what_if
+from ui.lesson_draft import add_view_panel
 from ui.sidebar import check_config, model_settings, search_settings, strategy_select
 from ui.tree_state import EXPLORE, has_tree, open_tree, opened_tree
 from ui.tree_view import answers_panel, reviser_note, tree_explorer
@@ -58,6 +59,7 @@ def page_explore() -> None:
         answers_panel(tree)
         what_if(tree, verifier)
         export_panel(tree)
+        add_view_panel(tree)
 
 
 page_explore()

@@ -18,6 +18,7 @@ from ttc_viz.search.whatif import repick, rescore
 from ttc_viz.views import answer_rows, path_rows, round_rows, selected_path, tree_fingerprint, verdict
 from ui.common import MAX_UPLOAD_BYTES, allowed_verifier, md_code, settings
 from ui.tree_state import open_tree
+from ui.why_card import RESCORED
 
 
 def what_if(tree: SearchTree, sidebar_verifier: str = "symbolic") -> None:
@@ -61,8 +62,15 @@ def what_if(tree: SearchTree, sidebar_verifier: str = "symbolic") -> None:
         except Exception as e:  # noqa: BLE001
             st.error(f"Re-scoring failed: {e}")
             return
+        # kept for this tree, so the why-card above can say what this verifier would have kept
+        st.session_state[RESCORED] = (tree_fingerprint(tree), re_tree, diffs, other)
+        st.rerun()
+    done = st.session_state.get(RESCORED)
+    if done and done[0] == tree_fingerprint(tree):
+        _, re_tree, diffs, other = done
         st.markdown(f"Re-scored by **{other}**: pick {md_code(re_tree.selected_answer)}; "
-                    f"{len(diffs)} steps where the verifiers disagree (one above 0.5, the other below).")
+                    f"{len(diffs)} steps where the verifiers disagree (one above 0.5, the other below). "
+                    "The why-card under the path now says what this verifier would have kept.")
         if diffs:
             st.dataframe(diffs, hide_index=True, width="stretch")
 

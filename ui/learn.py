@@ -28,6 +28,9 @@ def page_learn() -> None:
 spend a budget of *generations* at test time — sampling many answers and voting, or searching step by step
 with a verifier — and found that the best way depends on how hard the question is. Here you can see it happen
 on a real 135M-parameter model running on your CPU.""")
+    c1, c2 = st.columns(2)
+    c1.page_link("ui/lessons.py", label="Lessons: step a class through prepared slides", icon="🧑‍🏫")
+    c2.page_link("ui/verifier_game.py", label="Be the verifier: keep the steps you trust, then compare", icon="🗳")
     for spec in strategies.specs():
         if spec.explain:
             st.markdown(spec.explain)

@@ -11,11 +11,13 @@ from ttc_viz.tree import SearchTree
 from ttc_viz.views import answer_rows, path_rows, selected_path, verdict
 from ui.common import STRATEGY_LABEL, md_code, md_escape
 from ui.tree_state import EXPLORE, Cursor
+from ui.why_card import why_card
 
 
-def tree_explorer(tree: SearchTree, cursor: Cursor = EXPLORE) -> None:
+def tree_explorer(tree: SearchTree, cursor: Cursor = EXPLORE, explain: bool = True) -> None:
     """The tree as a figure with a replay slider (round by round) and the path to a node:
-    click a node, or choose it below. Where the viewer stands lives in ``cursor``'s keys."""
+    click a node, or choose it below, and (``explain``) the card of why it was kept or pruned.
+    Where the viewer stands lives in ``cursor``'s keys."""
     key = cursor.view
     T = tree.iterations
     big = len(tree.nodes) > 250
@@ -59,6 +61,8 @@ def tree_explorer(tree: SearchTree, cursor: Cursor = EXPLORE) -> None:
                                                  f"{' '.join(tree.nodes[i].text.split())[:60]}")
         st.dataframe(path_rows(tree, nid), hide_index=True, width="stretch",
                      column_config={"text": st.column_config.TextColumn(width="large")})
+        if explain:
+            why_card(tree, nid, key)
 
 
 def reviser_note(tree: SearchTree) -> str | None:

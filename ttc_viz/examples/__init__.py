@@ -3,7 +3,10 @@ presses Run (and a classroom without time to wait still sees one). Made with the
 (fine-tuned) generator and the token-faithful step loop by
 ``ttc-viz solve --dataset synthetic --level 2 --index 2 --seed 1`` with each strategy
 (beam N=16 M=4, best-of-N N=16, lookahead N=8 M=4 k=1, revisions N=16 seq=4 with the trained
-reviser), symbolic verifier."""
+reviser), symbolic verifier. ``dvts`` was recorded later on the same problem's text, at beam's
+budget and seed: ``ttc-viz solve "Ines has 13 pencils. ..." --answer 11 --strategy dvts --n 16
+--m 4 --seed 1``, so its first round is beam's, step for step (the same token ids), and the two
+part at the first choice (what Compare's alignment and the teaching lessons show)."""
 from __future__ import annotations
 
 from pathlib import Path
