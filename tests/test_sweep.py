@@ -250,3 +250,33 @@ def test_a_cell_another_sweep_wrote_meanwhile_is_not_run_again(tmp_path):
     res = run_sweep(Counting(), SymbolicVerifier(), cfg, tmp_path / "here")
     assert len(calls) == 1 and res["cells"] == 4 and res["skipped"] == 0
     assert len(list((tmp_path / "here" / "cells").glob("*.json"))) == 4
+
+
+def test_a_second_verifier_rescores_the_same_pools_instead_of_sampling_again(tmp_path):
+    """--pools-from: another verifier's sweep of the same generator and seed takes the first
+    sweep's best-of-N and difficulty pools, the same samples scored its own way."""
+    from ttc_viz.verifiers.base import ModelFreeVerifier
+
+    class Half(ModelFreeVerifier):
+        name = "half"
+
+        def score_batch(self, problem, solutions):
+            return [[0.5] * len(s) for s in solutions]
+
+    cfg = small(strategies=("best_of_n",), problems=2, levels=(1,), difficulty_pool=4)
+    run_sweep(FakeGenerator(), SymbolicVerifier(), cfg, tmp_path / "a")
+    gen = FakeGenerator()
+    run_sweep(gen, Half(), small(strategies=("best_of_n",), problems=2, levels=(1,), difficulty_pool=4,
+                                 pools_from=str(tmp_path / "a")), tmp_path / "b")
+    assert gen.calls == []                       # nothing sampled again
+    _, a = load_cells(tmp_path / "a")
+    _, b = load_cells(tmp_path / "b")
+    pa = {c["cell"]["id"]: c["summary"]["pool"] for c in a}
+    pb = {c["cell"]["id"]: c["summary"]["pool"] for c in b}
+    assert pa.keys() == pb.keys() and len(pa) == 4
+    for cid in pa:
+        assert [x["answer"] for x in pa[cid]] == [x["answer"] for x in pb[cid]]
+        assert all(x["value"] == 0.5 for x in pb[cid])
+    with pytest.raises(ValueError, match="other settings"):
+        run_sweep(FakeGenerator(), Half(), small(strategies=("best_of_n",), problems=2, levels=(1,), seed=5,
+                                                 pools_from=str(tmp_path / "a")), tmp_path / "c")

@@ -50,6 +50,9 @@ def add_parser(sub):
                    help="runs of each search cell, with other seeds, at budgets up to --repeat-budget (default 1)")
     w.add_argument("--repeat-budget", type=positive_int, default=16,
                    help="the largest budget whose search cells are run --seeds times (default 16)")
+    w.add_argument("--pools-from", help="another sweep folder made by the same generator with the same seed: its "
+                                        "best-of-N and difficulty pools are re-scored with this sweep's verifier "
+                                        "instead of sampled again (the same samples, another verifier)")
     w.add_argument("--concurrency", type=positive_int, default=1,
                    help="cells run at once (default 1); raise it for a model behind a serving engine "
                         "(--model openai:...), which batches the requests of concurrent cells")
@@ -69,7 +72,8 @@ def run(a) -> int:
                       seqs=ints(a.seqs, "--seqs"),
                       search_budgets=ints(a.search_budgets, "--search-budgets") if a.search_budgets else None,
                       resamples=a.resamples, temperature=a.temperature, max_rounds=a.max_rounds, seed=a.seed,
-                      start=a.start, difficulty_pool=a.difficulty_pool, seeds=a.seeds, repeat_budget=a.repeat_budget)
+                      start=a.start, difficulty_pool=a.difficulty_pool, seeds=a.seeds, repeat_budget=a.repeat_budget,
+                      pools_from=a.pools_from)
     cfg.check()
     check_out_dir(a.out, inputs=[a.dataset])
     probs = cfg.problem_list()  # a bad data set fails here, before any model loads

@@ -43,9 +43,10 @@ from ..problems import LEVELS, Problem, load_jsonl, synthetic
 from ..scoring import aggregate
 from ..search import strategies
 from ..search.base import REGISTRY, SearchConfig, run
+from ..search.whatif import rescore
 from ..seeds import CELL_MODULUS, derive, hash_id
 from ..verifiers.base import Verifier
-from .cells import DIFFICULTY, FORMAT, GROWS
+from .cells import DIFFICULTY, FORMAT, GROWS, load_tree
 
 MAX_BUDGET = 1024
 UNUSED_M = 4  # the M a cell records for a strategy without one (best-of-N's cells say 4)
@@ -71,6 +72,8 @@ class SweepConfig:
                                       # are read from (never the pool a strategy is scored from); 0: none
     seeds: int = 1                    # runs of each search cell at budgets up to ``repeat_budget``
     repeat_budget: int = 16           # (averaged per problem: less noise where search is cheap)
+    pools_from: str | None = None     # another sweep folder (same generator, seed and temperature) whose
+                                      # pools this one re-scores with its own verifier instead of sampling
 
     def check(self) -> None:
         bad = [s for s in self.strategies if s not in REGISTRY]
@@ -94,6 +97,8 @@ class SweepConfig:
             raise ValueError(f"the first problem index must be 0-1000000, got {self.start!r}")
         if not isinstance(self.difficulty_pool, int) or not 0 <= self.difficulty_pool <= MAX_BUDGET:
             raise ValueError(f"the difficulty pool must be 0-{MAX_BUDGET} samples, got {self.difficulty_pool!r}")
+        if self.pools_from is not None and not (Path(self.pools_from) / "sweep.json").is_file():
+            raise ValueError(f"--pools-from {self.pools_from} is not a sweep folder (no sweep.json)")
         if not isinstance(self.seeds, int) or not 1 <= self.seeds <= 16:
             raise ValueError(f"seeds (runs per search cell) must be 1-16, got {self.seeds!r}")
         if not isinstance(self.temperature, (int, float)) or not 0.0 <= self.temperature <= 2.0:
@@ -163,7 +168,17 @@ def run_cell(generator: Generator, verifier: Verifier, p: Problem, cell: dict, c
     scfg = SearchConfig(n=cell["n"], m=min(cell["m"], cell["n"]), k=cell["k"], temperature=cfg.temperature,
                         aggregation="last", voting="weighted", max_rounds=cfg.max_rounds, seed=cell_seed(cfg.seed, cell),
                         **({"seq": cell["seq"]} if "seq" in cell else {}))
-    tree = run(cell["strategy"], p, generator, metered, scfg)
+    source = Path(cfg.pools_from) / "cells" / f"{cell['id']}.json" if cfg.pools_from else None
+    if source is not None and strategies.get(cell["strategy"]).pooled and source.is_file():
+        # the same samples (same generator, seed and cell), scored by this sweep's verifier
+        t0 = time.perf_counter()
+        drawn = load_tree(cfg.pools_from, cell["id"])
+        tree, _ = rescore(drawn, metered)
+        tree.cost.wall_s = drawn.cost.wall_s + time.perf_counter() - t0
+        tree.verifier = getattr(verifier, "name", tree.verifier)
+        tree.cost.verifier_tokens_read = metered.tokens or 0
+    else:
+        tree = run(cell["strategy"], p, generator, metered, scfg)
     c = tree.cost
     tokens = c.tokens_generated + c.tokens_prompt
     # what the models computed: the generator's generated and prefilled tokens (KV reuse not
@@ -198,6 +213,20 @@ def _chains(tree) -> list[list]:
     for n in tree.nodes[1:]:
         by.setdefault(n.group, []).append(n)
     return [sorted(by[g], key=lambda n: n.iteration) for g in sorted(by)]
+
+
+def _check_pool_source(cfg: SweepConfig, meta: dict) -> None:
+    """A folder whose pools are re-scored must have drawn them as this sweep would have."""
+    src = Path(cfg.pools_from) / "sweep.json"
+    try:
+        other = json.loads(src.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise ValueError(f"--pools-from {cfg.pools_from} is not a readable sweep folder (no sweep.json)") from None
+    oc = other.get("config", {}) if isinstance(other, dict) else {}
+    same = {k: (oc.get(k), meta["config"].get(k)) for k in ("dataset", "seed", "temperature", "start", "max_rounds")}
+    if other.get("generator") != meta["generator"] or any(a != b for a, b in same.values()):
+        raise ValueError(f"--pools-from {cfg.pools_from} was sampled by another generator or with other settings "
+                         f"({other.get('generator')}, {same}); its pools would not be this sweep's")
 
 
 def grown(old: dict, new: dict) -> dict:
@@ -239,6 +268,8 @@ def run_sweep(generator: Generator, verifier: Verifier, cfg: SweepConfig, out_di
                              f"{old.get('verifier')}); use another --out folder or the same settings")
         meta["config"] = grown(old["config"], meta["config"])
     meta["params"] = {"generator": p_gen, "verifier": p_prm}
+    if cfg.pools_from:
+        _check_pool_source(cfg, meta)
     write_atomic(meta_path, json.dumps(meta, indent=1))
     probs = cfg.problem_list()
     todo = [(p, c) for p in probs for c in cfg.cells_for(p) if not (out / "cells" / f"{c['id']}.json").exists()]
