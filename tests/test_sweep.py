@@ -280,3 +280,15 @@ def test_a_second_verifier_rescores_the_same_pools_instead_of_sampling_again(tmp
     with pytest.raises(ValueError, match="other settings"):
         run_sweep(FakeGenerator(), Half(), small(strategies=("best_of_n",), problems=2, levels=(1,), seed=5,
                                                  pools_from=str(tmp_path / "a")), tmp_path / "c")
+
+
+def test_a_strategy_may_have_budgets_of_its_own():
+    from ttc_viz.problems import Problem
+
+    cfg = small(strategies=("best_of_n", "beam", "lookahead"), budgets=(1, 2, 4, 8, 16), search_budgets=(4, 8, 16),
+                ms=(4,), budgets_for={"lookahead": (8,)})
+    cells = cfg.cells_for(Problem("x", "1", level=1, id="x"))
+    assert sorted(c["budget"] for c in cells if c["strategy"] == "beam") == [4, 8, 16]
+    assert [c["budget"] for c in cells if c["strategy"] == "lookahead"] == [8]
+    with pytest.raises(ValueError, match="not among the strategies"):
+        small(strategies=("beam",), budgets_for={"dvts": (8,)}).check()

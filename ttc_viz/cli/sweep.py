@@ -30,6 +30,9 @@ def add_parser(sub):
                    help=f"comma-separated, of {','.join(strategies.names())} (default {DEFAULT_STRATEGIES})")
     w.add_argument("--budgets", default="1,2,4,8,16,32,64", help="generation budgets (default 1,2,4,...,64)")
     w.add_argument("--search-budgets", help="budgets for beam/lookahead/DVTS if fewer than --budgets, e.g. 4,8,16,32")
+    w.add_argument("--budgets-for", action="append", default=[], metavar="STRATEGY=B1,B2",
+                   help="a strategy's own budgets, e.g. --budgets-for lookahead=8,16,32 --budgets-for revisions=16 "
+                        "(repeatable; overrides --search-budgets for that strategy)")
     w.add_argument("--m", default="4", help="beam width(s) M, comma-separated (default 4)")
     w.add_argument("--k", default="1", help="lookahead depth(s) k, comma-separated (default 1)")
     seqs = ",".join(map(str, SweepConfig.seqs))
@@ -61,6 +64,17 @@ def add_parser(sub):
     return w
 
 
+def budgets_for(items: list[str]) -> dict:
+    """``["lookahead=8,16,32", "revisions=16"]`` -> {strategy: (budgets...)}."""
+    out = {}
+    for item in items:
+        name, eq, bs = item.partition("=")
+        if not eq or not name.strip():
+            raise ValueError(f"--budgets-for takes STRATEGY=B1,B2, e.g. lookahead=8,16,32; got {item[:40]!r}")
+        out[name.strip()] = ints(bs, f"--budgets-for {name.strip()}")
+    return out
+
+
 def run(a) -> int:
     from ..experiments.summary import write_summary
     from ..experiments.report import build, text_report
@@ -71,6 +85,7 @@ def run(a) -> int:
                       budgets=ints(a.budgets, "--budgets"), ms=ints(a.m, "--m"), ks=ints(a.k, "--k"),
                       seqs=ints(a.seqs, "--seqs"),
                       search_budgets=ints(a.search_budgets, "--search-budgets") if a.search_budgets else None,
+                      budgets_for=budgets_for(a.budgets_for),
                       resamples=a.resamples, temperature=a.temperature, max_rounds=a.max_rounds, seed=a.seed,
                       start=a.start, difficulty_pool=a.difficulty_pool, seeds=a.seeds, repeat_budget=a.repeat_budget,
                       pools_from=a.pools_from)

@@ -32,7 +32,7 @@ import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..grading import grade
@@ -60,6 +60,7 @@ class SweepConfig:
     strategies: tuple = ("best_of_n", "beam", "lookahead")
     budgets: tuple = (1, 2, 4, 8, 16, 32, 64)
     search_budgets: tuple | None = None   # budgets for beam/lookahead/DVTS (default: ``budgets``)
+    budgets_for: dict = field(default_factory=dict)   # a strategy's own budgets, overriding search_budgets
     ms: tuple = (4,)                  # beam widths (beam, lookahead, DVTS)
     ks: tuple = (1,)                  # lookahead depths
     seqs: tuple = (1, 2, 4, 8)        # attempts per chain (revisions): each that divides a budget
@@ -80,7 +81,10 @@ class SweepConfig:
         if not self.strategies or bad:
             raise ValueError(f"unknown strategies {', '.join(bad) or '(none)'}; "
                              f"choose from {', '.join(strategies.names())}")
-        for bs in (self.budgets, self.search_budgets or self.budgets):
+        for name in self.budgets_for:
+            if name not in self.strategies:
+                raise ValueError(f"budgets are given for {name!r}, which is not among the strategies")
+        for bs in (self.budgets, self.search_budgets or self.budgets, *self.budgets_for.values()):
             if not bs or any(not isinstance(b, int) or b < 1 or b > MAX_BUDGET for b in bs):
                 raise ValueError(f"budgets must be whole numbers 1-{MAX_BUDGET}, got {list(bs)}")
         if any(not isinstance(m, int) or m < 1 for m in self.ms) or not self.ms:
@@ -126,7 +130,7 @@ class SweepConfig:
             if spec.pooled:  # one pool of the largest budget; smaller budgets subsample it
                 cells.append(_cell(p, s, max(self.budgets), max(self.budgets), UNUSED_M, 0))
                 continue
-            for b in sorted(set(self.search_budgets or self.budgets)):
+            for b in sorted(set(self.budgets_for.get(s) or self.search_budgets or self.budgets)):
                 for m in (self.ms if spec.uses("m") else (UNUSED_M,)):
                     for k in (self.ks if spec.uses("k") else (0,)):
                         for q in (self.seqs if spec.uses("seq") else (None,)):
