@@ -73,19 +73,56 @@ def wait_for(pred, timeout, every=0.5):
     return None
 
 
+def ready(d, css: str, timeout: float):
+    """The first element matching ``css`` that is drawn and enabled, found afresh until it is (a
+    slow first run draws widgets before they take input, and a rerun may swap them out)."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+
+    def find():
+        try:
+            return next((e for e in d.find_elements(By.CSS_SELECTOR, css) if e.is_displayed() and e.is_enabled()),
+                        None)
+        except StaleElementReferenceException:
+            return None
+
+    return wait_for(find, timeout)
+
+
+def type_into(d, css: str, *keys, clear: bool = True, timeout: float = 120) -> None:
+    """Click the element matching ``css`` once it takes input, empty it (``clear``), then send
+    ``keys``; tried again while the page is still settling (not yet interactable, or swapped
+    out by a rerun)."""
+    from selenium.common.exceptions import ElementNotInteractableException, StaleElementReferenceException
+    from selenium.webdriver.common.keys import Keys
+
+    def attempt():
+        el = ready(d, css, 5)
+        if el is None:
+            return None
+        try:
+            el.click()
+            if clear:
+                el.send_keys(Keys.CONTROL, "a")
+                el.send_keys(Keys.DELETE)
+            el.send_keys(*keys)
+            return True
+        except (ElementNotInteractableException, StaleElementReferenceException):
+            time.sleep(1)
+            return None
+
+    assert wait_for(attempt, timeout), f"no element {css!r} took input in {timeout} s"
+
+
 def test_type_run_see_the_tree(server, browser):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
     d = browser
     d.get(server)
-    area = wait_for(lambda: d.find_elements(By.CSS_SELECTOR, "textarea"), 120)
-    assert area, "the Explore page did not render"
-    ta = area[0]
-    ta.send_keys(Keys.CONTROL, "a")
-    ta.send_keys(Keys.DELETE)
-    ta.send_keys("Tom has 9 marbles and wins 5 more. Then he loses 3. How many marbles does Tom have now?")
-    ta.send_keys(Keys.TAB)
+    assert ready(d, "textarea", 180), "the Explore page did not render"
+    type_into(d, "textarea", "Tom has 9 marbles and wins 5 more. Then he loses 3. "
+              "How many marbles does Tom have now?", Keys.TAB)
     answer = d.find_element(By.CSS_SELECTOR, "input[aria-label^='Ground-truth']")
     answer.send_keys(Keys.CONTROL, "a")
     answer.send_keys(Keys.DELETE)
@@ -176,7 +213,7 @@ def test_a_revisions_run_draws_its_chains(server, browser):
 
     d = browser
     d.get(server)
-    assert wait_for(lambda: d.find_elements(By.CSS_SELECTOR, "textarea"), 120), "the Explore page did not render"
+    assert ready(d, "textarea", 180), "the Explore page did not render"
     time.sleep(1)
     box = d.find_element(By.CSS_SELECTOR, "input[aria-label='Strategy']")
     box.click()
@@ -220,15 +257,10 @@ def _fill(d, text, answer):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    area = wait_for(lambda: d.find_elements(By.CSS_SELECTOR, "textarea"), 120)
-    ans = wait_for(lambda: d.find_elements(By.CSS_SELECTOR, "input[aria-label^='Ground-truth']"), 60)
-    boxes = wait_for(lambda: len(d.find_elements(By.CSS_SELECTOR, "input[aria-label='Max rounds']")) == 1, 60)
-    assert area and ans and boxes, "the Explore page did not render"
-    time.sleep(1)
-    for el, value in ((area[0], text), (ans[0], answer)):
-        el.send_keys(Keys.CONTROL, "a")
-        el.send_keys(Keys.DELETE)
-        el.send_keys(value, Keys.TAB)
+    boxes = wait_for(lambda: len(d.find_elements(By.CSS_SELECTOR, "input[aria-label='Max rounds']")) == 1, 180)
+    assert ready(d, "textarea", 60) and boxes, "the Explore page did not render"
+    for css, value in (("textarea", text), ("input[aria-label^='Ground-truth']", answer)):
+        type_into(d, css, value, Keys.TAB)
         time.sleep(0.5)
     for label, value in SMALL.items():
         box = d.find_element(By.CSS_SELECTOR, f"input[aria-label='{label}']")
