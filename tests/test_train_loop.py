@@ -43,6 +43,24 @@ def test_a_checkpoint_resumes_with_the_same_settings_only(tmp_path):
     assert not resume(tmp_path / "nothing", again, fresh_opt, load)
 
 
+def test_a_checkpoint_kept_without_its_optimiser_resumes_with_fresh_moments_and_says_so(tmp_path, capsys):
+    net, opt = _run()
+    state = {"step": 3, "seconds": 2.0, "history": [{"step": 3}], "config": {"lr": 0.01}}
+    save_checkpoint(tmp_path, tmp_path / "checkpoint", lambda path: save_file(net.state_dict(), path), opt, state, {})
+    (tmp_path / "checkpoint" / "optimizer.pt").unlink()
+    fresh, fresh_opt = torch.nn.Linear(3, 1), torch.optim.AdamW(torch.nn.Linear(3, 1).parameters(), lr=1e-2)
+    again = {"step": 0, "seconds": 0.0, "history": [], "config": {"lr": 0.01}}
+    assert resume(tmp_path / "checkpoint", again, fresh_opt, lambda path: fresh.load_state_dict(load_file(path)))
+    assert again["step"] == 3 and again["fresh_optimizer_at"] == [3] and torch.equal(fresh.weight, net.weight)
+    assert fresh_opt.state_dict()["state"] == {}  # no moments: they start again
+    assert "fresh optimiser moments" in capsys.readouterr().out
+    # saved again and resumed with its optimiser, the note stays
+    save_checkpoint(tmp_path, tmp_path / "checkpoint", lambda path: save_file(fresh.state_dict(), path), fresh_opt,
+                    again, {})
+    third = {"step": 0, "seconds": 0.0, "history": [], "config": {"lr": 0.01}}
+    assert resume(tmp_path / "checkpoint", third, fresh_opt, lambda path: None) and third["fresh_optimizer_at"] == [3]
+
+
 def test_micro_batches_give_the_whole_batch_gradient():
     """A batch split by length into micro-batches, each loss a share of the whole batch's mean,
     gives the same gradient as the whole batch in one piece."""

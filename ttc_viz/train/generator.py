@@ -168,6 +168,8 @@ def train_generator(out_dir, cfg: GenTrainConfig, *, device: str = "auto", minut
                 "seconds": round(state["seconds"], 1), "config": state["config"], "task": task.name}
         if task.on_top_of:
             info["on_top_of"] = task.on_top_of
+        if state.get("fresh_optimizer_at"):
+            info["fresh_optimizer_at"] = state["fresh_optimizer_at"]
         save_checkpoint(out, ckpt, lambda path: save_gen_adapter(model, path, cfg.lora, info, prompt), opt, state,
                         info, final)
 

@@ -60,7 +60,9 @@ def micro_batches(lengths: list[int], max_tokens: int) -> list[list[int]]:
 
 def resume(ckpt: Path, state: dict, opt, load_adapter: Callable[[Path], object], free: Iterable[str] = ()) -> bool:
     """Continue from the checkpoint in ``ckpt``, if there is one: the adapter (through
-    ``load_adapter(path)``), the optimiser, and ``state``'s step, seconds and history.
+    ``load_adapter(path)``), the optimiser (fresh moments if the checkpoint was kept without
+    ``optimizer.pt``; the step is noted in ``state["fresh_optimizer_at"]``), and ``state``'s
+    step, seconds and history.
     ValueError if it was made with other settings than ``state["config"]`` (those named in
     ``free`` may differ: more steps, another save interval)."""
     import torch
@@ -75,8 +77,14 @@ def resume(ckpt: Path, state: dict, opt, load_adapter: Callable[[Path], object],
         raise ValueError(f"{ckpt} holds a run with other settings ({old['config']}); use another --out "
                          "or the same settings")
     load_adapter(ckpt / "adapter.safetensors")
-    opt.load_state_dict(torch.load(ckpt / "optimizer.pt", weights_only=True))
     state.update({k: old[k] for k in ("step", "seconds", "history")})
+    state["fresh_optimizer_at"] = list(old.get("fresh_optimizer_at", []))
+    if (ckpt / "optimizer.pt").exists():
+        opt.load_state_dict(torch.load(ckpt / "optimizer.pt", weights_only=True))
+    else:  # a checkpoint kept without its optimiser (2x the adapter's size): Adam's moments start
+        # again from zero at this step, and the run says so in state and in training.json
+        print(f"{ckpt} has no optimizer.pt: resuming at step {old['step']} with fresh optimiser moments")
+        state["fresh_optimizer_at"].append(old["step"])
     return True
 
 
