@@ -130,6 +130,32 @@ def test_kv_reuse_gives_the_same_tree_and_encodes_no_prefix_twice(tiny, strategy
     assert on.cost.tokens_reencoded <= len(on.nodes) * 0.1 * (strategy == "lookahead")
 
 
+def test_prefilled_counts_what_the_model_ran_the_head_once_and_a_kept_prefix_by_its_last_token(tiny):
+    gen = load_hf(str(tiny), device="cpu", config=HFConfig(max_step_tokens=10, max_steps=6))
+    q = "What is 4 + 5?"
+    head = len(gen.tok(gen.prompt(q), add_special_tokens=False)["input_ids"])
+    first = gen.next_steps(q, [[]], 4, temperature=1.0, seed=1)[0]
+    # the head is run once for the four rows, and charged to the first; nothing follows it yet
+    assert [s.prefilled for s in first] == [head, 0, 0, 0]
+    kept = first[0]
+    second = gen.next_steps(q, [[kept]], 3, temperature=1.0, seed=2)[0]
+    # the head is cached; the kept step's KV covers all but its last sampled token, fed once
+    assert [s.prefilled for s in second] == [1, 0, 0]
+    # without the cache the whole prefix is run again, once for its rows
+    off = load_hf(str(tiny), device="cpu", config=HFConfig(max_step_tokens=10, max_steps=6, kv_cache_bytes=0))
+    off.next_steps(q, [[]], 1, temperature=1.0, seed=1)
+    again = off.next_steps(q, [[kept]], 3, temperature=1.0, seed=2)[0]
+    assert [s.prefilled for s in again] == [len(kept.ids), 0, 0]
+    # a search's cost adds them up: far below the prompt tokens it would re-read
+    tree = _search(gen, "beam")
+    assert 0 < tree.cost.tokens_prefilled < tree.cost.tokens_prompt / 3
+    # whole solutions: the head's prefill on the first step of the first row only
+    sols = gen.solutions("What is 7 + 1?", 2, temperature=1.0, seed=0)
+    fed = [s.prefilled for sol in sols for s in sol]
+    assert fed[0] == len(gen.tok(gen.prompt("What is 7 + 1?"), add_special_tokens=False)["input_ids"])
+    assert sum(fed[1:]) == 0
+
+
 def test_kv_cache_keeps_within_its_budget_and_drops_pruned_prefixes(tiny):
     gen = load_hf(str(tiny), device="cpu", config=HFConfig(max_step_tokens=10, max_steps=6))
     q = "What is 2 + 3?"

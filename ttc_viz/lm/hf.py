@@ -98,6 +98,7 @@ class HFGenerator:
         self.device = next(model.parameters()).device
         self.num_params = int(sum(p.numel() for p in model.parameters()))  # the Generator protocol's
         self._heads: dict = {}
+        self._head_fed = 0  # head tokens prefilled during the current call (see _head)
         eos = self.tok.eos_token_id
         self._eos_ids = set(eos if isinstance(eos, list) else [eos])
         if getattr(model, "generation_config", None) is not None:
@@ -143,6 +144,7 @@ class HFGenerator:
             out = self.model(input_ids=ids_t, attention_mask=torch.ones_like(ids_t),
                              use_cache=True, logits_to_keep=1, **{self._cache_kw: cache})
             hit = (ids, cache, out.logits[:, -1, :].float())
+            self._head_fed += len(ids)  # prefilled in this call (charged to its first row)
             self._heads = {key: hit}  # one problem at a time is what searches need
             self.kv.clear()  # its prefixes were continuations of another head
         return hit
@@ -152,11 +154,12 @@ class HFGenerator:
 
     def _decode(self, problem: str, prefixes: Sequence[Sequence], n: int, *,
                 temperature: float, seed: int, max_new_tokens: int,
-                stop_at_step: bool, new_round: bool = False) -> list[tuple[list[int], int, int, bool, int]]:
+                stop_at_step: bool, new_round: bool = False) -> list[tuple[list[int], int, int, bool, int, int]]:
         """Continue problem + each prefix ``n`` times; rows come back prefix-major.
 
         Returns (generated ids, generated tokens, prompt tokens, hit EOS, prompt tokens encoded
-        again) per row. ``new_round``: the prefixes are a search's kept nodes, so the cached KV
+        again, prompt tokens fed to the model in this call) per row; a prefill shared by a
+        prefix's rows is charged to its first row, the head's (when not cached) to the call's. ``new_round``: the prefixes are a search's kept nodes, so the cached KV
         of any other prefix (a pruned node) is dropped now. The shared head
         is prefilled once; each distinct prefix once; its ``n`` rows then share that KV.
         Rows leave the batch as soon as they finish, so one long step does not hold
@@ -173,6 +176,7 @@ class HFGenerator:
         # one generator per call, seeded: the same call gives the same rows on any thread
         gen = torch.Generator(device=self.device).manual_seed(int(seed))
         with self._lock, torch.inference_mode():
+            self._head_fed = 0
             head = self._head(problem)
             if new_round:
                 self.kv.retain(tuple(self.prefix_ids(p)) for p in prefixes)
@@ -185,6 +189,10 @@ class HFGenerator:
                     raise GeneratorError(
                         f"out of memory decoding {sum(c for _, c in chunk)} sequences; lower "
                         "the batch size (--batch-size) or the budget N") from None
+                if self._head_fed and rows:  # the head's prefill goes to the call's first row
+                    r0 = rows[0]
+                    rows[0] = (*r0[:5], r0[5] + self._head_fed)
+                    self._head_fed = 0
                 # hand the chunk's rows back to their prefixes, in order
                 k = 0
                 for i, c in chunk:
@@ -194,7 +202,7 @@ class HFGenerator:
 
     def _decode_chunk(self, head, prefixes: list[list], counts: list[int], temperature: float,
                       gen: torch.Generator, max_new_tokens: int,
-                      stop_at_step: bool) -> list[tuple[list[int], int, int, bool, int]]:
+                      stop_at_step: bool) -> list[tuple[list[int], int, int, bool, int, int]]:
         """Decode ``counts[i]`` rows continuing ``prefixes[i]``, for every i, as one batch."""
         head_ids = head[0]
         # 1. prefill: each prefix's own ids, once, after the longest of its prefixes whose KV
@@ -204,6 +212,7 @@ class HFGenerator:
         bounds = [list(itertools.accumulate(len(part) for part in ps)) for ps in parts]
         found = self._kept(suffixes, bounds)
         again = self._count_again(suffixes, bounds, found)
+        fed = [len(s) - (e.covered if e is not None else 0) for s, e in zip(suffixes, found)]
         cache, logits, mask, pos = self._prefill(head, suffixes, found)
         for s in suffixes:
             self.kv.mark(s)
@@ -221,11 +230,12 @@ class HFGenerator:
                 self._keep_row(cache, mask, j, len(head_ids), suffixes[owner[row]], found[owner[row]], ids)
         generated, eos_hit = self._decode_rows(cache, logits, mask, pos, temperature, gen,
                                                max_new_tokens, stop_at_step, keep_kv)
-        first = {}  # what the prefix re-encoded is charged to its first row
+        first = {}  # what the prefix re-encoded, and fed, is charged to its first row
         for row, i in enumerate(owner):
             first.setdefault(i, row)
         return [(generated[row], len(generated[row]), prompt_tokens[row], eos_hit[row],
-                 again[owner[row]] if first[owner[row]] == row else 0)
+                 again[owner[row]] if first[owner[row]] == row else 0,
+                 fed[owner[row]] if first[owner[row]] == row else 0)
                 for row in range(len(generated))]
 
     def _kept(self, suffixes: list[list[int]], bounds: list[list[int]]) -> list[Entry | None]:
@@ -425,7 +435,8 @@ class HFGenerator:
         newlines belong to the step, so no step is empty)."""
         return STEP_DELIMITER in self.tok.decode(ids).lstrip()
 
-    def _as_step(self, ids: list[int], n_tok: int, p_tok: int, hit_eos: bool, again: int = 0) -> Step:
+    def _as_step(self, ids: list[int], n_tok: int, p_tok: int, hit_eos: bool, again: int = 0,
+                 fed: int | None = None) -> Step:
         body = [t for t in ids if t not in self._eos_ids]
         text = self.tok.decode(body, skip_special_tokens=True)
         cut = text.lstrip().find(STEP_DELIMITER)
@@ -434,7 +445,8 @@ class HFGenerator:
             hit_eos = False
         text = text.strip()
         return Step(text=text, tokens=n_tok, prompt_tokens=p_tok,
-                    finished=hit_eos or states_final_answer(text), ids=tuple(body), reencoded=again)
+                    finished=hit_eos or states_final_answer(text), ids=tuple(body), reencoded=again,
+                    prefilled=fed)
 
     # -- protocol -------------------------------------------------------------------------
     def next_steps(self, problem, prefixes, n, *, temperature, seed):
@@ -463,7 +475,8 @@ class HFGenerator:
                            max_new_tokens=self.cfg.max_solution_tokens, stop_at_step=False)
         return [self._split(*r) for r in raw]
 
-    def _split(self, ids: list[int], n_tok: int, p_tok: int, hit_eos: bool, again: int = 0) -> list[Step]:
+    def _split(self, ids: list[int], n_tok: int, p_tok: int, hit_eos: bool, again: int = 0,
+               fed: int | None = None) -> list[Step]:
         """Cut a whole solution into steps by the rule that ends a step when decoding step by
         step (``_ends_step``), so both ways give the same steps and ids. The solution ends
         at the first step stating an answer (or at ``max_steps``)."""
@@ -479,7 +492,8 @@ class HFGenerator:
         for j, piece in enumerate(pieces):
             last_piece = j == len(pieces) - 1
             step = self._cap(steps, self._as_step(piece, len(piece), p_tok if j == 0 else 0,
-                                                  hit_eos and last_piece, again if j == 0 else 0))
+                                                  hit_eos and last_piece, again if j == 0 else 0,
+                                                  fed if j == 0 else 0))
             steps.append(step)
             if step.finished:
                 break
