@@ -55,3 +55,42 @@ def test_replace_dir_and_recovery_after_a_kill_between_renames(tmp_path):
     assert not target.exists()
     assert recover_dir(target)
     assert (target / "state.json").read_text() == "new"
+
+
+def test_atomic_writes_take_the_umask_like_any_new_file(tmp_path):
+    old = os.umask(0o022)
+    try:
+        write_atomic(tmp_path / "a.json", "{}")
+        new = tmp_path / "new"
+        new.mkdir(mode=0o700)
+        replace_dir(new, tmp_path / "kept")
+        os.umask(0o077)
+        write_atomic(tmp_path / "b.json", "{}")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "a.json").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "kept").stat().st_mode & 0o777 == 0o755
+    assert (tmp_path / "b.json").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_lone_surrogate_is_refused_when_read():
+    import pytest
+
+    from ttc_viz.io import read_json
+    from ttc_viz.tree import SearchTree, TreeFormatError
+    good = SearchTree.new("beam", {}, "What is 1+1?", "2")
+    good.add(0, "The answer is 2.", iteration=1, score=0.5, status="finished")
+    text = good.to_json()
+    assert SearchTree.from_json(text).nodes[1].text == "The answer is 2."
+    for bad in (text.replace("What is", "What \\ud800is"), text.replace('"2"', '"\\uDFFF"'),
+                text.replace('"text": "What', '"\\ud83d": 1, "text": "What')):
+        with pytest.raises(TreeFormatError, match="surrogate|unknown fields"):
+            SearchTree.from_json(bad)
+        with pytest.raises(TreeFormatError, match="surrogate|unknown fields"):
+            SearchTree.from_json(bad.encode())
+    # a surrogate pair is one character, and fine; so is an escaped backslash before "ud800"
+    assert read_json('["\\ud83d\\ude00", "\\\\ud800"]', limit=100, error=ValueError, what="x") == ["😀", "\\ud800"]
+    with pytest.raises(ValueError, match="surrogate"):
+        read_json('"\\ud800"', limit=100, error=ValueError, what="x")
+    with pytest.raises(ValueError, match="surrogate"):
+        read_json('"\ud800"', limit=100, error=ValueError, what="x")

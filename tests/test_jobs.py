@@ -244,3 +244,47 @@ def test_a_tab_that_reconnects_within_the_grace_period_keeps_its_job():
     time.sleep(0.3)
     owner["alive"] = True
     assert job.wait(30) and job.limit is None and job.trees[0].iterations == 6
+
+
+@pytest.mark.real
+def test_stop_ends_a_long_best_of_n_call_on_the_real_model_within_seconds(embedded):
+    """Stop inside the decoder: a best-of-N whose one sampling call would run for minutes
+    (no end-of-text, a long cap) ends within 2 s of Stop, and the search waiting for the
+    model behind it gets it."""
+    import dataclasses
+
+    from ttc_viz.lm.hf import HFGenerator
+    gen = HFGenerator(embedded.model, embedded.tok, name="long",
+                      config=dataclasses.replace(embedded.cfg, max_solution_tokens=3000, kv_cache_bytes=0))
+    gen._eos_ids = set()          # never ends early: the call runs to its cap
+    cfg = SearchConfig(n=4, seed=1)
+    first = SearchJob([("best_of_n", P, cfg)], gen, SymbolicVerifier()).start()
+    time.sleep(4.0)               # decoding by now
+    second = SearchJob([("best_of_n", P, cfg)], gen, SymbolicVerifier()).start()
+    time.sleep(1.0)
+    assert not first.done and not second.done
+    t0 = time.monotonic()
+    first.stop()
+    assert first.wait(10)
+    assert time.monotonic() - t0 < 2.0
+    assert first.error is None and first.trees[0] is None   # stopped in its only round
+    deadline = time.monotonic() + 5
+    while not gen._lock.locked() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert gen._lock.locked() and not second.done   # the waiting search has the model now
+    t1 = time.monotonic()
+    second.stop()
+    assert second.wait(10) and time.monotonic() - t1 < 2.0
+
+
+def test_a_token_budget_ends_a_call_that_would_overrun_it(embedded):
+    import dataclasses
+
+    from ttc_viz.lm.hf import HFGenerator
+    gen = HFGenerator(embedded.model, embedded.tok, name="long",
+                      config=dataclasses.replace(embedded.cfg, max_solution_tokens=3000, kv_cache_bytes=0))
+    gen._eos_ids = set()
+    t0 = time.monotonic()
+    job = SearchJob([("best_of_n", P, SearchConfig(n=2, seed=1))], gen, SymbolicVerifier(), max_tokens=60).start()
+    assert job.wait(60) and job.error is None
+    assert "token budget" in job.limit and time.monotonic() - t0 < 30

@@ -153,3 +153,109 @@ def test_lookahead_values_follow_the_aggregation_through_rollouts():
             scores.append(chain[0].score)
             chain = [c for c in tree.children(chain[0].id) if c.status == "rollout"]
         assert cand.value == pytest.approx(min(scores))
+
+
+class _SlowPool:
+    """A symbolic pool where every comparison runs into its deadline (a hostile answer)."""
+    size, deadline = 2, 1.5
+
+    def __init__(self):
+        self.calls = 0
+
+    def compare(self, pred, gold, deadline=None):
+        import time
+        self.calls += 1
+        time.sleep(self.deadline if deadline is None else deadline)
+        return None
+
+    def compare_many(self, pairs):
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(2) as ex:
+            return list(ex.map(lambda pg: self.compare(*pg), pairs))
+
+    def compare_until(self, pairs, until):
+        from ttc_viz.grading.pool import Pool
+        return Pool.compare_until(self, pairs, until)
+
+
+def _slow_tree(leaves=60, depth=1):
+    tree = SearchTree.new("beam", {"n": leaves, "m": 4, "aggregation": "min"}, "What is y?", "x^2+1")
+    parent = 0
+    for d in range(depth - 1):
+        parent = tree.add(parent, f"step {d}", iteration=d + 1, score=0.9).id
+    for i in range(leaves):
+        leaf = tree.add(parent, f"So \\boxed{{x^{{{i + 3}}}+\\sin(y)}}", iteration=depth, score=0.5 + i / 200,
+                        status="finished")
+        leaf.answer = f"x^{{{i + 3}}}+\\sin(y)"
+    return tree
+
+
+def test_a_tree_of_slow_to_grade_answers_loads_and_repicks_in_seconds(monkeypatch):
+    import time
+
+    import ttc_viz.grading as grading
+    from ttc_viz.search.whatif import repick
+    pool = _SlowPool()
+    monkeypatch.setattr(grading, "get_pool", lambda: pool)
+    monkeypatch.setattr(grading, "_CACHE", type(grading._CACHE)())
+    monkeypatch.setattr(grading, "_MISSED", type(grading._CACHE)(), raising=False)
+    monkeypatch.setattr(grading, "_DEFERRED", type(grading._CACHE)(), raising=False)
+    tree = _slow_tree()
+    t0 = time.perf_counter()
+    loaded = repick(tree)                       # what a page does on upload
+    again = repick(tree, aggregation="last")    # and on every rerun
+    elapsed = time.perf_counter() - t0
+    assert elapsed < 5.0, elapsed
+    assert pool.calls <= 8                      # the rest were never started
+    finished = [n for n in again.nodes if n.status == "finished"]
+    assert all(n.correct is None for n in finished)   # shown as ungraded, not as wrong
+    assert loaded.selected_answer == again.selected_answer == "x^{62}+\\sin(y)"
+
+
+def test_each_distinct_answer_is_graded_once(monkeypatch):
+    import ttc_viz.grading as grading
+    seen = []
+    real = grading.grade_many
+
+    def counting(sols, truths):
+        seen.extend(sols)
+        return real(sols, truths)
+    monkeypatch.setattr("ttc_viz.search.base.grade_many", counting)
+    tree = SearchTree.new("beam", {"n": 8, "m": 4}, "1+1?", "2")
+    for i in range(40):
+        tree.add(0, f"\\boxed{{{i % 3}}}", iteration=1, score=0.5, status="finished")
+    finalize(tree)
+    assert sorted(seen) == ["0", "1", "2"]
+    assert [n.correct for n in tree.nodes[1:4]] == [False, False, True]
+
+
+def test_values_of_a_deep_broom_take_one_pass():
+    import time
+    tree = SearchTree.new("beam", {"n": 8, "m": 4, "aggregation": "prod"}, "1+1?", "2")
+    parent = 0
+    for d in range(2000):
+        parent = tree.add(parent, "step", iteration=1, score=0.999).id
+    for i in range(3000):
+        tree.add(parent, "\\boxed{2}", iteration=2, score=0.5, status="finished")
+    t0 = time.perf_counter()
+    finalize(tree)
+    assert time.perf_counter() - t0 < 2.0
+    leaf = tree.nodes[-1]
+    assert leaf.value == pytest.approx(0.999 ** 2000 * 0.5)
+    assert leaf.correct is True
+
+
+def test_the_answer_table_of_a_slow_tree_is_bounded_too(monkeypatch):
+    import time
+
+    import ttc_viz.grading as grading
+    from ttc_viz.views import answer_rows
+    pool = _SlowPool()
+    monkeypatch.setattr(grading, "get_pool", lambda: pool)
+    monkeypatch.setattr(grading, "_CACHE", type(grading._CACHE)())
+    monkeypatch.setattr(grading, "_MISSED", type(grading._CACHE)(), raising=False)
+    monkeypatch.setattr(grading, "_DEFERRED", type(grading._CACHE)(), raising=False)
+    t0 = time.perf_counter()
+    rows = answer_rows(_slow_tree(40)) + answer_rows(_slow_tree(40))
+    assert time.perf_counter() - t0 < 5.0
+    assert len(rows) == 80 and all(r["correct"] is None for r in rows)

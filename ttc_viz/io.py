@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -35,11 +36,31 @@ def read_json(data: str | bytes, *, limit: int, error: type[Exception], what: st
         except UnicodeDecodeError:
             raise error("not a text file (not UTF-8)") from None
     try:
-        return json.loads(data.removeprefix("\ufeff"))
+        obj = json.loads(data.removeprefix("\ufeff"))
     except RecursionError:
         raise error(f"not {what}: nested too deeply") from None
     except ValueError as e:  # JSONDecodeError, and integers longer than Python parses
         raise error(f"not JSON: {str(e)[:200]}") from None
+    if not data.isascii() and not _encodable(data) or _SURROGATE_ESCAPE.search(data) and not _encodable(obj):
+        raise error(f"not {what}: it holds a lone surrogate (such as \\ud800), which is not text")
+    return obj
+
+
+# a JSON escape of a UTF-16 surrogate; only then can parsed text hold one that is not paired
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _encodable(obj) -> bool:
+    """Whether every string in ``obj`` (keys too) is valid Unicode: a lone surrogate cannot be
+    written as UTF-8, so it would break every later write or display of the text."""
+    try:
+        if isinstance(obj, str):
+            obj.encode("utf-8")
+        else:
+            json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, RecursionError, ValueError):
+        return False
+    return True
 
 
 def read_limited(path: str | Path, *, limit: int, error: type[Exception], what: str) -> bytes:
@@ -59,6 +80,9 @@ def write_atomic(path: str | Path, data: str | bytes, encoding: str = "utf-8") -
     # a short prefix: the temporary name must fit wherever ``path`` fits
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".tmp", dir=path.parent or ".")
     try:
+        # mkstemp makes the file 0600; the file written takes the mode any new file would
+        # (0666 less the umask), so a file one user writes another may read as usual
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as fh:
             fh.write(raw)
             fh.flush()
@@ -73,6 +97,20 @@ def write_atomic(path: str | Path, data: str | bytes, encoding: str = "utf-8") -
     return path
 
 
+def _umask() -> int:
+    """The process's umask (read without changing it where the system allows)."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: read by setting it, and put it straight back
+    os.umask(mask)
+    return mask
+
+
 def _aside(target: Path) -> Path:
     return target.with_name(target.name + ".old")
 
@@ -83,6 +121,7 @@ def replace_dir(new: str | Path, target: str | Path) -> None:
     Order: old -> ``target.old``, new -> ``target``, then delete ``target.old``. Killed at
     any point, either ``target`` or ``target.old`` is a complete folder (see recover_dir)."""
     new, target = Path(new), Path(target)
+    os.chmod(new, 0o777 & ~_umask())  # a ``mkdtemp`` folder is 0700; the folder kept is not
     old = _aside(target)
     if old.exists() and target.exists():
         shutil.rmtree(old)  # a leftover from an earlier interrupted swap; target is complete

@@ -3,15 +3,18 @@
 ``SearchJob`` runs (strategy, problem, config) triples one after another in a thread. The
 UI polls ``snapshot()`` (a copy of the tree after the latest round) and ``stop()`` ends it:
 
-* Stop is honoured at the next model call, inside a round: the generator and verifier
+* Stop is honoured inside a model call, within a few tokens: the generator and verifier
   are wrapped so that, once Stop is pressed, the next ``next_steps`` / ``rollout`` /
-  ``solutions`` / ``score_batch`` call ends the search instead of running. A call already
-  under way finishes first (the decoder itself is not interrupted). The tree kept is the
-  one after the last complete round, its open branches closed as finished leaves, marked
-  ``stopped`` and picked from like any other. Best-of-N, one round only, stops after its
-  sampling call and keeps the samples unscored.
+  ``solutions`` / ``score_batch`` call ends the search instead of running, and a generator
+  call under way is told through ``lm.base.stop_check`` (a decoder that asks, as the
+  in-process one does every few tokens, ends it with ``Interrupted``; it also gives the
+  model to the next search between its chunks). The tree kept is the one after the last
+  complete round, its open branches closed as finished leaves, marked ``stopped`` and
+  picked from like any other; a search stopped in its first round (best-of-N's one
+  sampling call) keeps none. Best-of-N stopped after its sampling call (a backend that
+  does not ask) keeps the samples unscored.
 * A job may have a token budget (``max_tokens``, generated tokens over all its runs):
-  once spent, the job ends like Stop after the current round, with ``limit`` saying why.
+  once spent, even inside a call, the job ends like Stop, with ``limit`` saying why.
 * A job may have an owner (``alive``: a function saying whether the browser session that
   started it still exists); when the owner has been gone for ``owner_grace_s`` seconds
   (a reconnecting tab comes back sooner) the job is cancelled.
@@ -36,7 +39,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from .lm.base import Generator
+from .lm.base import Generator, Interrupted, stop_check
 from .problems import Problem
 from .search import Hooks, SearchConfig, run
 from .search.base import finalize
@@ -80,7 +83,11 @@ class _GuardedGenerator:
 
     def _call(self, fn, *a, **kw):
         self.job._check(generating=True)
-        out = fn(*a, **kw)
+        try:
+            with stop_check(self.job._interrupts):
+                out = fn(*a, **kw)
+        except Interrupted:
+            raise _Cancelled() from None
         self.job._count(sum(s.tokens for seq in out for s in seq))
         return out
 
@@ -145,6 +152,7 @@ class SearchJob:
         self.session = session
         self.owner_grace_s = owner_grace_s
         self._gone_since: float | None = None
+        self._owner_asked = 0.0
         self._stop = threading.Event()
         self._budget_spent = False
         self._lock = threading.Lock()
@@ -188,6 +196,24 @@ class SearchJob:
             self._stop.set()
         if self._stop.is_set() or (generating and self._budget_spent):
             raise _Cancelled()
+
+    def _interrupts(self, tokens: int) -> bool:
+        """Asked by a decoder every few tokens of a call (``tokens``: generated so far in
+        it): end the call now? On Stop, a closed tab (looked up at most every 0.5 s) or a
+        token budget the call would overrun."""
+        now = time.monotonic()
+        if now - self._owner_asked >= 0.5:
+            self._owner_asked = now
+            if self._owner_gone() and not self._stop.is_set():
+                self.limit = "the page that started it was closed"
+                self._stop.set()
+        if self._stop.is_set():
+            return True
+        if self.max_tokens and self.tokens + tokens >= self.max_tokens:
+            self._budget_spent = True
+            self.limit = self.limit or f"the token budget of {self.max_tokens:,} generated tokens was reached"
+            return True
+        return False
 
     def _count(self, tokens: int) -> None:
         self.tokens += int(tokens)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from .grading import answer_key, equivalent
+from .grading import answer_key, grade_answers
 from .scoring import tally
 from .tree import SearchTree
 
@@ -45,9 +45,10 @@ def answer_rows(tree: SearchTree) -> list[dict]:
     """Each distinct final answer: count, summed weight, best weight, right/wrong, picked by."""
     leaves = tree.leaves("finished")
     rows = tally([n.answer for n in leaves], [n.value or 0.0 for n in leaves])
-    truth = tree.problem.get("answer")
+    # each distinct answer graded once, bounded (None: no truth, or not settled in time)
+    verdicts = grade_answers([r["answer"] for r in rows], tree.problem.get("answer"))
     for r in rows:
-        r["correct"] = equivalent(r["answer"], truth) if truth is not None else None
+        r["correct"] = verdicts.get(r["answer"])
         r["picked by"] = ", ".join(k for k, v in tree.picks.items() if answer_key(v) == r["key"])
     return sorted(rows, key=lambda r: -r["weight"])
 

@@ -38,7 +38,9 @@ hold the interpreter lock.
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
+import time
 from collections import OrderedDict
 from typing import Sequence
 
@@ -48,7 +50,7 @@ from .numeric import number_key, numeric_verdict
 from .pool import get_pool, shutdown
 
 __all__ = [
-    "grade", "grade_many", "equivalent", "equivalent_many", "extract_answer", "marked_answer",
+    "grade", "grade_many", "grade_answers", "equivalent", "equivalent_many", "extract_answer", "marked_answer",
     "states_final_answer", "answer_key", "normalize", "warm_up", "shutdown",
 ]
 
@@ -73,32 +75,83 @@ _CACHE_SIZE = 8192
 _CACHE_LOCK = threading.Lock()
 
 
-def _cached(key: tuple[str, str]) -> bool | None:
+# Pairs still unsettled, kept for a while so a page that reruns does not pay for them again:
+# a pair that used its whole deadline ("missed": unknown, for every caller), and a pair a
+# bounded call (``grade_answers``) cut short or did not reach ("deferred": only bounded calls
+# skip it; a sweep's grading still waits for its verdict).
+_MISSED: OrderedDict[tuple[str, str], float] = OrderedDict()
+_DEFERRED: OrderedDict[tuple[str, str], float] = OrderedDict()
+MISSED_TTL_S = 600.0
+DEFERRED_TTL_S = 60.0
+
+
+def budget_s() -> float:
+    """Seconds of symbolic grading one tree may take per re-pick (``TTC_VIZ_GRADING_BUDGET_S``,
+    default 2): what is not settled by then shows as ungraded."""
+    try:
+        return max(0.0, float(os.environ.get("TTC_VIZ_GRADING_BUDGET_S", 2.0)))
+    except ValueError:
+        return 2.0
+
+
+def _cached(key: tuple[str, str], bounded: bool = False) -> tuple[bool | None, bool]:
+    """(verdict, known): a kept verdict; or (None, True) for a pair kept as unknown."""
+    now = time.monotonic()
     with _CACHE_LOCK:
         v = _CACHE.get(key)
         if v is not None:
             _CACHE.move_to_end(key)
-        return v
+            return v, True
+        for kept, ttl, applies in ((_MISSED, MISSED_TTL_S, True), (_DEFERRED, DEFERRED_TTL_S, bounded)):
+            t = kept.get(key)
+            if t is not None:
+                if now - t > ttl:
+                    del kept[key]
+                elif applies:
+                    return None, True
+        return None, False
 
 
-def _remember(key: tuple[str, str], verdict: bool | None) -> None:
-    if verdict is None:
-        return  # out of time (or no worker): depends on load, so not kept
+def _keep(kept: OrderedDict, key) -> None:
+    kept[key] = time.monotonic()
+    kept.move_to_end(key)
+    if len(kept) > _CACHE_SIZE:
+        kept.popitem(last=False)
+
+
+def _remember(key: tuple[str, str], verdict: bool | None, missed: bool = False, deferred: bool = False) -> None:
     with _CACHE_LOCK:
-        _CACHE[key] = verdict
-        if len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
+        if verdict is not None:
+            _CACHE[key] = verdict
+            if len(_CACHE) > _CACHE_SIZE:
+                _CACHE.popitem(last=False)
+            _MISSED.pop(key, None)
+            _DEFERRED.pop(key, None)
+        elif missed:  # the pair used its whole deadline: unknown, not asked again for a while
+            _keep(_MISSED, key)
+        elif deferred:
+            _keep(_DEFERRED, key)
+        # otherwise (no worker): depends on the moment, so not kept
 
 
-def _symbolic_many(keys: list[tuple[str, str]]) -> list[bool]:
-    out = [_cached(k) for k in keys]
-    todo = [i for i, v in enumerate(out) if v is None]
+def _symbolic_many(keys: list[tuple[str, str]], until: float | None = None) -> list[bool | None]:
+    """Verdicts for normalised pairs, None where unknown. ``until`` (``time.monotonic()``): a
+    bounded call, over by then; what it does not settle in time is None."""
+    found = [_cached(k, bounded=until is not None) for k in keys]
+    out = [v for v, _ in found]
+    todo = [i for i, (_, known) in enumerate(found) if not known]
     pool = get_pool() if todo else None
-    if pool is not None:
+    if pool is None:
+        return out
+    if until is None:
         for i, v in zip(todo, pool.compare_many([keys[i] for i in todo])):
-            _remember(keys[i], v)
+            _remember(keys[i], v, missed=v is None)
             out[i] = v
-    return [bool(v) for v in out]
+    else:
+        for i, (v, missed) in zip(todo, pool.compare_until([keys[i] for i in todo], until)):
+            _remember(keys[i], v, missed=missed, deferred=not missed)
+            out[i] = v
+    return out
 
 
 def equivalent(pred: str | None, gold: str | None) -> bool:
@@ -106,7 +159,7 @@ def equivalent(pred: str | None, gold: str | None) -> bool:
     p, g, verdict = _prepare(pred, gold)
     if verdict is not None:
         return verdict
-    return _symbolic_many([(p, g)])[0]
+    return bool(_symbolic_many([(p, g)])[0])
 
 
 def equivalent_many(pairs: Sequence[tuple[str | None, str | None]]) -> list[bool]:
@@ -120,7 +173,7 @@ def equivalent_many(pairs: Sequence[tuple[str | None, str | None]]) -> list[bool
     keys = list(todo)
     for key, v in zip(keys, _symbolic_many(keys)):
         for i in todo[key]:
-            out[i] = v
+            out[i] = bool(v)
     return [bool(v) for v in out]
 
 
@@ -153,6 +206,34 @@ def grade_many(solutions: Sequence[str], truths: Sequence[str | None]) -> list[b
     out: list[bool | None] = [None if t is None else False for t in truths]
     for i, v in zip(owner, equivalent_many(pairs)):
         out[i] = out[i] or v
+    return out
+
+
+def grade_answers(answers, truth: str | None, budget: float | None = None) -> dict[str, bool | None]:
+    """Each distinct answer graded once against ``truth``: {answer: True / False / None}.
+    None: no truth, or not settled, because the symbolic comparison ran out of its deadline
+    (kept as unknown for a while, so a rerun does not pay again) or because the call's
+    ``budget`` (seconds of symbolic grading, ``budget_s()`` when not given) was spent; the
+    fast path is never cut short. What a tree shows as ungraded."""
+    distinct = list(dict.fromkeys(a for a in answers if a is not None))
+    if truth is None:
+        return {a: None for a in distinct}
+    until = time.monotonic() + (budget_s() if budget is None else budget)
+    readings = {a: _readings(a) for a in distinct}
+    fast: dict[tuple, bool | None] = {}
+    todo: list[tuple[str, str]] = []
+    for a in distinct:
+        for r in readings[a]:
+            p, g, v = _prepare(r, truth)
+            fast[(a, r)] = v if v is not None else (p, g)
+            if v is None:
+                todo.append((p, g))
+    todo = list(dict.fromkeys(todo))
+    slow = dict(zip(todo, _symbolic_many(todo, until=until))) if todo else {}
+    out: dict[str, bool | None] = {}
+    for a in distinct:
+        verdicts = [fast[(a, r)] if isinstance(fast[(a, r)], bool) else slow[fast[(a, r)]] for r in readings[a]]
+        out[a] = True if any(v is True for v in verdicts) else (None if None in verdicts else False)
     return out
 
 

@@ -167,14 +167,15 @@ class Pool:
         if replace:  # start the replacement now, so the next caller does not wait for it
             threading.Thread(target=self._spawn, daemon=True).start()
 
-    def compare(self, pred: str, gold: str) -> bool | None:
-        """The worker's verdict; None when it ran out of time or no worker could be had."""
+    def compare(self, pred: str, gold: str, deadline: float | None = None) -> bool | None:
+        """The worker's verdict; None when it ran out of time (``deadline`` seconds, the
+        pool's own when not given) or no worker could be had."""
         if self.closed:
             return None
         w = self._acquire()
         if w is None:
             return None
-        verdict, healthy = w.ask(pred, gold, self.deadline)
+        verdict, healthy = w.ask(pred, gold, self.deadline if deadline is None else deadline)
         if healthy:
             self._idle.put(w)
         else:
@@ -186,6 +187,25 @@ class Pool:
             return [self.compare(p, g) for p, g in pairs]
         with ThreadPoolExecutor(max_workers=self.size) as ex:
             return list(ex.map(lambda pg: self.compare(*pg), pairs))
+
+    def compare_until(self, pairs: Sequence[tuple[str, str]], until: float) -> list[tuple[bool | None, bool]]:
+        """(verdict, timed_out) per pair, all work over by ``until`` (``time.monotonic()``):
+        a comparison never runs past it (its deadline is cut to what is left), and a pair
+        not reached in time is (None, False). ``timed_out`` is True only for a pair that had
+        the pool's full deadline and still ran out (a property of the pair, worth keeping)."""
+        def one(pg):
+            left = until - time.monotonic()
+            if left <= 0.05:
+                return None, False
+            d = min(self.deadline, left)
+            t0 = time.monotonic()
+            v = self.compare(pg[0], pg[1], d)
+            # the worker's own soft timer answers before the hard deadline: both are a miss
+            return v, (v is None and d >= self.deadline and time.monotonic() - t0 >= self.deadline / 2)
+        if len(pairs) <= 1:
+            return [one(pg) for pg in pairs]
+        with ThreadPoolExecutor(max_workers=self.size) as ex:
+            return list(ex.map(one, pairs))
 
     def warm(self) -> None:
         """Start every worker now (the first comparison would otherwise wait for them)."""

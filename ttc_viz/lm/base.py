@@ -24,8 +24,10 @@ running text, the delimiter included.
 """
 from __future__ import annotations
 
+import contextlib
+import threading
 from dataclasses import dataclass
-from typing import Callable, Protocol, Sequence, Union, runtime_checkable
+from typing import Callable, Iterator, Protocol, Sequence, Union, runtime_checkable
 
 STEP_DELIMITER = "\n\n"
 
@@ -128,3 +130,38 @@ class Generator(Protocol):
 
 class GeneratorError(RuntimeError):
     """A model that cannot be loaded or run; the message says what to do."""
+
+
+class Interrupted(Exception):
+    """A model call ended early because its caller's stop check said so (``stop_check``)."""
+
+
+_CALLER = threading.local()
+
+
+@contextlib.contextmanager
+def stop_check(check: Callable[[int], bool]) -> Iterator[None]:
+    """Within the block, model calls made from this thread ask ``check(tokens)`` every few
+    tokens (``tokens``: generated so far in the call) and end with ``Interrupted`` once it is
+    True; between chunks a decoder also gives its model to other threads. How Stop, a closed
+    tab or a token budget ends a search inside a long call (``jobs``)."""
+    before = getattr(_CALLER, "check", None)
+    _CALLER.check = check
+    try:
+        yield
+    finally:
+        _CALLER.check = before
+
+
+def check_stop(tokens: int = 0) -> None:
+    """Raise ``Interrupted`` if this thread's caller asked to stop (see ``stop_check``);
+    what a backend calls every few tokens and before it waits for its model."""
+    check = getattr(_CALLER, "check", None)
+    if check is not None and check(int(tokens)):
+        raise Interrupted()
+
+
+def stopping() -> bool:
+    """Whether this thread's caller asked to stop, without raising."""
+    check = getattr(_CALLER, "check", None)
+    return bool(check is not None and check(0))

@@ -12,7 +12,7 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Callable, Sequence
 
-from ..grading import extract_answer, grade
+from ..grading import extract_answer, grade, grade_answers, grade_many
 from ..lm.base import Generator, Step, join_steps
 from ..problems import Problem
 from ..seeds import ROUND_PRIME, derive
@@ -121,7 +121,34 @@ def path_value(tree: SearchTree, node_id: int, how: str, extra: list[float] = ()
     return aggregate(scores, how)
 
 
-def finalize(tree: SearchTree, aggregation: str | None = None, voting: str | None = None) -> SearchTree:
+def _running_paths(tree: SearchTree) -> list[tuple[float, float, float] | None]:
+    """For every node, the recorded scores from the root down folded as (last, min, product),
+    None where there are none: one pass in id order (a parent always comes before its
+    children), so valuing every node costs one step per node, not one walk per leaf."""
+    out: list[tuple[float, float, float] | None] = [None] * len(tree.nodes)
+    for n in tree.nodes[1:]:
+        out[n.id] = _fold(out[n.parent], n.score)
+    return out
+
+
+def _fold(acc, score):
+    if score is None:
+        return acc
+    s = float(score)
+    return (s, s, s) if acc is None else (s, min(acc[1], s), acc[2] * s)
+
+
+def _value(acc, how: str) -> float:
+    """``aggregate`` of the scores folded in ``acc`` (0.0 for none, as ``aggregate``)."""
+    if how not in AGGREGATIONS:
+        raise ValueError(f"aggregation must be one of {', '.join(AGGREGATIONS)}, got {how!r}")
+    if acc is None:
+        return 0.0
+    return float(acc[AGGREGATIONS.index(how)])
+
+
+def finalize(tree: SearchTree, aggregation: str | None = None, voting: str | None = None,
+             grading_budget: float | None = None, bounded: bool = False) -> SearchTree:
     """Fill in what follows from a tree's recorded scores, in place: each leaf's answer and
     ``correct``, every node's ``value`` (its aggregated score, see tree.py), the picks.
 
@@ -134,6 +161,12 @@ def finalize(tree: SearchTree, aggregation: str | None = None, voting: str | Non
     attempt's step scores aggregated when it was scored, so such a tree keeps the aggregation
     it was searched with and ``aggregation`` is ignored). The picks are one vote over the
     finished leaves, or the spec's own ``pick``.
+
+    Each distinct answer is graded once (``grading.grade_answers``). ``bounded`` (what-ifs of
+    a tree a page shows, uploaded ones included): symbolic grading stops after
+    ``grading_budget`` seconds (``grading.budget_s()`` when not given) and an answer not
+    settled by then, or past its deadline, is left ungraded (``correct`` None); a search's
+    own finalize waits for every verdict.
     """
     spec = REGISTRY.get(tree.strategy)
     attempts = bool(spec and spec.whole_attempts)
@@ -141,11 +174,21 @@ def finalize(tree: SearchTree, aggregation: str | None = None, voting: str | Non
     rule = voting or tree.config.get("voting", "weighted")
     truth = tree.problem.get("answer")
     leaves = tree.leaves("finished")
-    for n in leaves + [n for n in tree.leaves("pruned") if n.answer is not None]:
+    graded = leaves + [n for n in tree.leaves("pruned") if n.answer is not None]
+    for n in graded:
         if n.answer is None:
             # an attempt states its answer in its own text; a step-wise leaf anywhere on its path
             n.answer = extract_answer(n.text) or (None if attempts else extract_answer(join_steps(tree.steps(n.id))))
-        n.correct = grade(n.answer or "", truth) if n.answer is not None else (None if truth is None else False)
+    if truth is None:
+        verdicts = {}
+    elif bounded:
+        verdicts = grade_answers([n.answer for n in graded], truth, grading_budget)
+    else:
+        distinct = list(dict.fromkeys(n.answer for n in graded if n.answer is not None))
+        verdicts = dict(zip(distinct, grade_many(distinct, [truth] * len(distinct))))
+    for n in graded:
+        n.correct = verdicts.get(n.answer) if n.answer is not None else (None if truth is None else False)
+    paths = None if attempts else _running_paths(tree)
     if attempts:
         for n in tree.nodes[1:]:
             n.value = n.score
@@ -155,22 +198,28 @@ def finalize(tree: SearchTree, aggregation: str | None = None, voting: str | Non
         for n in tree.nodes[1:]:
             if n.status == "rollout":
                 continue
-            extra, cur = [], rollout_child.get(n.id)
+            acc, cur = paths[n.id], rollout_child.get(n.id)
             while cur is not None:
-                if tree.nodes[cur].score is not None:
-                    extra.append(tree.nodes[cur].score)
+                acc = _fold(acc, tree.nodes[cur].score)
                 cur = rollout_child.get(cur)
-            n.value = path_value(tree, n.id, agg, extra)
+            n.value = _value(acc, agg)
     if spec is not None and spec.pick is not None:
         tree.picks = {r: spec.pick(tree, r) for r in VOTING_RULES}
     else:
         answers = [n.answer for n in leaves]
-        weights = [path_value(tree, n.id, agg) for n in leaves]
+        weights = [_value(paths[n.id], agg) if paths else path_value(tree, n.id, agg) for n in leaves]
         tree.picks = all_picks(answers, weights)
     tree.selected_answer = tree.picks[rule]
-    tree.correct = grade(tree.selected_answer or "", truth) if truth is not None else None
-    if truth is not None and tree.selected_answer is None:
+    if truth is None:
+        tree.correct = None
+    elif tree.selected_answer is None:
         tree.correct = False
+    elif tree.selected_answer in verdicts:
+        tree.correct = verdicts[tree.selected_answer]
+    elif bounded:
+        tree.correct = grade_answers([tree.selected_answer], truth, grading_budget)[tree.selected_answer]
+    else:
+        tree.correct = grade(tree.selected_answer, truth)
     tree.config["aggregation"], tree.config["voting"] = agg, rule
     return tree
 

@@ -13,11 +13,15 @@ from . import spec as strategies
 from .base import finalize, finite_score
 
 
-def repick(tree: SearchTree, aggregation: str | None = None, voting: str | None = None) -> SearchTree:
+def repick(tree: SearchTree, aggregation: str | None = None, voting: str | None = None,
+           grading_budget: float | None = None) -> SearchTree:
     """What if the tree's finished solutions were weighed with another aggregation or voting
     rule? A new tree, values and picks recomputed from the recorded scores; ``tree`` is left
-    as it was. The statuses (kept, pruned) stay the ones the search chose under its own rule."""
-    return finalize(tree.copy(), aggregation=aggregation, voting=voting)
+    as it was. The statuses (kept, pruned) stay the ones the search chose under its own rule.
+    Bounded however hostile the tree (a page reruns this): each distinct answer is graded
+    once, and what is not settled within ``grading_budget`` seconds shows as ungraded."""
+    return finalize(tree.copy(), aggregation=aggregation, voting=voting,
+                    grading_budget=grading_budget, bounded=True)
 
 
 def rescore(tree: SearchTree, verifier: Verifier) -> tuple[SearchTree, list[dict]]:
@@ -38,7 +42,7 @@ def rescore(tree: SearchTree, verifier: Verifier) -> tuple[SearchTree, list[dict
         else:
             other.nodes[i].score = finite_score(sc[-1]) if sc else None
     other.verifier = getattr(verifier, "name", "verifier")
-    finalize(other)
+    finalize(other, bounded=True)
     diffs = []
     for n in tree.nodes[1:]:
         a, b = n.score, other.nodes[n.id].score
