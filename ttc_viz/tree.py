@@ -207,7 +207,9 @@ class SearchTree:
 
     @property
     def iterations(self) -> int:
-        return max((n.iteration for n in self.nodes), default=0)
+        """The last round: of a node's making or, in MCTS, of a change to a node's statistics
+        (an iteration that backs a finished leaf up again makes no node)."""
+        return max((max(n.iteration, n.stats[-1][0] if n.stats else 0) for n in self.nodes), default=0)
 
     def at_iteration(self, t: int) -> list[Node]:
         """Nodes that existed after round t (what the replay slider shows)."""

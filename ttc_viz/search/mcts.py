@@ -23,8 +23,9 @@ expanded: its value is backed up once more, and nothing is generated.
 
 Budget N, counted as the other strategies count it: the search stops once N solutions are
 finished (the N a best-of-N run draws), or once it has generated N x max_rounds steps (what
-beam search at budget N may spend at most), or after as many iterations (a run that keeps
-revisiting its finished leaves ends too). The answer is the house's vote over the finished
+beam search at budget N may spend at most), or after as many iterations; and once N iterations in a
+row have only revisited finished leaves (the search has settled on them: with c = 0 it never
+leaves the best one), it ends there. The answer is the house's vote over the finished
 leaves (``config.voting``, each weighted by its value), like the other step-by-step searches;
 a search that finished nothing votes with the leaf at the end of its most-visited path.
 
@@ -54,12 +55,18 @@ def uct(mean: float, visits: int, parent_visits: int, c: float) -> float:
     return mean + c * math.sqrt(math.log(max(parent_visits, 1)) / visits)
 
 
+def mean_value(total: float, visits: int) -> float:
+    """A node's mean value as the search uses and records it: rounded to 6 decimals, so sums
+    that differ only by floating-point noise tie (and the recorded statistics replay exactly)."""
+    return round(total / visits, 6) if visits else 0.0
+
+
 def select_child(children: Sequence[int], visits: dict[int, int], total: dict[int, float],
                  parent_visits: int, c: float) -> int:
     """The child with the highest UCT score; ties go to the earlier child (lower id)."""
     def key(i):
         n = visits.get(i, 0)
-        return (-uct(total.get(i, 0.0) / n if n else 0.0, n, parent_visits, c), i)
+        return (-uct(mean_value(total.get(i, 0.0), n), n, parent_visits, c), i)
     return min(children, key=key)
 
 
@@ -82,7 +89,7 @@ def _record(tree: SearchTree, ids, t: int, visits: dict[int, int], total: dict[i
         node = tree.nodes[i]
         if node.stats is None:
             node.stats = []
-        node.stats.append([t, visits[i], round(total[i] / visits[i], 6)])
+        node.stats.append([t, visits[i], mean_value(total[i], visits[i])])
 
 
 def mcts(problem: Problem, generator: Generator, verifier: Verifier, config: SearchConfig,
@@ -96,8 +103,9 @@ def mcts(problem: Problem, generator: Generator, verifier: Verifier, config: Sea
     terminal: set[int] = set()            # finished, or at the depth cap: never expanded
     limit = max_iterations(config)
     finished = 0
+    revisits = 0                          # iterations in a row that only revisited a finished leaf
     for t in range(1, limit + 1):
-        if finished >= config.n or tree.cost.generations >= limit:
+        if finished >= config.n or tree.cost.generations >= limit or revisits >= config.n:
             break
         # 1. select
         path, node = [0], 0
@@ -108,7 +116,9 @@ def mcts(problem: Problem, generator: Generator, verifier: Verifier, config: Sea
         if node in terminal:
             # a finished leaf is not expanded: its value is backed up once more
             backpropagate(path, [tree.nodes[node].value or 0.0], visits, total)
+            revisits += 1
         else:
+            revisits = 0
             # 2. expand
             prefix = prefix_of(tree, node)
             steps = generator.next_steps(text, [prefix], config.children, temperature=config.temperature,

@@ -69,7 +69,8 @@ def systematic(weights: Sequence[float], u: float, n: int | None = None) -> list
         edges[-1] = max(edges[-1], 1.0)  # rounding must not leave the last point unplaced
     for j in range(n):
         point = (u + j) / n
-        while i < len(edges) - 1 and point >= edges[i]:
+        # a point on an edge (up to rounding: 0.1 + 0.1 + 0.1 > 0.3) belongs to the next stretch
+        while i < len(edges) - 1 and point >= edges[i] - 1e-12:
             i += 1
         out.append(i)
     return out
