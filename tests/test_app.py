@@ -197,6 +197,54 @@ def test_compare_puts_revisions_beside_beam_search():
     assert any("prompted reviser" in m.value for m in at.markdown)
 
 
+def test_explore_runs_mcts_with_its_parameters_and_replays_its_statistics(monkeypatch):
+    from ui import common
+
+    monkeypatch.setattr(common, "get_generator", lambda spec, trust=False: FakeGenerator())
+    monkeypatch.setattr(common, "get_verifier", lambda name, trust=False: SymbolicVerifier())
+    at = app()
+    at.sidebar.selectbox(key="strategy").set_value("mcts").run()
+    assert not at.exception
+    assert {"explore", "children"} <= _number_keys(at) and "m" not in _number_keys(at)
+    assert "rollout" in {w.key for w in at.sidebar.checkbox}
+    at.sidebar.number_input(key="n").set_value(3)
+    assert at.sidebar.number_input(key="explore").max == 10.0   # the input holds what the search accepts
+    at.sidebar.number_input(key="explore").set_value(1.5)
+    at.sidebar.number_input(key="children").set_value(2)
+    at.sidebar.checkbox(key="rollout").check()
+    at.run()
+    at.button(key="run").click().run()
+    t0 = time.time()
+    while "job" in at.session_state and time.time() - t0 < 60:
+        at.run()
+    assert not at.exception, at.exception
+    tree = at.session_state["tree"]
+    assert tree.strategy == "mcts" and tree.config["explore"] == 1.5 and tree.config["children"] == 2
+    assert tree.config["rollout"] is True and tree.leaves("rollout") and tree.nodes[0].stats
+    at.button(key="main_prev").click().run()   # the replay steps through the iterations
+    assert at.slider(key="main_round").value == tree.iterations - 1 and not at.exception
+
+
+def test_compare_puts_mcts_and_particle_filtering_beside_beam_search():
+    at = app("compare.py")
+    at.multiselect(key="cmp_strats").set_value(["beam", "mcts", "particle_filter"]).run()
+    assert not at.exception
+    assert {"m", "explore", "children"} <= _number_keys(at)
+    at.session_state["cmp_trees"] = [fake_tree("beam"), fake_tree("mcts", children=2),
+                                     fake_tree("particle_filter")]
+    at.run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert list(table["strategy"]) == ["beam", "mcts", "particle_filter"]
+
+
+def test_learn_page_explains_mcts_and_particle_filtering():
+    at = app("learn.py")
+    text = " ".join(m.value for m in at.markdown)
+    assert "Monte Carlo tree search" in text and "UCT" in text
+    assert "Particle filtering" in text and "resampled" in text
+
+
 @pytest.mark.real
 def test_explore_runs_a_real_search_on_the_embedded_model():
     at = app()

@@ -34,7 +34,7 @@ def test_lookahead_example_has_rollouts():
 
 def test_unknown_example():
     with pytest.raises(ValueError, match="no example"):
-        load_example("mcts")
+        load_example("no_such_strategy")
 
 
 def test_steps_are_model_text():

@@ -1,4 +1,4 @@
-"""Golden trees: one small beam, lookahead, DVTS and revisions search on the fakes, checked in as JSON.
+"""Golden trees: one small beam, lookahead, DVTS, revisions, MCTS and particle-filtering search on the fakes, checked in as JSON.
 
 A change to a strategy, the search loop, ``finalize`` or the tree format that alters what a
 search records shows up here as a diff against tests/golden/*.json, exactly (every node,
@@ -34,6 +34,8 @@ CASES = {
     "lookahead": ("lookahead", {"steps_to_finish": 4}, {"n": 4, "m": 2, "k": 2, "seed": 0}),
     "dvts": ("dvts", {"steps_to_finish": 4}, {"n": 4, "m": 2, "seed": 2}),
     "revisions": ("revisions", {"steps_to_finish": 3}, {"n": 4, "seq": 2, "seed": 1}),
+    "mcts": ("mcts", {"steps_to_finish": 3}, {"n": 3, "children": 2, "explore": 1.0, "rollout": True, "seed": 1}),
+    "particle_filter": ("particle_filter", {"steps_to_finish": 3}, {"n": 4, "seed": 1}),
 }
 
 

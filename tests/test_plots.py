@@ -137,3 +137,66 @@ def test_iterative_layout_matches_the_tidy_rule():
             assert pos[n.id][0] == (pos[kids[0].id][0] + pos[kids[-1].id][0]) / 2
     leaves = sorted(pos[n.id][0] for n in t.nodes if not any(c.parent == n.id for c in t.nodes))
     assert leaves == [float(i) for i in range(len(leaves))]
+
+
+# ---------------------------------------------------------------------------------------
+# MCTS: size = visits, colour = mean value, the walked path; particle filtering: resampling lines
+
+def _edge_points(fig, color):
+    """(x, y) pairs on the edge trace drawn in ``color``."""
+    tr = [t for t in fig.data if t.mode == "lines" and t.line.color == color]
+    return {(x, y) for t in tr for x, y in zip(t.x, t.y) if x is not None}
+
+
+def test_mcts_nodes_are_sized_by_visits_and_coloured_by_mean_at_the_round_shown():
+    from ttc_viz.plots import visit_size, walked_path
+    from ttc_viz.tree import stats_at
+
+    t = tree("mcts", n=4, children=2, explore=1.0)
+    assert t.iterations >= 3
+    for r in (1, 2, t.iterations):
+        fig = tree_figure(t, iteration=r)
+        tr = node_trace(fig)
+        assert tr.marker.colorbar.title.text == "mean value"
+        most = stats_at(t.nodes[0], r)[0]  # the root holds every visit
+        for nid, color, size in zip(tr.customdata, tr.marker.color, tr.marker.size):
+            n = t.nodes[nid]
+            if n.status == "rollout":
+                continue
+            visits, mean = stats_at(n, r)
+            assert color == mean and size == visit_size(visits, most)
+    # the statistics move with the replay: some node's visits or mean differ between rounds 1 and the last
+    first = dict(zip(node_trace(tree_figure(t, iteration=1)).customdata,
+                     node_trace(tree_figure(t, iteration=1)).marker.size))
+    last = dict(zip(node_trace(tree_figure(t)).customdata, node_trace(tree_figure(t)).marker.size))
+    assert any(first[i] != last[i] for i in first)
+    # the round's walk: root, the selected node, its new children, drawn orange
+    walked = walked_path(t, 2)
+    assert walked[0] == 0 and len(walked) >= 3
+    pos = layout(t, visible_nodes(t, 2))
+    orange = _edge_points(tree_figure(t, iteration=2), "#ff7f0e")
+    assert {pos[i] for i in walked[1:]} <= orange
+
+
+def test_particle_filtering_draws_its_resamplings():
+    from ttc_viz.plots import resampling_of
+
+    t = tree("particle_filter", n=6)
+    fig = tree_figure(t)
+    tr = node_trace(fig)
+    pos = layout(t, visible_nodes(t))
+    teal = _edge_points(fig, "#17a2b8")
+    copied = [n for n in t.nodes if n.resampled and resampling_of(n)[2] > 0 and n.status != "finished"]
+    assert copied
+    for n in copied:
+        for c in t.children(n.id):
+            if c.id not in set(selected_path(t)):
+                assert pos[c.id] in teal                      # each copy joined to the particle it came from
+    labels = dict(zip(tr.customdata, tr.text))
+    for n in t.nodes[1:]:
+        res = resampling_of(n)
+        assert labels[n.id] == (f"×{res[2]}" if res and res[2] > 1 else "")
+    died = [n for n in t.nodes if n.resampled and resampling_of(n)[2] == 0 and n.status == "pruned"]
+    ops = dict(zip(tr.customdata, tr.marker.opacity))
+    assert all(ops[n.id] < 0.5 for n in died)
+    assert "died" in " ".join(tr.hovertext) or not died

@@ -213,3 +213,52 @@ def test_revisions_with_the_trained_reviser_on_the_real_model(embedded):
     again = reviser.solutions(revision_problem(p.text, [first.text.split("\n\n")]), 1, temperature=0.8,
                               seed=attempt_seed(5, 0, 2))[0]
     assert [t for s in again for t in s.ids] == second.token_ids
+
+
+def test_mcts_and_particle_filter_on_the_real_model(embedded):
+    from ttc_viz.search.mcts import select_child
+    from ttc_viz.tree import stats_at
+
+    p = synthetic(1, 0)
+    v = SymbolicVerifier()
+    mc = run("mcts", p, embedded, v, SearchConfig(n=2, children=2, explore=1.0, seed=0, max_rounds=4))
+    mc.validate()
+    assert mc.leaves("finished") and mc.correct in (True, False)
+    assert all(n.stats for n in mc.nodes if n.status != "rollout")
+    for t in range(2, mc.iterations + 1):  # each expansion is the one UCT picks from the statistics before it
+        made = [n for n in mc.nodes if n.iteration == t]
+        if not made:
+            continue
+        node = 0
+        while True:
+            kids = [c.id for c in mc.children(node) if c.iteration < t]
+            if not kids:
+                break
+            vis = {c: stats_at(mc.nodes[c], t - 1)[0] for c in kids}
+            tot = {c: vis[c] * stats_at(mc.nodes[c], t - 1)[1] for c in kids}
+            node = select_child(kids, vis, tot, stats_at(mc.nodes[node], t - 1)[0], 1.0)
+        assert {n.parent for n in made} == {node}
+    roll = run("mcts", p, embedded, v, SearchConfig(n=1, children=2, rollout=True, seed=0, max_rounds=4))
+    assert roll.leaves("rollout") and roll.cost.generations > 2
+    pf = run("particle_filter", p, embedded, v, SearchConfig(n=4, seed=0, max_rounds=4))
+    pf.validate()
+    assert pf.leaves("finished") and pf.selected_answer is not None or pf.picks
+    for r in {e[0] for n in pf.nodes for e in (n.resampled or [])}:
+        assert sum(e[2] for n in pf.nodes for e in (n.resampled or []) if e[0] == r) == 4
+
+
+@pytest.mark.parametrize("strategy,extra", [("mcts", ["--children", "2", "--explore", "1.4"]),
+                                            ("particle_filter", [])])
+def test_cli_runs_mcts_and_particle_filter(tmp_path, strategy, extra):
+    out = tmp_path / "t.json"
+    r = cli("solve", "--dataset", "synthetic", "--level", "1", "--index", "0", "--strategy", strategy,
+            "--n", "2", "--verifier", "symbolic", "--max-rounds", "4", "--out", str(out), "--quiet", *extra)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "selected (weighted)" in r.stdout and f"strategy {strategy}" in r.stdout
+    d = json.loads(out.read_text())
+    assert d["strategy"] == strategy
+    if strategy == "mcts":
+        assert d["config"]["children"] == 2 and d["config"]["explore"] == 1.4
+        assert all("stats" in n for n in d["nodes"] if n["status"] != "rollout")
+    else:
+        assert any("resampled" in n for n in d["nodes"])

@@ -114,7 +114,7 @@ def test_bad_config(cfg, msg):
 
 def test_unknown_strategy():
     with pytest.raises(ValueError, match="unknown strategy"):
-        run("mcts", P, FakeGenerator(), SymbolicVerifier(), SearchConfig())
+        run("no_such_strategy", P, FakeGenerator(), SymbolicVerifier(), SearchConfig())
 
 
 def test_what_if_repick_without_generating():

@@ -55,7 +55,7 @@ def test_the_toy_appears_in_sweeps_and_reports(toy, tmp_path):
     from ttc_viz.experiments.sweep import SweepConfig, run_sweep
 
     with pytest.raises(ValueError, match=TOY):  # the list of choices comes from the registry
-        SweepConfig(strategies=("mcts",)).check()
+        SweepConfig(strategies=("no_such_strategy",)).check()
     cfg = SweepConfig(levels=(1,), problems=2, strategies=("best_of_n", TOY), budgets=(1, 2, 4), ms=(2,),
                       resamples=2)
     run_sweep(FakeGenerator(), SymbolicVerifier(), cfg, tmp_path)

@@ -121,7 +121,7 @@ def test_flops_come_from_the_protocols_and_unknown_stays_unknown(tmp_path):
 
 
 @pytest.mark.parametrize("kw,msg", [
-    ({"strategies": ("mcts",)}, "unknown strategies"),
+    ({"strategies": ("no_such_strategy",)}, "unknown strategies"),
     ({"budgets": (0, 4)}, "budgets"),
     ({"budgets": (2,), "strategies": ("beam",), "ms": (4,)}, "no cell fits"),
     ({"ks": (0,)}, "lookahead depths"),
@@ -187,7 +187,7 @@ def test_cell_ids_from_file_names_are_safe(tmp_path):
     lambda r: r["summary"].pop("tokens"),
     lambda r: r["cell"].__setitem__("budget", "4"),
     lambda r: r["cell"].__setitem__("id", "../../x"),
-    lambda r: r["cell"].__setitem__("strategy", "mcts"),
+    lambda r: r["cell"].__setitem__("strategy", "no_such_strategy"),
     lambda r: r.__setitem__("summary", []),
     lambda r: r.__setitem__("cell", None),
 ])

@@ -43,7 +43,7 @@ def lesson(**slide) -> dict:
     (json.dumps({**lesson(), "slides": lesson()["slides"] * (MAX_SLIDES + 1)}), "1-60 slides"),
     (json.dumps(lesson(caption="x" * (MAX_CAPTION + 1))), "at most 1500"),
     (json.dumps(lesson(title=7)), "must be text"),
-    (json.dumps(lesson(tree="example:mcts")), "the shipped trees are"),
+    (json.dumps(lesson(tree="example:no_such_strategy")), "the shipped trees are"),
     (json.dumps(lesson(tree="mine")), "does not carry"),
     (json.dumps(lesson(tree="../../etc/passwd")), "does not carry"),
     (json.dumps(lesson(round=99)), "round must be"),

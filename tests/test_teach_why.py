@@ -181,7 +181,7 @@ def test_a_re_score_by_another_verifier_is_a_what_if():
 
 def test_what_the_tree_cannot_tell_is_said_not_guessed():
     t = beam_tree()
-    t.strategy = "mcts"
+    t.strategy = "no_such_strategy"
     card = why(t, 3)
     assert card.rank is None and any("no rule" in u for u in card.unknown)
     t = beam_tree()
@@ -196,14 +196,14 @@ def test_what_the_tree_cannot_tell_is_said_not_guessed():
 
 def test_a_new_strategy_registers_its_own_rule():
     t = beam_tree()
-    t.strategy = "mcts"
-    register_rule("mcts", Rule(describe=lambda tree: "keep the most visited child", cuts=rules.RULES["beam"].cuts,
+    t.strategy = "toy_visits"
+    register_rule("toy_visits", Rule(describe=lambda tree: "keep the most visited child", cuts=rules.RULES["beam"].cuts,
                                ranked_by="its visit count"))
     try:
         card = why(t, 3)
         assert "keep the most visited child" in " ".join(card.lines) and card.rank == 3
     finally:
-        rules.RULES.pop("mcts")
+        rules.RULES.pop("toy_visits")
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -214,3 +214,49 @@ def test_on_every_recorded_tree_the_derived_choice_is_the_recorded_one(name):
         assert set(ranking(t, c)[:c.keep]) == set(survivors(t, c)), (name, c.round)
     for n in t.nodes:
         assert why(t, n.id).unknown == [] or t.strategy == "revisions"
+
+
+# ---------------------------------------------------------------------------------------
+# MCTS and particle filtering: their rules explain UCT choices and resamplings
+
+def test_mcts_cards_say_the_visits_and_the_uct_choice():
+    from fakes import FakeGenerator
+    from ttc_viz.problems import Problem
+    from ttc_viz.search import SearchConfig, run
+    from ttc_viz.search.mcts import uct
+    from ttc_viz.tree import stats_at
+    from ttc_viz.verifiers import SymbolicVerifier
+
+    t = run("mcts", Problem(PROBLEM, "5"), FakeGenerator(steps_to_finish=4), SymbolicVerifier(),
+            SearchConfig(n=4, children=2, explore=1.0, seed=1))
+    assert "UCT" in rules.RULES["mcts"].describe(t)
+    seen = set()
+    for n in t.nodes[1:]:
+        text = " ".join(why(t, n.id).lines)
+        visits, mean = stats_at(n)
+        assert f"{visits} visit" in text and f"mean value of {mean:.3f}" in text
+        kids = [c for c in t.children(n.id) if c.status != "rollout"]
+        if kids:
+            e = min(c.iteration for c in kids)
+            mine = uct(stats_at(n, e - 1)[1], stats_at(n, e - 1)[0], stats_at(t.nodes[n.parent], e - 1)[0], 1.0)
+            assert f"Expanded in round {e}" in text and f"{mine:.3f}" in text
+            seen.add("expanded")
+        elif n.status == "finished":
+            assert "cannot be expanded" in text
+            seen.add("finished")
+        else:
+            assert "Never expanded" in text
+            seen.add("never")
+    assert seen == {"expanded", "finished", "never"}
+
+
+def test_particle_filter_cards_say_who_was_copied_and_who_died():
+    from test_particle_filter import P, Scripted, WordVerifier
+    from ttc_viz.search import SearchConfig, run
+
+    t = run("particle_filter", P, Scripted(), WordVerifier(), SearchConfig(n=4, seed=0))
+    assert "systematic" in rules.RULES["particle_filter"].describe(t)
+    assert "weight was 0.500 (N × weight = 2.00): copied 2 times" in " ".join(why(t, 1).lines)
+    assert "no draw landed on it, so it died there" in " ".join(why(t, 2).lines)
+    fin = t.leaves("finished")[0]
+    assert "stays in the final vote" in " ".join(why(t, fin.id).lines)

@@ -17,6 +17,14 @@ the way the paper draws it: each chain of revisions is a row read left to right 
 2, ...), the chains stacked; every attempt is a large disc (fill: score; ring: right or
 wrong) labelled with its score and ✓ / ✗.
 
+A tree that records Monte Carlo statistics (MCTS, ``Node.stats``) is drawn by them: each
+step's disc grows with its visits and its colour is its mean value, both as they stood after
+the round shown, and the path the search walked in that round is drawn in orange, so the
+replay shows the statistics change and where each iteration went. A tree that records
+resamplings (particle filtering, ``Node.resampled``) is drawn as generations of particles,
+one row per round: a particle that resampling copied is joined to each of its copies by a
+dashed teal line and labelled ×copies; one that died is faded.
+
 Curves of a sweep, and exporting any figure to HTML or PNG, are ``experiments/figures.py``.
 """
 from __future__ import annotations
@@ -26,7 +34,7 @@ import textwrap
 import plotly.graph_objects as go
 
 from .search import strategies
-from .tree import SearchTree
+from .tree import SearchTree, stats_at
 from .views import selected_path, verdict
 
 COLORSCALE = "RdYlGn"
@@ -114,6 +122,28 @@ def tree_title(tree: SearchTree) -> str:
     return title
 
 
+def visit_size(visits: int, most: int) -> float:
+    """A marker size for an MCTS node with ``visits`` of the tree's ``most``: 9 to 34 by the
+    square root (area grows with the visits)."""
+    return 9.0 + 25.0 * (max(visits, 0) / max(most, 1)) ** 0.5
+
+
+def walked_path(tree: SearchTree, t: int) -> list[int]:
+    """The nodes MCTS walked in round ``t`` (selection, then the new children): those whose
+    statistics changed in that round, root first; [] for a tree without statistics."""
+    return [n.id for n in tree.nodes if n.stats and any(e[0] == t for e in n.stats)]
+
+
+def resampling_of(node, r: int | None = None):
+    """(round, weight, copies) of a particle's last resampling by round ``r`` (None: its last), or None."""
+    last = None
+    for e in node.resampled or ():
+        if r is not None and e[0] > r:
+            break
+        last = (int(e[0]), float(e[1]), int(e[2]))
+    return last
+
+
 def _wrap(s: str, width: int = 60, max_lines: int = 8) -> str:
     lines = textwrap.wrap(s.replace("\n", " "), width) or [""]
     if len(lines) > max_lines:
@@ -131,6 +161,12 @@ def tree_figure(tree: SearchTree, iteration: int | None = None, show_pruned: boo
     on_path = set(selected_path(tree)) if iteration is None or iteration >= tree.iterations else set()
     sel_path = {n.id for n in tree.path(selected)} if selected is not None and selected < len(tree.nodes) else set()
     last_round = tree.iterations if iteration is None else iteration
+    # Monte Carlo statistics as of the round shown (MCTS); the path walked in that round
+    stats = {i: stats_at(tree.nodes[i], last_round) for i in ids if tree.nodes[i].stats}
+    stats = {i: s for i, s in stats.items() if s is not None}
+    most = max((v for v, _ in stats.values()), default=1)
+    walked = set(walked_path(tree, last_round)) if stats else set()
+    copied = {i for i in ids if (resampling_of(tree.nodes[i], last_round) or (0, 0, 0))[2] > 0}
 
     fig = go.Figure()
     # edges, one trace per style (plotly draws a None-separated polyline fast)
@@ -140,6 +176,8 @@ def tree_figure(tree: SearchTree, iteration: int | None = None, show_pruned: boo
         "rollout": dict(color="#7b61ff", width=1, dash="dot"),
         "chosen": dict(color="#1f4fd1", width=4, dash="solid"),
         "clicked": dict(color="#ff8c00", width=3, dash="solid"),
+        "walked": dict(color="#ff7f0e", width=3.5, dash="solid"),
+        "resample": dict(color="#17a2b8", width=1.6, dash="dash"),
     }
     segs: dict[str, tuple[list, list]] = {k: ([], []) for k in styles}
     for i in ids:
@@ -147,7 +185,8 @@ def tree_figure(tree: SearchTree, iteration: int | None = None, show_pruned: boo
         if n.parent is None or n.parent not in idset:
             continue
         kind = ("rollout" if n.status == "rollout" else "chosen" if i in on_path
-                else "clicked" if i in sel_path else "pruned" if n.status == "pruned" else "normal")
+                else "clicked" if i in sel_path else "walked" if i in walked and n.parent in walked
+                else "resample" if n.parent in copied else "pruned" if n.status == "pruned" else "normal")
         (x0, y0), (x1, y1) = pos[n.parent], pos[i]
         xs, ys = segs[kind]
         xs += [x0, x1, None]
@@ -172,11 +211,14 @@ def tree_figure(tree: SearchTree, iteration: int | None = None, show_pruned: boo
         status = n.status
         xs.append(x)
         ys.append(y)
-        colors.append(n.score if n.score is not None else 0.5)
+        st_i = stats.get(i)
+        res = resampling_of(n, last_round)
+        colors.append(st_i[1] if st_i else n.score if n.score is not None else 0.5)
         # an attempt is a large disc: its fill (the score) shows inside the right/wrong ring
         symbols.append("circle" if attempts else _STATUS_SYMBOL[status])
-        sizes.append(22 if attempts else {"finished": 17, "rollout": 8, "pruned": 9}.get(status, 12))
-        opac.append(0.35 if status == "pruned" else 0.8 if status == "rollout" else 1.0)
+        sizes.append(22 if attempts else visit_size(st_i[0], most) if st_i
+                     else {"finished": 17, "rollout": 8, "pruned": 9}.get(status, 12))
+        opac.append(0.35 if status == "pruned" and not st_i else 0.8 if status == "rollout" else 1.0)
         ring_c, ring_w = "#333", 0.5
         if n.correct is True and status in ("finished", "pruned"):
             ring_c, ring_w = "#0a8f2e", 3
@@ -195,21 +237,28 @@ def tree_figure(tree: SearchTree, iteration: int | None = None, show_pruned: boo
             extra += f"<br>answer: {n.answer}" + (f" {mark}" if mark else "")
         if pruned_kids.get(i):
             extra += f"<br>(+{pruned_kids[i]} pruned children hidden)"
+        if st_i:
+            extra += f"<br>visits {st_i[0]} · mean value {st_i[1]:.3f} (after round {last_round})"
+        if res:
+            extra += (f"<br>resampled after round {res[0]}: weight {res[1]:.3f}, "
+                      + (f"copied ×{res[2]}" if res[2] else "died"))
         if attempts:
             hover.append(f"<b>#{i}</b> · chain {n.group + 1} · attempt {n.depth} · score {sc}{extra}"
                          f"<br>{_wrap(n.text, max_lines=14)}")
             mark = verdict(n.correct, "mark")
             labels.append(f"{sc}" + (f" {mark}" if mark else ""))
         else:
+            labels.append(f"×{res[2]}" if res and res[2] > 1 else "")
             hover.append(f"<b>#{i}</b> · round {n.iteration} · {status} · score {sc}{extra}<br>{_wrap(n.text)}")
         custom.append(i)
+    texts = attempts or any(labels)
     fig.add_trace(go.Scatter(
-        x=xs, y=ys, mode="markers+text" if attempts else "markers", customdata=custom, hovertext=hover,
-        hoverinfo="text", **({"text": labels, "textposition": "top center", "textfont": {"size": 11}}
-                             if attempts else {}),
+        x=xs, y=ys, mode="markers+text" if texts else "markers", customdata=custom, hovertext=hover,
+        hoverinfo="text", **({"text": labels, "textposition": "top center" if attempts else "middle right",
+                              "textfont": {"size": 11}} if texts else {}),
         marker=dict(color=colors, colorscale=COLORSCALE, cmin=0, cmax=1, symbol=symbols, size=sizes,
                     opacity=opac, line=dict(color=lines_c, width=lines_w),
-                    colorbar=dict(title="PRM score", thickness=12, len=0.8)),
+                    colorbar=dict(title="mean value" if stats else "PRM score", thickness=12, len=0.8)),
         showlegend=False, name="steps"))
     if 0 in pos:
         fig.add_trace(go.Scatter(x=[pos[0][0]], y=[pos[0][1]], mode="markers+text", text=["problem"],
@@ -246,7 +295,9 @@ def legend_markdown() -> str:
     return ("● kept / expanded · ★ finished solution · faded ● pruned · ◆ lookahead rollout · "
             "revisions: a large ● is one whole attempt, each row a chain read left to right · "
             "thick blue = path to the selected answer · green / red ring = right / wrong answer · "
-            "colour = verifier score (red 0 → green 1)")
+            "colour = verifier score (red 0 → green 1) · "
+            "MCTS: size = visits, colour = mean value, orange = the path walked in the round shown · "
+            "particle filtering: one row per round, dashed teal = a copy made by resampling, ×k = copies")
 
 
 def score_fig_from_rows(rows: list[dict]) -> go.Figure:
@@ -264,4 +315,4 @@ def score_fig_from_rows(rows: list[dict]) -> go.Figure:
 
 
 __all__ = ["tree_figure", "layout", "chain_layout", "tree_title", "visible_nodes", "legend_markdown",
-           "score_fig_from_rows"]
+           "resampling_of", "score_fig_from_rows", "visit_size", "walked_path"]

@@ -41,6 +41,19 @@ a chain of attempts, each revising the ones before it. The meaning of every node
                     a search continues a node from exactly these (None: unknown, e.g. a
                     tree from an older version or a remote engine; the text is used then);
                     an attempt: the ids of all its steps in order (it is never continued)
+  stats      list[[iteration, visits, mean]]|None  Monte Carlo tree search only: the node's
+                    visit count and mean backed-up value after each iteration that changed
+                    them (its creation, then every backpropagation through it), oldest first;
+                    the statistics at round t are the last entry with iteration <= t
+                    (``stats_at``). None in every other tree (and absent from its file)
+  resampled  list[[round, weight, copies]]|None  particle filtering only: at each resampling
+                    the particle took part in (the one closing ``round``), its normalised
+                    weight and how many particles of the next round were copied from it
+                    (0: it died there); None in every other tree (and absent from its file)
+
+The two optional fields (``stats``, ``resampled``) came after the format: a file without them
+loads as before, and a tree that has none writes none, so the files of the other strategies
+are what they always were (``OPTIONAL_NODE_FIELDS``).
 
 Tree-level fields: strategy, config (the SearchConfig's fields; a revisions tree also has
 ``seq`` and ``reviser``: "trained" or "prompted", the reviser that wrote its revisions),
@@ -85,6 +98,8 @@ MAX_ANSWER = 1_000                  # characters in an answer
 MAX_NAME = 500                      # strategy, generator, verifier names
 MAX_TOKEN_IDS = 4_096               # token ids recorded for one step
 MAX_COUNT = 10**12                  # token and generation counts
+MAX_HISTORY = 2 * MAX_ITERATION     # entries of one node's ``stats`` or ``resampled``
+OPTIONAL_NODE_FIELDS = ("stats", "resampled")  # written only where a node has them
 
 
 class TreeFormatError(ValueError):
@@ -106,6 +121,19 @@ class Node:
     correct: bool | None = None
     group: int = 0
     token_ids: list[int] | None = None
+    stats: list[list] | None = None       # MCTS: [[iteration, visits, mean], ...]
+    resampled: list[list] | None = None   # particle filtering: [[round, weight, copies], ...]
+
+
+def stats_at(node: Node, t: int | None = None) -> tuple[int, float] | None:
+    """(visits, mean value) of an MCTS node after round ``t`` (None: the last), or None if the
+    node has no statistics by then (another strategy's node, or one not yet made)."""
+    last = None
+    for it, visits, mean in node.stats or ():
+        if t is not None and it > t:
+            break
+        last = (int(visits), float(mean))
+    return last
 
 
 @dataclass
@@ -179,7 +207,9 @@ class SearchTree:
 
     @property
     def iterations(self) -> int:
-        return max((n.iteration for n in self.nodes), default=0)
+        """The last round: of a node's making or, in MCTS, of a change to a node's statistics
+        (an iteration that backs a finished leaf up again makes no node)."""
+        return max((max(n.iteration, n.stats[-1][0] if n.stats else 0) for n in self.nodes), default=0)
 
     def at_iteration(self, t: int) -> list[Node]:
         """Nodes that existed after round t (what the replay slider shows)."""
@@ -199,12 +229,18 @@ class SearchTree:
         return replace(
             self, config=dict(self.config), problem=dict(self.problem), picks=dict(self.picks),
             cost=replace(self.cost),
-            nodes=[replace(n, token_ids=None if n.token_ids is None else list(n.token_ids))
+            nodes=[replace(n, token_ids=None if n.token_ids is None else list(n.token_ids),
+                           stats=None if n.stats is None else [list(e) for e in n.stats],
+                           resampled=None if n.resampled is None else [list(e) for e in n.resampled])
                    for n in self.nodes])
 
     # -- serialisation --------------------------------------------------------------------
     def to_dict(self) -> dict:
         d = asdict(self)
+        for n in d["nodes"]:
+            for k in OPTIONAL_NODE_FIELDS:
+                if n.get(k) is None:
+                    n.pop(k, None)
         d["format"] = "ttc-viz-tree"
         d["version"] = FORMAT_VERSION
         return d
@@ -322,7 +358,7 @@ def _bool(where, v, none=False):
 
 
 _NODE_KEYS = {"id", "parent", "depth", "iteration", "text", "score", "status", "tokens", "value",
-              "answer", "correct", "group", "token_ids"}
+              "answer", "correct", "group", "token_ids", *OPTIONAL_NODE_FIELDS}
 
 
 def check_node_dict(i: int, n) -> None:
@@ -354,6 +390,25 @@ def check_node_dict(i: int, n) -> None:
             _fail(f"{where} token_ids", f"a list of at most {MAX_TOKEN_IDS} token ids", ids)
         for t in ids:
             _int(f"{where} token_ids", t, 0, 2**31 - 1)
+    _history(f"{where} stats", n.get("stats"), ((0, MAX_ITERATION), (0, MAX_COUNT), None))
+    _history(f"{where} resampled", n.get("resampled"), ((0, MAX_ITERATION), None, (0, MAX_NODES)))
+
+
+def _history(where: str, v, shape) -> None:
+    """A node's optional history: null, or a list of [whole number, number in [0, 1], whole
+    number]-like entries, each position ranged by ``shape`` (None: a number in [0, 1])."""
+    if v is None:
+        return
+    if not isinstance(v, list) or len(v) > MAX_HISTORY:
+        _fail(where, f"a list of at most {MAX_HISTORY} entries", v)
+    for e in v:
+        if not isinstance(e, list) or len(e) != len(shape):
+            _fail(where, f"a list of [{', '.join('n' for _ in shape)}] entries", e)
+        for x, rng in zip(e, shape):
+            if rng is None:
+                _num(where, x, 0.0, 1.0)
+            else:
+                _int(where, x, *rng)
 
 
 def check_tree_dict(d) -> None:
@@ -386,11 +441,15 @@ def check_tree_dict(d) -> None:
     for k, v in cfg.items():
         if not (v is None or isinstance(v, bool) or _is_num(v) or (isinstance(v, str) and len(v) <= MAX_NAME)):
             _fail(f"config {k}", "a plain value", v)
-    for k in ("n", "m", "k", "max_rounds", "seq"):
+    for k in ("n", "m", "k", "max_rounds", "seq", "children"):
         if k in cfg:
             _int(f"config {k}", cfg[k], 0, 10**6)
     if "seed" in cfg:
         _int("config seed", cfg["seed"], 0, 2**63)
+    if "explore" in cfg:
+        _num("config explore", cfg["explore"], 0.0, 1e6)
+    if "rollout" in cfg:
+        _bool("config rollout", cfg["rollout"])
     if "temperature" in cfg:
         _num("config temperature", cfg["temperature"], 0.0, 10.0)
     if "aggregation" in cfg and cfg["aggregation"] not in AGGREGATIONS:

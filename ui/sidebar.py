@@ -1,7 +1,8 @@
 """The sidebar's search settings (Explore and Compare): model, verifier, budget and rules.
 
-A strategy's own parameters (M, k, seq: ``StrategySpec.params``) are shown only while a
-strategy that uses them is chosen; a hidden one keeps its last value for when it comes back.
+A strategy's own parameters (M, k, seq, MCTS's c, children and rollout: ``StrategySpec.params``)
+are shown only while a strategy that uses them is chosen; a hidden one keeps its last value for
+when it comes back. An input is a whole number unless its ``kind`` says "float" or "bool".
 """
 from __future__ import annotations
 
@@ -29,6 +30,14 @@ PARAM_INPUTS = {
                 help="sequential revisions: the budget N runs as N/seq chains of seq attempts, each attempt "
                      "revising the chain's earlier ones; seq must divide N. 1 = all parallel (best-of-N), "
                      "N = one chain. A model without a trained reviser is prompted to revise (labelled 'prompted')"),
+    "explore": dict(label="Exploration c (MCTS)", min_value=0.0, max_value=10.0, value=1.0, step=0.1, kind="float",
+                    help="MCTS: UCT = mean + c·sqrt(ln visits(parent) / visits(step)); 0 always follows the best "
+                         "mean so far, larger values try seldom-visited steps more"),
+    "children": dict(label="Children per expansion (MCTS)", min_value=1, max_value=64, value=4,
+                     help="MCTS: next steps the model writes when the search expands a step"),
+    "rollout": dict(label="Greedy rollout (MCTS)", value=False, kind="bool",
+                    help="MCTS: value a new step by a greedy rollout to the end of its solution (recorded as ◆ "
+                         "rollout steps) instead of by its own score"),
 }
 
 # shown only while a chosen strategy is capped by it (best-of-N takes one round, revisions one per attempt)
@@ -58,17 +67,25 @@ def strategy_select(default: str) -> str:
                                 format_func=lambda s: STRATEGY_LABEL.get(s, s))
 
 
-def _param(name: str, shown: bool, spec: dict | None = None) -> int:
+def _param(name: str, shown: bool, spec: dict | None = None):
     """A strategy parameter (or another input shown only for some strategies): its input when
-    shown, else the value it last had (or its default)."""
+    shown, else the value it last had (or its default); a whole number, or a float or bool as
+    its ``kind`` says."""
     spec = spec or PARAM_INPUTS[name]
+    kind = spec.get("kind", "int")
+    cast = {"int": int, "float": float, "bool": bool}[kind]
     keep = f"_keep_{name}"
     if not shown:
-        return int(st.session_state.get(keep, spec["value"]))
-    v = st.sidebar.number_input(spec["label"], min_value=spec["min_value"], max_value=spec["max_value"],
-                                value=st.session_state.get(keep, spec["value"]), key=name, help=spec["help"])
+        return cast(st.session_state.get(keep, spec["value"]))
+    if kind == "bool":
+        v = st.sidebar.checkbox(spec["label"], value=bool(st.session_state.get(keep, spec["value"])), key=name,
+                                help=spec["help"])
+    else:
+        v = st.sidebar.number_input(spec["label"], min_value=spec["min_value"], max_value=spec["max_value"],
+                                    value=cast(st.session_state.get(keep, spec["value"])), key=name,
+                                    help=spec["help"], **({"step": spec["step"]} if "step" in spec else {}))
     st.session_state[keep] = v
-    return int(v)
+    return cast(v)
 
 
 def search_settings(chosen: Sequence[str] | None = None, header: bool = True) -> SearchConfig:
@@ -82,7 +99,8 @@ def search_settings(chosen: Sequence[str] | None = None, header: bool = True) ->
     sb.number_input("Seed", min_value=0, max_value=2**31 - 2, value=0, key="seed")
     n = int(sb.number_input("Budget N", min_value=1, max_value=MAX_UI_N * 4, value=16, key="n",
                             help="best-of-N: N whole samples; beam/DVTS/lookahead: N candidates per round; "
-                                 "revisions: N attempts in all"))
+                                 "revisions: N attempts in all; MCTS: stop at N finished solutions; "
+                                 "particle filtering: N particles"))
     params = {p: _param(p, p in uses) for p in PARAM_INPUTS}
     capped = any(strategies.get(s).capped_by_max_rounds
                  for s in (chosen if chosen is not None else STRATEGIES) if s in strategies.REGISTRY)

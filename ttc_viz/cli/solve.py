@@ -18,6 +18,8 @@ EXAMPLES = """examples:
   ttc-viz solve --dataset synthetic --level 2 --index 0 --strategy best_of_n --n 16 --out tree.json
   ttc-viz solve --dataset data/gsm8k.jsonl --index 3 --strategy lookahead --n 8 --m 4 --k 1
   ttc-viz solve --dataset synthetic --level 1 --strategy revisions --n 8 --seq 4
+  ttc-viz solve --dataset synthetic --level 1 --strategy mcts --n 4 --children 3 --explore 1.4 --rollout
+  ttc-viz solve --dataset synthetic --level 1 --strategy particle_filter --n 8
 """
 
 
@@ -31,7 +33,7 @@ def strategy(s: str) -> str:
 
 def add_parser(sub) -> argparse.ArgumentParser:
     specs = strategies.specs()
-    epilog = EXAMPLES + "\nstrategies:\n" + "".join(f"  {s.name:<11} {s.summary}\n" for s in specs)
+    epilog = EXAMPLES + "\nstrategies:\n" + "".join(f"  {s.name:<16} {s.summary}\n" for s in specs)
     s = sub.add_parser(NAME, help="run one search on one problem and print its tree", epilog=epilog,
                        description="Run one search (a strategy at a budget) on one problem with the generator and "
                                    "verifier named, print its rounds, the answers and their votes, the pick, the cost "
@@ -50,6 +52,12 @@ def add_parser(sub) -> argparse.ArgumentParser:
     s.add_argument("--seq", type=positive_int, default=4,
                    help="revisions: attempts per chain, each revising the chain's earlier ones; must divide N, "
                         "which runs N/seq chains (1: all parallel, N: one chain; default 4)")
+    s.add_argument("--explore", type=float, default=1.0,
+                   help="mcts: the exploration constant c of UCT, 0-10 (0 always follows the best mean; default 1.0)")
+    s.add_argument("--children", type=positive_int, default=4,
+                   help="mcts: next steps written when a step is expanded, 1-64 (default 4)")
+    s.add_argument("--rollout", action=argparse.BooleanOptionalAction, default=False,
+                   help="mcts: value each new step by a greedy rollout to the end of its solution (default off)")
     s.add_argument("--agg", default="last", choices=AGGREGATIONS, help="step scores -> solution score (default last)")
     s.add_argument("--voting", default="weighted", choices=VOTING_RULES, help="final pick (default weighted)")
     s.add_argument("--temperature", type=float, default=0.8, help="sampling temperature (default 0.8)")
@@ -80,7 +88,8 @@ def run(a) -> int:
     problem = problem_of(a)
     spec = strategies.get(a.strategy)
     cfg = SearchConfig(n=a.n, m=a.m, k=a.k, temperature=a.temperature, aggregation=a.agg,
-                       voting=a.voting, max_rounds=a.max_rounds, seed=a.seed, seq=a.seq)
+                       voting=a.voting, max_rounds=a.max_rounds, seed=a.seed, seq=a.seq,
+                       explore=a.explore, children=a.children, rollout=a.rollout)
     cfg.check(a.strategy)
     if a.out:
         check_writable(a.out, inputs=[a.dataset])

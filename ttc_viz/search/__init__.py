@@ -4,16 +4,16 @@ The strategies are listed here, in ``STRATEGY_MODULES``: importing a module regi
 spec, so a new strategy is one new file in this folder plus one line in that list (and its
 tests). The rest of the folder is the machinery they share: ``spec`` (what a strategy is
 besides its function), ``base`` (config, hooks, ``run``, ``finalize``), ``stepwise`` (the
-step-by-step loop of beam, DVTS and lookahead) and ``whatif`` (re-picking and re-scoring a
+step-by-step loop of beam, DVTS and lookahead; MCTS and particle filtering run their own) and ``whatif`` (re-picking and re-scoring a
 recorded tree).
 """
 from . import spec as strategies
-from . import best_of_n, beam, dvts, lookahead, revisions
+from . import best_of_n, beam, dvts, lookahead, mcts, particle_filter, revisions
 from .base import REGISTRY, Hooks, SearchConfig, finalize, run
 from .spec import StrategySpec, register, unregister
 
 # every strategy module, in the order the lists show them (the specs' ``order`` decides)
-STRATEGY_MODULES = (best_of_n, beam, dvts, lookahead, revisions)
+STRATEGY_MODULES = (best_of_n, beam, dvts, lookahead, revisions, mcts, particle_filter)
 
 DEFAULT_STRATEGY = "beam"  # what the CLI and the app start with
 

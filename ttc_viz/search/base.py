@@ -36,6 +36,9 @@ class SearchConfig:
     max_rounds: int = 12         # the paper uses 40; a 135M model on CPU rarely needs more than 12
     seed: int = 0
     seq: int = 4                 # attempts per chain (revisions only): N/seq chains of seq revisions each
+    explore: float = 1.0         # MCTS only: the exploration constant c of UCT
+    children: int = 4            # MCTS only: next steps written when a node is expanded
+    rollout: bool = False        # MCTS only: value a new node by a greedy rollout to the end
 
     def check(self, strategy: str) -> None:
         """Raise ValueError with a clear message for a config the strategy cannot run."""
@@ -58,6 +61,17 @@ class SearchConfig:
                 raise ValueError(f"seq = {self.seq} attempts per chain is larger than N = {self.n}; seq must divide N")
             if self.n % self.seq:
                 raise ValueError(f"seq = {self.seq} does not divide N = {self.n}; pick seq so that N/seq chains is whole")
+        if spec.uses("explore"):
+            c = self.explore
+            if isinstance(c, bool) or not isinstance(c, (int, float)) or not math.isfinite(c) or not 0 <= c <= MAX_EXPLORE:
+                raise ValueError(f"exploration constant c must be a number between 0 and {MAX_EXPLORE}, got {c!r}")
+        if spec.uses("children"):
+            b = self.children
+            if not isinstance(b, int) or isinstance(b, bool) or not 1 <= b <= MAX_CHILDREN:
+                raise ValueError(f"children per expansion must be a whole number between 1 and {MAX_CHILDREN}, "
+                                 f"got {b!r}")
+        if spec.uses("rollout") and not isinstance(self.rollout, bool):
+            raise ValueError(f"rollout must be on or off (true or false), got {self.rollout!r}")
         if not isinstance(self.k, int) or not 0 <= self.k <= 8:
             raise ValueError(f"lookahead k must be between 0 and 8, got {self.k!r}")
         if not 0.0 <= float(self.temperature) <= 2.0:
@@ -84,7 +98,9 @@ class SearchConfig:
 
 # SearchConfig fields a tree's config holds only when its strategy uses them (m and k are
 # recorded by every strategy, as trees always did)
-OPTIONAL_PARAMS = ("seq",)
+OPTIONAL_PARAMS = ("seq", "explore", "children", "rollout")
+MAX_EXPLORE = 10.0   # beyond this UCT is a breadth-first sweep; the textbook value is about 1.4
+MAX_CHILDREN = 64
 
 
 @dataclass

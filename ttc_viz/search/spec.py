@@ -15,7 +15,7 @@ from typing import Callable
 
 # how a parameter is written in a configuration's label ("beam M=4", "lookahead M=4 k=1",
 # "revisions seq=4"); every key is a SearchConfig field
-PARAM_SYMBOL = {"m": "M", "k": "k", "seq": "seq"}
+PARAM_SYMBOL = {"m": "M", "k": "k", "seq": "seq", "explore": "c", "children": "children", "rollout": "rollout"}
 NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")  # a name ends up in file names (sweep cells) and labels
 
 
@@ -87,7 +87,7 @@ class StrategySpec:
 
     def settings(self, values: dict) -> str:
         """The parameters it uses, as labels write them: ``M=4 k=1`` (empty if none)."""
-        return " ".join(f"{PARAM_SYMBOL.get(p, p)}={values[p]}" for p in self.params)
+        return " ".join(f"{PARAM_SYMBOL.get(p, p)}={_shown(values[p])}" for p in self.params)
 
     def config_label(self, row: dict) -> str:
         """A configuration's name in sweeps and curves: ``best_of_n weighted`` (pooled: its
@@ -95,6 +95,11 @@ class StrategySpec:
         if self.pooled:
             return f"{self.name} {row['rule']}"
         return f"{self.name} {self.settings(row)}".strip()
+
+
+def _shown(v) -> str:
+    """A parameter's value in a label: on/off for a switch, the number otherwise."""
+    return ("on" if v else "off") if isinstance(v, bool) else str(v)
 
 
 REGISTRY: dict[str, StrategySpec] = {}

@@ -6,7 +6,7 @@ per subtree per round (keep the top 1). Best-of-N and sequential revisions cut n
 sample or attempt goes to the final vote.
 
 Each strategy says how it decides through a ``Rule`` registered under its name (``register_rule``),
-so a new strategy (MCTS, particle filtering) adds its own explanation without touching the
+so a new strategy (MCTS and particle filtering did) adds its own explanation without touching the
 why-card or the quiz, which read only the rule. A tree whose strategy has no rule is still
 explained as far as the tree itself tells (its round, score and rank), and says what it cannot.
 
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..grading.extract import marked_answer
-from ..tree import SearchTree
+from ..tree import SearchTree, stats_at
 
 
 @dataclass(frozen=True)
@@ -210,6 +210,118 @@ register_rule("revisions", Rule(
                         f"{t.config.get('voting', 'weighted')} vote over its attempts, then the chains' winners vote"),
     cuts=lambda t: [], ranked_by="its weight in its chain's vote (its own steps' scores aggregated)", notes=_revisions_notes,
     votes=False))
+
+
+# ---------------------------------------------------------------------------------------
+# Monte Carlo tree search (search/mcts.py): no cuts; every choice is UCT on the statistics
+
+def _ids(ids) -> str:
+    ids = list(ids)
+    return ", ".join(f"#{i}" for i in ids[:6]) + (f" and {len(ids) - 6} more" if len(ids) > 6 else "")
+
+
+def _real_children(tree: SearchTree, node_id: int, before: int | None = None) -> list[int]:
+    return [c.id for c in tree.children(node_id) if c.status != "rollout" and (before is None or c.iteration < before)]
+
+
+def _uct_at(tree: SearchTree, node_id: int, t: int) -> float | None:
+    """The UCT score node ``node_id`` had when its parent chose among its children after round t."""
+    from ..search.mcts import uct
+
+    n = tree.nodes[node_id]
+    mine, parent = stats_at(n, t), stats_at(tree.nodes[n.parent], t) if n.parent is not None else None
+    if mine is None or parent is None:
+        return None
+    return uct(mine[1], mine[0], parent[0], float(tree.config.get("explore", 1.0)))
+
+
+def _mcts_text(tree: SearchTree) -> str:
+    c, b = tree.config.get("explore", "c"), tree.config.get("children", "a few")
+    how = "a greedy rollout to the end" if tree.config.get("rollout") else "its own path's score"
+    return (f"each round walks down from the problem, at every fork taking the step with the highest UCT score "
+            f"(mean value + {c}·√(ln visits(parent) / visits)), has the model write {b} next steps where the walk "
+            f"ends, values each by {how}, and adds those values to every step on the way up; nothing is cut for good")
+
+
+def _mcts_notes(tree: SearchTree, node_id: int) -> list[str]:
+    n = tree.nodes[node_id]
+    if n.status == "rollout":
+        head = node_id
+        while tree.nodes[head].status == "rollout":
+            head = tree.nodes[head].parent
+        return [f"A rollout step: written greedily from #{head} to the end of its solution; the score at its end "
+                f"was #{head}'s value. A rollout step is never expanded itself."]
+    st = stats_at(n)
+    if st is None:
+        return ["The tree records no visit statistics for this step, so its choices cannot be explained."]
+    out = [f"After the last round it had {st[0]} visit{'s' if st[0] != 1 else ''} and a mean value of {st[1]:.3f} "
+           f"(its own value {('–' if n.value is None else f'{n.value:.3f}')}, plus what was found below it)."]
+    kids = _real_children(tree, node_id)
+    sibs = [i for i in _real_children(tree, n.parent) if i != node_id]
+    if kids:
+        e = min(tree.nodes[k].iteration for k in kids)
+        mine = _uct_at(tree, node_id, e - 1)
+        others = {i: _uct_at(tree, i, e - 1) for i in sibs if tree.nodes[i].iteration < e}
+        line = f"Expanded in round {e}: the walk reached it"
+        known = {i: u for i, u in others.items() if u is not None}
+        if mine is not None and known:
+            best = max(known, key=lambda i: (known[i], -i))
+            whose = "sibling's, " if len(known) == 1 else "siblings' (best: "
+            close = "" if len(known) == 1 else ")"
+            if mine > known[best]:
+                line += f" because its UCT score then, {mine:.3f}, beat its {whose}#{best} at {known[best]:.3f}{close}"
+            elif mine == known[best]:
+                line += (f" with a UCT score of {mine:.3f}, tied with #{best}; "
+                         f"{'it won the tie as the earlier step' if node_id < best else 'the tie went to it'}")
+        out.append(line + f"; the model wrote its {len(kids)} next steps there.")
+    elif n.status == "finished":
+        extra = st[0] - 1
+        out.append("A finished solution: it cannot be expanded"
+                   + (f"; the search reached it {extra} more time{'s' if extra != 1 else ''} and backed its value up "
+                      "again each time." if extra > 0 else ".") + " It takes part in the final vote.")
+    else:
+        last = tree.iterations
+        mine = _uct_at(tree, node_id, last)
+        others = {i: _uct_at(tree, i, last) for i in sibs}
+        better = [i for i, u in others.items() if u is not None and mine is not None and u > mine]
+        out.append("Never expanded: each time the walk passed its parent, a sibling's UCT score was higher"
+                   + (f" (at the end: its {mine:.3f} against {_ids(better)})." if better and mine is not None else ".")
+                   + " With more iterations the exploration bonus would have brought the search back to it.")
+    return out
+
+
+register_rule("mcts", Rule(describe=_mcts_text, cuts=lambda t: [], ranked_by="its value (the verifier's, "
+                           "after a rollout if the search made one)", notes=_mcts_notes))
+
+
+# ---------------------------------------------------------------------------------------
+# Particle filtering (search/particle_filter.py): no cuts; resampling by weight
+
+def _pf_text(tree: SearchTree) -> str:
+    return (f"grow N = {tree.config.get('n')} particles one step a round, weigh each by its value in proportion "
+            "(value / the sum of all values), then draw N particles by weight with systematic resampling: a particle "
+            "gets about N × weight copies, so strong ones are copied and weak ones die; finished solutions stay in the vote")
+
+
+def _pf_notes(tree: SearchTree, node_id: int) -> list[str]:
+    n = tree.nodes[node_id]
+    N = tree.config.get("n")
+    out = []
+    for r, w, copies in n.resampled or ():
+        expect = f"N × weight = {N * w:.2f}" if isinstance(N, int) else "N × weight"
+        out.append(f"At the resampling after round {r} its weight was {w:.3f} ({expect}): "
+                   + (f"copied {copies} time{'s' if copies != 1 else ''}." if copies else
+                      "no draw landed on it, so it died there."))
+    if n.status == "finished":
+        out.append("A finished solution: it is not extended again, and it stays in the final vote even if a later "
+                   "resampling drops it.")
+    elif not n.resampled:
+        out.append("It took part in no resampling (the search ended, or was stopped, in its round).")
+    return out
+
+
+register_rule("particle_filter", Rule(describe=_pf_text, cuts=lambda t: [], ranked_by="its value (its weight is "
+                                      "that over the sum of all particles' values)", notes=_pf_notes))
 
 
 def cuts_of(tree: SearchTree) -> list[Cut] | None:
