@@ -162,3 +162,141 @@ def test_the_table_and_figure_show_every_verifier():
     assert view["item"]["label"] == 1 and view["verifiers"]["t"]["flagged"] == 1
     json.dumps(r)  # the result is plain JSON
     assert not any(isinstance(x, float) and math.isnan(x) for x in r["results"]["t"]["curve"]["f1"])
+
+
+# -- the command ------------------------------------------------------------------------
+
+def run_cli(capsys, *args):
+    from ttc_viz.cli import main
+
+    try:
+        rc = main(["bench-verifier", "--quiet", *args])
+    except SystemExit as e:  # argparse's own errors
+        rc = e.code
+    out = capsys.readouterr()
+    return rc, out.out, out.err
+
+
+@pytest.mark.parametrize("args,msg", [
+    (["--verifiers", "vibes"], "unknown verifier 'vibes'"),
+    (["--verifiers", ","], "at least one verifier"),
+    (["--verifiers", "symbolic,symbolic"], "twice"),
+    (["--verifiers", "prm:/no/such.safetensors"], "PRM adapter not found"),
+    (["--data", "/no/such.jsonl"], "no such file"),
+    (["--json", "/no/such/dir/b.json"], "does not exist"),
+    (["--threshold", "nan"], "--threshold must be a number"),
+    (["--bootstrap", "0"], "positive"),
+    (["--limit", "x"], "whole number"),
+])
+def test_bad_arguments_exit_2_with_one_line(capsys, args, msg):
+    rc, out, err = run_cli(capsys, "--verifiers", "symbolic", *args)
+    assert rc == 2
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1 and msg in lines[0], err
+
+
+def test_a_bad_file_writes_nothing(capsys, tmp_path):
+    f = _write(tmp_path / "pb.jsonl", [GOOD, {k: v for k, v in GOOD.items() if k != "label"}])
+    out = tmp_path / "b.json"
+    rc, _, err = run_cli(capsys, "--verifiers", "symbolic", "--data", str(f), "--json", str(out))
+    assert rc == 2 and "pb.jsonl line 2: no 'label' field" in err and len(err.strip().splitlines()) == 1
+    assert not out.exists()
+    rc, _, err = run_cli(capsys, "--verifiers", "symbolic", "--data", str(f), "--json", str(f))
+    assert rc == 2 and "input file" in err
+
+
+def test_the_shipped_set_on_the_model_free_verifiers(capsys, tmp_path):
+    out = tmp_path / "b.json"
+    rc, text, err = run_cli(capsys, "--verifiers", "symbolic,answer-key", "--limit", "150", "--bootstrap", "30",
+                            "--json", str(out))
+    assert rc == 0, err
+    assert "answer-key" in text and "100% [100, 100]" in text and "separate split" in text
+    res = json.loads(out.read_text())
+    assert res["verifiers"] == ["symbolic", "answer-key"]
+    assert res["results"]["answer-key"]["f1"]["value"] == 1.0
+    assert 0 < res["results"]["symbolic"]["f1"]["value"] <= 1
+    assert res["dev"]["solutions"] <= 150 and res["data"]["solutions"] <= 150
+    assert len(res["scores"]["symbolic"]) == len(res["items"]) == res["data"]["solutions"]
+
+
+def _synthetic_file(path, n_problems=8):
+    """Solutions of generated problems, labelled by the answer key: some right, some wrong at a step."""
+    from ttc_viz.problems import synthetic
+    from ttc_viz.verifiers.oracle import chain_of
+
+    lines = []
+    for i in range(n_problems):
+        p = synthetic(1, i, split="test")
+        calc = chain_of(p)
+        right = [f"The answer is {p.answer}."]
+        wrong = ["1 + 1 = 3.", f"The answer is {int(p.answer) + 1}."]
+        for j, steps in enumerate((right, wrong, ["Let me think.", f"The answer is {int(p.answer) + 2}."])):
+            lab = bv.label_of(calc, steps)
+            lines.append({"id": f"{i}-{j}", "problem": p.text, "steps": steps, "label": lab})
+    return _write(path, lines)
+
+
+def test_a_users_file_without_a_dev_split_is_halved(capsys, tmp_path):
+    f = _synthetic_file(tmp_path / "mine.jsonl", 12)
+    out = tmp_path / "b.json"
+    rc, text, err = run_cli(capsys, "--verifiers", "answer-key", "--data", str(f), "--bootstrap", "20",
+                            "--json", str(out))
+    assert rc == 0, err
+    res = json.loads(out.read_text())
+    assert res["dev"]["problems"] + res["data"]["problems"] == 12  # halves, no problem in both
+    assert res["dev"]["solutions"] + res["data"]["solutions"] == 36 and res["data"]["solutions"] < 36
+    assert res["results"]["answer-key"]["f1"]["value"] == 1.0
+
+
+def test_a_remote_prm_against_the_fake_server(capsys, tmp_path):
+    from fake_openai import FakeOpenAI
+
+    # the fake PRM scores a step holding "bad" 0.2, any other 0.9
+    lines = []
+    for i in range(6):
+        lines += [{"id": f"{i}r", "problem": f"problem {i}", "steps": ["Step 1: 4.", "The answer is 5."], "label": -1},
+                  {"id": f"{i}w", "problem": f"problem {i}", "steps": ["Step 1: 4.", "Step 2: bad.", "no"],
+                   "label": 1}]
+    f = _write(tmp_path / "pb.jsonl", lines)
+    with FakeOpenAI() as fake:
+        rc, text, err = run_cli(capsys, "--verifiers", f"openai:{fake.url}#fake-model:math-shepherd", "--data", str(f),
+                                "--threshold", "0.5", "--bootstrap", "20")
+    assert rc == 0, err
+    assert "100% [100, 100]" in text  # F1 = 1 at the fixed threshold
+
+
+@pytest.fixture(scope="module")
+def tiny_prm_dirs(tmp_path_factory):
+    """A random-init model of each hf: format, built here (no download)."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForTokenClassification
+
+    from test_hf_prm import _save, _tokenizer
+
+    tok = _tokenizer(["ки"])
+    torch.manual_seed(0)
+    causal = _save(LlamaForCausalLM(LlamaConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64,
+                                                num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+                                                pad_token_id=tok.pad_token_id)), tok, tmp_path_factory.mktemp("c"))
+    qtok = _tokenizer(["<extra_0>"])
+    qwen = _save(Qwen2ForTokenClassification(Qwen2Config(vocab_size=len(qtok), hidden_size=32, intermediate_size=64,
+                                                         num_hidden_layers=2, num_attention_heads=4,
+                                                         num_key_value_heads=2, num_labels=2,
+                                                         pad_token_id=qtok.pad_token_id)), qtok,
+                 tmp_path_factory.mktemp("q"))
+    return {"math-shepherd": causal, "rlhflow": causal, "qwen": qwen}
+
+
+@pytest.mark.parametrize("fmt", ["math-shepherd", "rlhflow", "qwen"])
+def test_hf_prms_of_every_format_run_through_the_bench(capsys, tmp_path, tiny_prm_dirs, fmt):
+    f = _synthetic_file(tmp_path / "mine.jsonl", 6)
+    out = tmp_path / "b.json"
+    rc, text, err = run_cli(capsys, "--verifiers", f"hf:{tiny_prm_dirs[fmt]}:{fmt}", "--data", str(f), "--device",
+                            "cpu", "--bootstrap", "20", "--json", str(out))
+    assert rc == 0, err
+    res = json.loads(out.read_text())
+    (name,) = res["verifiers"]
+    sc = res["scores"][name]
+    assert [len(s) for s in sc] == [len(it["steps"]) for it in res["items"]]
+    assert all(0 <= x <= 1 for s in sc for x in s)
+    assert res["results"][name]["f1"]["value"] is not None  # meaningless, but computed
