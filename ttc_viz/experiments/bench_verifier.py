@@ -500,3 +500,27 @@ def solution_view(result: dict, index: int) -> dict:
         sc = result["scores"][name][index]
         flags[name] = {"scores": sc, "flagged": predict(sc, result["results"][name]["threshold"])}
     return {"item": it, "verifiers": flags}
+
+
+def shipped_result() -> Path:
+    """Where the shipped results lie (what the app's Verifiers page shows)."""
+    from ..assets import data_dir
+
+    return data_dir() / SHIPPED / "bench.json"
+
+
+def load_result(path: str | Path) -> dict:
+    """A results file written by ``ttc-viz bench-verifier --json``, its shape checked."""
+    path = Path(path)
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise BenchDataError(f"{path.name}: too large for a results file")
+    try:
+        d = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, ValueError) as e:
+        raise BenchDataError(f"{path.name}: not a results file ({str(e)[:80]})") from None
+    ok = (isinstance(d, dict) and isinstance(d.get("verifiers"), list) and isinstance(d.get("results"), dict)
+          and isinstance(d.get("items"), list) and isinstance(d.get("scores"), dict)
+          and all(v in d["results"] and len(d["scores"].get(v, ())) == len(d["items"]) for v in d["verifiers"]))
+    if not ok:
+        raise BenchDataError(f"{path.name}: not a results file of ttc-viz bench-verifier")
+    return d
