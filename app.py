@@ -31,6 +31,7 @@ pg = st.navigation([
     st.Page("ui/compare.py", title="Compare", icon=":material/compare_arrows:"),
     st.Page("ui/curves.py", title="Curves", icon=":material/show_chart:"),
     st.Page("ui/learn.py", title="Learn", icon=":material/school:"),
+    st.Page("ui/verifiers.py", title="Verifiers", icon=":material/fact_check:"),
     st.Page("ui/verifier_game.py", title="Be the verifier", icon=":material/how_to_vote:"),
     st.Page("ui/lessons.py", title="Lessons", icon=":material/co_present:"),
 ])

@@ -547,3 +547,46 @@ def test_jsonl_upload_is_size_limited_and_shows_problems_as_text():
     at.file_uploader(key="upload").set_value(("big.jsonl", b" " * (MAX_UPLOAD_BYTES + 1), "application/json")).run()
     assert not at.exception and any("MB" in w.value for w in at.warning)
     assert at.button(key="run").disabled
+
+
+def _bench_result(tmp_path):
+    from ttc_viz.experiments import bench_verifier as bv
+    from ttc_viz.verifiers import load_verifier
+
+    folder = Path(bv.__file__).resolve().parents[2] / "data" / bv.SHIPPED
+    test, dev = bv.load_items(folder / "test.jsonl", 130), bv.load_items(folder / "dev.jsonl", 200)
+    res = bv.bench({v: load_verifier(v) for v in ("symbolic", "answer-key")}, test, dev, bv.BenchConfig(bootstrap=20))
+    f = tmp_path / "bench.json"
+    f.write_text(__import__("json").dumps(res))
+    return f, res
+
+
+def test_verifiers_page_shows_the_table_a_plot_per_verifier_and_each_solution(tmp_path, monkeypatch):
+    from ttc_viz.experiments import bench_verifier as bv
+
+    f, res = _bench_result(tmp_path)
+    monkeypatch.setattr(bv, "shipped_result", lambda: f)
+    at = app("verifiers.py")
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert list(table["verifier"]) == ["symbolic", "answer-key"]
+    assert list(table["F1"])[1] == "100% [100, 100]"
+    assert [t.label for t in at.tabs] == ["symbolic", "answer-key"]
+    # only solutions where a verifier missed the first error: the symbolic checker's misses
+    at.radio(key="vb_show").set_value("a verifier missed the first error").run()
+    picks = at.selectbox(key="vb_pick").options
+    assert picks and len(picks) < len(res["items"])
+    steps = at.dataframe[1].value
+    assert "first error" in list(steps["label"]) and "answer-key" in steps.columns
+    # the answer key flags exactly the labelled step
+    row = steps[steps["label"] == "first error"].iloc[0]
+    assert row["answer-key"].endswith("⚑") and not row["symbolic"].endswith("⚑")
+
+
+def test_verifiers_page_without_results_says_how_to_make_them(tmp_path, monkeypatch):
+    from ttc_viz.experiments import bench_verifier as bv
+
+    monkeypatch.setattr(bv, "shipped_result", lambda: tmp_path / "none.json")
+    at = app("verifiers.py")
+    assert not at.exception
+    assert "ttc-viz bench-verifier" in at.info[0].value

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import sys
 
-from . import (eval_gen, eval_prm, eval_revise, models, prm_data, report, solve, sweep, train_gen, train_prm,
-               train_revise)
+from . import (bench_verifier, eval_gen, eval_prm, eval_revise, models, prm_data, report, solve, sweep, train_gen,
+               train_prm, train_revise)
 from .common import Parser
 
-COMMANDS = (solve, models, prm_data, train_prm, train_gen, train_revise, eval_gen, eval_prm, eval_revise, sweep, report)
+COMMANDS = (solve, models, prm_data, train_prm, train_gen, train_revise, eval_gen, eval_prm, eval_revise,
+            bench_verifier, sweep, report)
 
 
 def build_parser() -> Parser:
