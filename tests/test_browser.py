@@ -89,6 +89,17 @@ def ready(d, css: str, timeout: float):
     return wait_for(find, timeout)
 
 
+def body_text(d) -> str:
+    """The page's text, or "" while a rerun swaps the page out under us."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+
+    try:
+        return d.find_element(By.TAG_NAME, "body").text
+    except StaleElementReferenceException:
+        return ""
+
+
 def type_into(d, css: str, *keys, clear: bool = True, timeout: float = 120) -> None:
     """Click the element matching ``css`` once it takes input, empty it (``clear``), then send
     ``keys``; tried again while the page is still settling (not yet interactable, or swapped
@@ -123,22 +134,25 @@ def test_type_run_see_the_tree(server, browser):
     assert ready(d, "textarea", 180), "the Explore page did not render"
     type_into(d, "textarea", "Tom has 9 marbles and wins 5 more. Then he loses 3. "
               "How many marbles does Tom have now?", Keys.TAB)
-    answer = d.find_element(By.CSS_SELECTOR, "input[aria-label^='Ground-truth']")
-    answer.send_keys(Keys.CONTROL, "a")
-    answer.send_keys(Keys.DELETE)
-    answer.send_keys("11", Keys.TAB)
+    type_into(d, "input[aria-label^='Ground-truth']", "11", Keys.TAB)
     time.sleep(1.5)
     run = wait_for(lambda: [b for b in d.find_elements(By.TAG_NAME, "button") if "Run search" in b.text
                             and b.is_enabled()], 30)
     assert run
+    example = _tree_id(d)  # the recorded example shown before any search
+    assert example, "the recorded example's tree id is not shown"
     t0 = time.time()
     run[0].click()
     first = wait_for(lambda: d.find_elements(By.CSS_SELECTOR, ".js-plotly-plot .point"), 180)
     t_first = time.time() - t0
     assert first, "no tree nodes appeared while the search ran"
-    done = wait_for(lambda: d.find_elements(By.XPATH, "//*[contains(., 'Selected answer')]"), 400, every=1)
+    # done: a new tree (not the example) with its selected answer, for the problem typed
+    done = wait_for(lambda: _tree_id(d) not in (None, example)
+                    and d.find_elements(By.XPATH, "//*[contains(., 'Selected answer')]"), 600, every=1)
     t_done = time.time() - t0
     assert done, "the search did not finish"
+    assert wait_for(lambda: "Tom has 9 marbles" in body_text(d), 30)
+    assert "Ines has 13 pencils" not in body_text(d)  # the example is gone
     time.sleep(3)
     points = d.find_elements(By.CSS_SELECTOR, ".js-plotly-plot .point")
     assert len(points) > 8
