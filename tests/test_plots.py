@@ -200,3 +200,13 @@ def test_particle_filtering_draws_its_resamplings():
     ops = dict(zip(tr.customdata, tr.marker.opacity))
     assert all(ops[n.id] < 0.5 for n in died)
     assert "died" in " ".join(tr.hovertext) or not died
+
+
+def test_the_legend_names_the_marks_of_the_strategy_shown():
+    from ttc_viz.plots import legend_markdown
+
+    beam, la, mcts, every = (legend_markdown(s) for s in ("beam", "lookahead", "mcts", None))
+    assert "finished solution" in beam and "rollout" not in beam and "MCTS" not in beam
+    assert "◆ lookahead rollout" in la and "particle" not in la
+    assert "size = visits" in mcts and "revisions" not in mcts
+    assert all(k in every for k in ("rollout", "revisions", "MCTS", "particle filtering"))

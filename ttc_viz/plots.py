@@ -291,13 +291,22 @@ def tree_figure(tree: SearchTree, iteration: int | None = None, show_pruned: boo
     return fig
 
 
-def legend_markdown() -> str:
-    return ("● kept / expanded · ★ finished solution · faded ● pruned · ◆ lookahead rollout · "
-            "revisions: a large ● is one whole attempt, each row a chain read left to right · "
-            "thick blue = path to the selected answer · green / red ring = right / wrong answer · "
-            "colour = verifier score (red 0 → green 1) · "
-            "MCTS: size = visits, colour = mean value, orange = the path walked in the round shown · "
-            "particle filtering: one row per round, dashed teal = a copy made by resampling, ×k = copies")
+# what each strategy adds to the common legend (None: every entry, as on the Learn page)
+_LEGEND_EXTRA = {
+    "lookahead": "◆ lookahead rollout",
+    "revisions": "revisions: a large ● is one whole attempt, each row a chain read left to right",
+    "mcts": "MCTS: size = visits, colour = mean value, orange = the path walked in the round shown",
+    "particle_filter": "particle filtering: one row per round, dashed teal = a copy made by resampling, ×k = copies",
+}
+
+
+def legend_markdown(strategy: str | None = None) -> str:
+    """The tree figure's legend: the common marks, and those of ``strategy`` (all if None)."""
+    extra = list(_LEGEND_EXTRA.values()) if strategy is None else \
+        [_LEGEND_EXTRA[strategy]] if strategy in _LEGEND_EXTRA else []
+    return " · ".join(["● kept / expanded · ★ finished solution · faded ● pruned", *extra,
+                       "thick blue = path to the selected answer · green / red ring = right / wrong answer · "
+                       "colour = verifier score (red 0 → green 1)"])
 
 
 def score_fig_from_rows(rows: list[dict]) -> go.Figure:

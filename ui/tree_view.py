@@ -44,7 +44,7 @@ def tree_explorer(tree: SearchTree, cursor: Cursor = EXPLORE, explain: bool = Tr
     selected = st.session_state.get(cursor.node)
     fig = tree_figure(tree, iteration=t, show_pruned=show_pruned, show_rollouts=show_roll, selected=selected)
     event = st.plotly_chart(fig, on_select="rerun", selection_mode="points", key=f"{key}_fig", width="stretch")
-    st.caption(legend_markdown() + " · click a node to see its path")
+    st.caption(legend_markdown(tree.strategy) + " · click a node to see its path")
     clicked = _clicked_node(event, len(tree.nodes), selected)
     if clicked is not None:
         st.session_state[cursor.node] = clicked
