@@ -438,6 +438,11 @@ def test_uploaded_tree_is_checked_rendered_off_screen_and_size_limited():
     good = fake_tree()
     at.file_uploader(key="tree_upload").set_value(("t.json", good.to_json().encode(), "application/json")).run()
     assert not at.exception and at.session_state["tree"].to_dict() == good.to_dict()
+    # the file's name is the visitor's text: shown as itself, never as a link
+    at.file_uploader(key="tree_upload").set_value(("[x](https://evil.test).json", good.to_json().encode(),
+                                                   "application/json")).run()
+    said = [s.value for s in at.success if "Loaded" in s.value]
+    assert said and "\\[x\\]\\(https" in said[-1], said
     bad = good.to_dict()
     bad["nodes"][1]["score"] = "0.9"
     import json as _json

@@ -16,7 +16,7 @@ from ttc_viz.tree import SearchTree, TreeFormatError
 from ttc_viz.experiments.figures import figure_html, figure_png
 from ttc_viz.search.whatif import repick, rescore
 from ttc_viz.views import answer_rows, path_rows, round_rows, selected_path, tree_fingerprint, verdict
-from ui.common import MAX_UPLOAD_BYTES, allowed_verifier, md_code, settings
+from ui.common import MAX_UPLOAD_BYTES, allowed_verifier, md_code, md_escape, settings
 from ui.tree_state import open_tree
 from ui.why_card import RESCORED
 
@@ -150,7 +150,7 @@ def load_tree_box() -> None:
             st.error(f"That tree cannot be shown ({type(e).__name__}); the page keeps the tree it had.")
             return
         open_tree(scratch)
-        st.success(f"Loaded {up.name}.")
+        st.success(f"Loaded {md_escape(up.name)}.")
 
 
 __all__ = ["check_renders", "export_panel", "load_tree_box", "what_if"]
