@@ -148,7 +148,7 @@ def test_wrong_field_types_and_ranges_are_refused(path, value):
 def test_token_ids_of_whole_numbers_are_accepted():
     d = small_tree().to_dict()
     d["nodes"][1]["token_ids"] = [1, 2, 3]
-    SearchTree.from_dict(d)
+    assert SearchTree.from_dict(d).nodes[1].token_ids == [1, 2, 3]
 
 
 @pytest.mark.parametrize("text", [
