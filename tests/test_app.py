@@ -23,6 +23,15 @@ def app(page: str | None = None) -> AppTest:
     return at
 
 
+def run_search(at, timeout: float = 60):
+    """Press Run on Explore and rerun the page until its search job is done (or ``timeout``)."""
+    at.button(key="run").click().run()
+    t0 = time.time()
+    while "job" in at.session_state and time.time() - t0 < timeout:
+        at.run()
+    return at
+
+
 def fake_tree(strategy="beam", **kw):
     return run(strategy, Problem("Ana has 2 apples and gets 3 more. How many?", "5"), FakeGenerator(),
                SymbolicVerifier(), SearchConfig(n=8, m=2, seed=1, **kw))
@@ -170,10 +179,7 @@ def test_explore_runs_revisions_and_labels_the_prompted_reviser(monkeypatch):
     at.sidebar.number_input(key="n").set_value(4)
     at.sidebar.number_input(key="seq").set_value(2)
     at.run()
-    at.button(key="run").click().run()
-    t0 = time.time()
-    while "job" in at.session_state and time.time() - t0 < 60:
-        at.run()
+    run_search(at)
     assert not at.exception, at.exception
     tree = at.session_state["tree"]
     assert tree.strategy == "revisions" and tree.config["seq"] == 2 and len(tree.nodes) == 5
@@ -213,10 +219,7 @@ def test_explore_runs_mcts_with_its_parameters_and_replays_its_statistics(monkey
     at.sidebar.number_input(key="children").set_value(2)
     at.sidebar.checkbox(key="rollout").check()
     at.run()
-    at.button(key="run").click().run()
-    t0 = time.time()
-    while "job" in at.session_state and time.time() - t0 < 60:
-        at.run()
+    run_search(at)
     assert not at.exception, at.exception
     tree = at.session_state["tree"]
     assert tree.strategy == "mcts" and tree.config["explore"] == 1.5 and tree.config["children"] == 2
@@ -253,10 +256,7 @@ def test_explore_runs_a_real_search_on_the_embedded_model():
     at.sidebar.number_input(key="n").set_value(4)
     at.sidebar.number_input(key="m").set_value(2)
     at.sidebar.number_input(key="max_rounds").set_value(3)
-    t0 = time.time()
-    at.button(key="run").click().run()  # the page waits on the job, then reruns
-    while "job" in at.session_state and time.time() - t0 < 300:
-        at.run()
+    run_search(at, timeout=300)  # the page waits on the job, then reruns
     assert not at.exception, at.exception
     tree = at.session_state["tree"]
     assert tree.strategy == "beam" and len(tree.nodes) > 1 and tree.problem["answer"] is not None
@@ -394,10 +394,7 @@ def test_remote_code_only_when_the_operator_enabled_it(monkeypatch):
         at.sidebar.number_input(key="n").set_value(4)
         at.sidebar.number_input(key="m").set_value(2)
         at.run()
-        at.button(key="run").click().run()
-        t0 = time.time()
-        while "job" in at.session_state and time.time() - t0 < 60:
-            at.run()
+        run_search(at)
         assert not at.exception
         assert seen[-1] == ("my/model", want)
 
