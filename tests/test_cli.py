@@ -211,3 +211,18 @@ def test_output_folders_are_checked_before_any_model_loads(tmp_path):
     for cmd in (["sweep", "--out", str(f)], ["prm-data", "--out", str(f)]):
         r = cli(*cmd)
         assert r.returncode == 2 and "is a file" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_every_commands_help_reads_as_printed_text():
+    """argparse %-formats help strings but not descriptions: a description's "95%%" printed as
+    is. Every command's --help, formatted in-process, shows no doubled percent sign."""
+    import argparse
+
+    from ttc_viz.cli import build_parser
+
+    p = build_parser()
+    subs = next(a for a in p._actions if isinstance(a, argparse._SubParsersAction))
+    assert len(subs.choices) >= 10
+    for name, sp in subs.choices.items():
+        text = sp.format_help()
+        assert "%%" not in text and "%(" not in text, name

@@ -12,7 +12,7 @@ def add_parser(sub):
                                    "earliest wrong step or -1) with each verifier; a verifier's prediction is the first "
                                    "step scored below a threshold chosen for the best F1 on a separate split. Reports "
                                    "the accuracy on erroneous and on correct solutions, their harmonic mean (F1), step "
-                                   "AUROC, within-problem final AUROC and pick accuracy, each with a 95%% bootstrap "
+                                   "AUROC, within-problem final AUROC and pick accuracy, each with a 95% bootstrap "
                                    "interval over problems.",
                        epilog="example: ttc-viz bench-verifier --verifiers symbolic,answer-key,prm --data shipped "
                               "--json bench.json")

@@ -11,7 +11,7 @@ def add_parser(sub):
                        description="Sample N whole solutions per problem (synthetic test levels, the hand-written "
                                    "classroom set, or a MATH/GSM8K-style JSONL file such as GSM8K's test split), grade "
                                    "each, and report per group and over all: pass@1, pass@N, the share of samples that "
-                                   "write at least one equation before the answer, and mean steps, with 95%% "
+                                   "write at least one equation before the answer, and mean steps, with 95% "
                                    "bootstrap intervals over problems.",
                        epilog="examples: ttc-viz eval-gen --dataset classroom --n 16 --records runs/eval-classroom\n"
                               "          ttc-viz eval-gen --dataset synthetic --levels 1-5 --problems 30\n"

@@ -12,7 +12,7 @@ def add_parser(sub):
                        description="Sample N solutions per held-out synthetic problem (test split) with the embedded "
                                    "model; score them with each verifier; report, per level and pooled, the within-"
                                    "problem final-answer AUROC (what search uses), step AUROC against the answer key's "
-                                   "exact labels (all steps and first steps), each with a 95%% bootstrap interval over "
+                                   "exact labels (all steps and first steps), each with a 95% bootstrap interval over "
                                    "problems, and naive / PRM-weighted / majority best-of-n accuracy for n = 1..N. "
                                    "Monte Carlo step labels are an optional secondary figure (--mc-samples).",
                        epilog="example: ttc-viz eval-prm --problems 102 --n 16 --json eval.json --records eval-records")

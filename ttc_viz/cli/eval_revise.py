@@ -14,7 +14,7 @@ def add_parser(sub):
                                    "every attempt by the answer key and score it with the verifier. Reports, per level, "
                                    "the accuracy of the k-th attempt, right->wrong and wrong->right rates, and for the "
                                    "budget N every split into chains x attempts (hierarchical selection) beside the "
-                                   "generator's best-of-N, each with a 95%% bootstrap interval over problems.",
+                                   "generator's best-of-N, each with a 95% bootstrap interval over problems.",
                        epilog="example: ttc-viz eval-revise --levels 1-4 --problems 15 --n 16 --records runs/rev "
                               "--json models/smollm2-revise/eval.json")
     e.add_argument("--problems", type=positive_int, default=15, help="problems per level (default 15)")
