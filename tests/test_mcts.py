@@ -198,3 +198,17 @@ def test_the_spec_names_its_parameters():
     assert spec.params == ("explore", "children", "rollout") and "UCT" in spec.explain
     assert spec.config_label({"explore": 1.4, "children": 3, "rollout": True}) == "mcts c=1.4 children=3 rollout=on"
     assert spec.max_rounds(SearchConfig(n=4, max_rounds=5)) == 20
+
+
+def test_mcts_and_particle_filtering_run_in_a_sweep_and_its_report(tmp_path):
+    from ttc_viz.experiments.report import build
+    from ttc_viz.experiments.sweep import SweepConfig, run_sweep
+
+    cfg = SweepConfig(levels=(1,), problems=2, strategies=("beam", "mcts", "particle_filter"), budgets=(2, 4),
+                      ms=(2,), resamples=2)
+    cfg.check()
+    run_sweep(FakeGenerator(), SymbolicVerifier(), cfg, tmp_path)
+    curves = build(tmp_path)["curves"]["all"]
+    # a sweep cell keeps M, k and seq only: MCTS runs (and is labelled) at its defaults
+    assert {"mcts c=1.0 children=4 rollout=off", "particle_filter", "beam M=2"} <= set(curves)
+    assert set(curves["particle_filter"]) == set(curves["beam M=2"])

@@ -86,8 +86,10 @@ class StrategySpec:
         return 1 if self.pooled else config.max_rounds
 
     def settings(self, values: dict) -> str:
-        """The parameters it uses, as labels write them: ``M=4 k=1`` (empty if none)."""
-        return " ".join(f"{PARAM_SYMBOL.get(p, p)}={_shown(values[p])}" for p in self.params)
+        """The parameters it uses, as labels write them: ``M=4 k=1`` (empty if none); one
+        ``values`` does not name is shown at its default."""
+        return " ".join(f"{PARAM_SYMBOL.get(p, p)}={_shown(values[p] if p in values else _default(p))}"
+                        for p in self.params)
 
     def config_label(self, row: dict) -> str:
         """A configuration's name in sweeps and curves: ``best_of_n weighted`` (pooled: its
@@ -95,6 +97,14 @@ class StrategySpec:
         if self.pooled:
             return f"{self.name} {row['rule']}"
         return f"{self.name} {self.settings(row)}".strip()
+
+
+def _default(param: str):
+    """A parameter's default (``SearchConfig``'s): what a record that does not name it (a sweep
+    cell keeps only M, k and seq) was run with."""
+    from .base import SearchConfig
+
+    return getattr(SearchConfig(), param)
 
 
 def _shown(v) -> str:
