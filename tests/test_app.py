@@ -243,6 +243,8 @@ def test_learn_page_explains_mcts_and_particle_filtering():
     text = " ".join(m.value for m in at.markdown)
     assert "Monte Carlo tree search" in text and "UCT" in text
     assert "Particle filtering" in text and "resampled" in text
+    assert not at.exception
+    assert len([c for c in at.get("plotly_chart") if c.key.startswith("learn_rec")]) == 2  # the recorded trees
 
 
 @pytest.mark.real
