@@ -198,6 +198,7 @@ def test_the_spec_names_its_parameters():
     assert spec.params == ("explore", "children", "rollout") and "UCT" in spec.explain
     assert spec.config_label({"explore": 1.4, "children": 3, "rollout": True}) == "mcts c=1.4 children=3 rollout=on"
     assert spec.max_rounds(SearchConfig(n=4, max_rounds=5)) == 20
+    assert spec.capped_by_max_rounds  # the sidebar offers max rounds: it caps the depth and the steps
 
 
 def test_mcts_and_particle_filtering_run_in_a_sweep_and_its_report(tmp_path):

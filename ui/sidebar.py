@@ -42,7 +42,8 @@ PARAM_INPUTS = {
 
 # shown only while a chosen strategy is capped by it (best-of-N takes one round, revisions one per attempt)
 MAX_ROUNDS_INPUT = dict(label="Max rounds", min_value=1, max_value=40, value=12,
-                        help="step-by-step search (beam, DVTS, lookahead) stops after this many rounds")
+                        help="step-by-step search (beam, DVTS, lookahead, particle filtering) stops after this many "
+                             "rounds; MCTS writes no step deeper than this, and at most N × this many steps")
 
 
 def model_settings() -> tuple[str, str]:

@@ -195,4 +195,4 @@ the solution), and every step on the way up counts the new visits and values. Un
 for good: a branch that looked bad can be revisited once the favourite disappoints. Drawn with each step sized by
 its visits and coloured by its mean value; replay shows the statistics change.""",
     params=("explore", "children", "rollout"), color="#19d3f3", order=5,
-    rounds=max_iterations))
+    rounds=max_iterations, uses_max_rounds=True))

@@ -60,6 +60,9 @@ class StrategySpec:
     # rounds a search with this config takes at most, (config) -> int (a progress bar's
     # length); None: one round if pooled, else ``config.max_rounds``
     rounds: Callable | None = None
+    # ``config.max_rounds`` bounds the search although ``rounds`` counts its rounds otherwise
+    # (MCTS: the deepest step and, times N, the steps it may write)
+    uses_max_rounds: bool = False
 
     def uses(self, param: str) -> bool:
         return param in self.params
@@ -75,9 +78,10 @@ class StrategySpec:
 
     @property
     def capped_by_max_rounds(self) -> bool:
-        """Whether ``config.max_rounds`` bounds this strategy's search (step-by-step ones);
-        a pooled one takes one round, one with ``rounds`` its own count."""
-        return not self.pooled and self.rounds is None
+        """Whether ``config.max_rounds`` bounds this strategy's search (step-by-step ones, and
+        one that says ``uses_max_rounds``); a pooled one takes one round, one with ``rounds``
+        its own count."""
+        return self.uses_max_rounds or (not self.pooled and self.rounds is None)
 
     def max_rounds(self, config) -> int:
         """Rounds the search can take (a progress bar's length)."""
