@@ -206,7 +206,7 @@ def test_explore_runs_mcts_with_its_parameters_and_replays_its_statistics(monkey
     at.sidebar.selectbox(key="strategy").set_value("mcts").run()
     assert not at.exception
     assert {"explore", "children", "max_rounds"} <= _number_keys(at) and "m" not in _number_keys(at)
-    assert "rollout" in {w.key for w in at.sidebar.checkbox}
+    assert {"rollout", "puct"} <= {w.key for w in at.sidebar.checkbox}
     at.sidebar.number_input(key="n").set_value(3)
     assert at.sidebar.number_input(key="explore").max == 10.0   # the input holds what the search accepts
     at.sidebar.number_input(key="explore").set_value(1.5)

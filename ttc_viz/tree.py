@@ -448,8 +448,9 @@ def check_tree_dict(d) -> None:
         _int("config seed", cfg["seed"], 0, 2**63)
     if "explore" in cfg:
         _num("config explore", cfg["explore"], 0.0, 1e6)
-    if "rollout" in cfg:
-        _bool("config rollout", cfg["rollout"])
+    for k in ("rollout", "puct"):
+        if k in cfg:
+            _bool(f"config {k}", cfg[k])
     if "temperature" in cfg:
         _num("config temperature", cfg["temperature"], 0.0, 10.0)
     if "aggregation" in cfg and cfg["aggregation"] not in AGGREGATIONS:

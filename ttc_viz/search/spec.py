@@ -15,7 +15,8 @@ from typing import Callable
 
 # how a parameter is written in a configuration's label ("beam M=4", "lookahead M=4 k=1",
 # "revisions seq=4"); every key is a SearchConfig field
-PARAM_SYMBOL = {"m": "M", "k": "k", "seq": "seq", "explore": "c", "children": "children", "rollout": "rollout"}
+PARAM_SYMBOL = {"m": "M", "k": "k", "seq": "seq", "explore": "c", "children": "children", "rollout": "rollout",
+                "puct": "puct"}
 NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")  # a name ends up in file names (sweep cells) and labels
 
 
