@@ -19,7 +19,7 @@ from ..seeds import ROUND_PRIME, derive
 from ..scoring import AGGREGATIONS, VOTING_RULES, aggregate, all_picks
 from ..tree import SearchTree
 from ..verifiers.base import Verifier
-from .spec import REGISTRY, get, register
+from .spec import PARAM_DEFAULTS, PARAM_SYMBOL, REGISTRY, get, register
 
 MAX_N = 1024        # more than this is a typo on 2 cores and a long wait on a GPU
 MAX_ROUNDS = 100
@@ -102,6 +102,7 @@ class SearchConfig:
 # SearchConfig fields a tree's config holds only when its strategy uses them (m and k are
 # recorded by every strategy, as trees always did)
 OPTIONAL_PARAMS = ("seq", "explore", "children", "rollout", "puct")
+PARAM_DEFAULTS.update({p: getattr(SearchConfig(), p) for p in PARAM_SYMBOL})
 MAX_EXPLORE = 10.0   # beyond this UCT is a breadth-first sweep; the textbook value is about 1.4
 MAX_CHILDREN = 64
 

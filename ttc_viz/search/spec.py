@@ -104,12 +104,13 @@ class StrategySpec:
         return f"{self.name} {self.settings(row)}".strip()
 
 
-def _default(param: str):
-    """A parameter's default (``SearchConfig``'s): what a record that does not name it (a sweep
-    cell keeps only M, k and seq) was run with."""
-    from .base import SearchConfig
+# each parameter's default, SearchConfig's (base.py fills it in, as spec.py cannot import base):
+# what a record that does not name a parameter (a sweep cell keeps only M, k and seq) was run with
+PARAM_DEFAULTS: dict = {}
 
-    return getattr(SearchConfig(), param)
+
+def _default(param: str):
+    return PARAM_DEFAULTS.get(param)
 
 
 def _shown(v) -> str:
