@@ -211,8 +211,8 @@ def test_explore_runs_mcts_with_its_parameters_and_replays_its_statistics(monkey
     at = app()
     at.sidebar.selectbox(key="strategy").set_value("mcts").run()
     assert not at.exception
-    assert {"explore", "children"} <= _number_keys(at) and "m" not in _number_keys(at)
-    assert "rollout" in {w.key for w in at.sidebar.checkbox}
+    assert {"explore", "children", "max_rounds"} <= _number_keys(at) and "m" not in _number_keys(at)
+    assert {"rollout", "puct"} <= {w.key for w in at.sidebar.checkbox}
     at.sidebar.number_input(key="n").set_value(3)
     assert at.sidebar.number_input(key="explore").max == 10.0   # the input holds what the search accepts
     at.sidebar.number_input(key="explore").set_value(1.5)
@@ -246,6 +246,8 @@ def test_learn_page_explains_mcts_and_particle_filtering():
     text = " ".join(m.value for m in at.markdown)
     assert "Monte Carlo tree search" in text and "UCT" in text
     assert "Particle filtering" in text and "resampled" in text
+    assert not at.exception
+    assert len([c for c in at.get("plotly_chart") if c.key.startswith("learn_rec")]) == 2  # the recorded trees
 
 
 @pytest.mark.real

@@ -20,6 +20,7 @@ def cli(*args):
     (["solve", "x", "--strategy", "mcts", "--explore", "nan"], "exploration constant"),
     (["solve", "x", "--strategy", "mcts", "--children", "65"], "children per expansion"),
     (["solve", "x", "--strategy", "mcts", "--children", "0"], "positive"),
+    (["solve", "x", "--strategy", "mcts", "--puct", "yes"], "unrecognized arguments"),
     (["solve", "x", "--strategy", "particle_filter", "--n", "0"], "positive"),
     (["solve", "--dataset", "/no/such.jsonl"], "not found"),
     (["solve", "--dataset", "synthetic", "--level", "7"], "level"),

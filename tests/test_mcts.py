@@ -9,7 +9,7 @@ from fakes import FakeGenerator
 from ttc_viz.lm.base import Step
 from ttc_viz.problems import Problem
 from ttc_viz.search import SearchConfig, run, strategies
-from ttc_viz.search.mcts import backpropagate, max_iterations, select_child, uct
+from ttc_viz.search.mcts import backpropagate, choice_scores, max_iterations, priors, puct, select_child, uct
 from ttc_viz.tree import SearchTree, TreeFormatError, stats_at
 from ttc_viz.verifiers import SymbolicVerifier
 
@@ -38,6 +38,16 @@ def test_uct_selection_trades_the_mean_against_the_visits():
     assert select_child([1, 2], visits, total, 11, 0.1) == 1
     assert select_child([3, 4], {3: 2, 4: 2}, {3: 1.0, 4: 1.0}, 4, 1.0) == 3   # a tie: the earlier child
     assert select_child([3, 4], {3: 2}, {3: 2.0}, 2, 0.0) == 4                  # unvisited first
+
+
+def test_puct_scales_the_bonus_by_the_verifier_prior():
+    assert puct(0.5, 0, 4, 1.0, 0.25) == pytest.approx(0.5 + 0.25 * 2 / 1)
+    assert puct(0.5, 3, 16, 2.0, 0.5) == pytest.approx(0.5 + 2 * 0.5 * 4 / 4)
+    assert priors([0.9, 0.1]) == pytest.approx([0.9, 0.1]) and priors([0.0, 0.0, 0.0]) == [1 / 3] * 3
+    assert priors([0.6, None]) == [1.0, 0.0]
+    visits, total = {1: 4, 2: 4}, {1: 2.0, 2: 2.0}               # equal means and visits
+    assert select_child([1, 2], visits, total, 8, 1.0, {1: 0.2, 2: 0.8}) == 2   # the prior decides
+    assert select_child([1, 2], visits, total, 8, 1.0) == 1                       # UCT: a tie, the earlier
 
 
 def test_backpropagation_adds_one_visit_per_evaluation_along_the_path():
@@ -84,11 +94,13 @@ def test_statistics_add_up_at_every_iteration(kw):
             assert mean * visits == pytest.approx(total, abs=1e-4)
 
 
-@pytest.mark.parametrize("explore", [0.0, 0.5, 1.0, 3.0])
-def test_each_expansion_follows_uct_on_the_statistics_before_it(explore):
-    """Replay the selection: from the root, UCT on the statistics after round t-1 reaches the node
-    that round t expanded (the new nodes' parent), for every round."""
-    tree = search(n=5, children=2, seed=3, explore=explore, steps=4)
+@pytest.mark.parametrize("explore,use_puct", [(0.0, False), (0.5, False), (1.0, False), (3.0, False),
+                                              (1.0, True), (3.0, True)])
+def test_each_expansion_follows_uct_on_the_statistics_before_it(explore, use_puct):
+    """Replay the selection: from the root, UCT (or PUCT) on the statistics after round t-1 reaches
+    the node that round t expanded (the new nodes' parent), for every round."""
+    tree = search(n=5, children=2, seed=3, explore=explore, steps=4, puct=use_puct)
+    assert tree.config["puct"] is use_puct
     for t in range(1, tree.iterations + 1):
         made = [n for n in tree.nodes if n.iteration == t and n.status != "rollout"]
         if not made:
@@ -100,9 +112,18 @@ def test_each_expansion_follows_uct_on_the_statistics_before_it(explore):
                 break
             visits = {c: stats_at(tree.nodes[c], t - 1)[0] for c in kids}
             total = {c: visits[c] * stats_at(tree.nodes[c], t - 1)[1] for c in kids}
-            node = select_child(kids, visits, total, stats_at(tree.nodes[node], t - 1)[0], explore)
+            prior = dict(zip(kids, priors([tree.nodes[c].score for c in kids]))) if use_puct else None
+            chosen = select_child(kids, visits, total, stats_at(tree.nodes[node], t - 1)[0], explore, prior)
+            scores = choice_scores(tree, node, t)                 # what the why-card reads
+            assert max(scores, key=lambda i: (scores[i], -i)) == chosen
+            node = chosen
         assert {n.parent for n in made} == {node}, f"round {t}"
         assert len(made) == 2
+
+
+def test_puct_and_uct_choose_differently():
+    a, b = search(n=5, children=3, seed=3, steps=4), search(n=5, children=3, seed=3, steps=4, puct=True)
+    assert [n.parent for n in a.nodes] != [n.parent for n in b.nodes]
 
 
 def test_greedy_search_settles_on_its_best_finished_leaf_and_stops():
@@ -186,7 +207,8 @@ def test_damaged_statistics_are_refused(bad):
 
 @pytest.mark.parametrize("kw,msg", [(dict(explore=-1.0), "exploration"), (dict(explore=float("inf")), "exploration"),
                                     (dict(explore=True), "exploration"), (dict(children=0), "children"),
-                                    (dict(children=65), "children"), (dict(rollout="yes"), "rollout")])
+                                    (dict(children=65), "children"), (dict(rollout="yes"), "rollout"),
+                                    (dict(puct=1), "puct")])
 def test_bad_parameters_are_one_clear_error(kw, msg):
     with pytest.raises(ValueError, match=msg):
         SearchConfig(n=4, **kw).check("mcts")
@@ -195,6 +217,22 @@ def test_bad_parameters_are_one_clear_error(kw, msg):
 
 def test_the_spec_names_its_parameters():
     spec = strategies.get("mcts")
-    assert spec.params == ("explore", "children", "rollout") and "UCT" in spec.explain
-    assert spec.config_label({"explore": 1.4, "children": 3, "rollout": True}) == "mcts c=1.4 children=3 rollout=on"
+    assert spec.params == ("explore", "children", "rollout", "puct") and "UCT" in spec.explain
+    assert spec.config_label({"explore": 1.4, "children": 3, "rollout": True, "puct": False}) == \
+        "mcts c=1.4 children=3 rollout=on puct=off"
     assert spec.max_rounds(SearchConfig(n=4, max_rounds=5)) == 20
+    assert spec.capped_by_max_rounds  # the sidebar offers max rounds: it caps the depth and the steps
+
+
+def test_mcts_and_particle_filtering_run_in_a_sweep_and_its_report(tmp_path):
+    from ttc_viz.experiments.report import build
+    from ttc_viz.experiments.sweep import SweepConfig, run_sweep
+
+    cfg = SweepConfig(levels=(1,), problems=2, strategies=("beam", "mcts", "particle_filter"), budgets=(2, 4),
+                      ms=(2,), resamples=2)
+    cfg.check()
+    run_sweep(FakeGenerator(), SymbolicVerifier(), cfg, tmp_path)
+    curves = build(tmp_path)["curves"]["all"]
+    # a sweep cell keeps M, k and seq only: MCTS runs (and is labelled) at its defaults
+    assert {"mcts c=1.0 children=4 rollout=off puct=off", "particle_filter", "beam M=2"} <= set(curves)
+    assert set(curves["particle_filter"]) == set(curves["beam M=2"])

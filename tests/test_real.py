@@ -238,6 +238,16 @@ def test_mcts_and_particle_filter_on_the_real_model(embedded):
             tot = {c: vis[c] * stats_at(mc.nodes[c], t - 1)[1] for c in kids}
             node = select_child(kids, vis, tot, stats_at(mc.nodes[node], t - 1)[0], 1.0)
         assert {n.parent for n in made} == {node}
+    from ttc_viz.search.mcts import choice_scores
+
+    pu = run("mcts", p, embedded, v, SearchConfig(n=1, children=2, puct=True, seed=0, max_rounds=3))
+    for t in range(2, pu.iterations + 1):  # PUCT's choices, replayed from the recorded statistics
+        made = [n for n in pu.nodes if n.iteration == t]
+        if made:
+            node = 0
+            while scores := choice_scores(pu, node, t):
+                node = max(scores, key=lambda i: (scores[i], -i))
+            assert {n.parent for n in made} == {node}
     roll = run("mcts", p, embedded, v, SearchConfig(n=1, children=2, rollout=True, seed=0, max_rounds=4))
     assert roll.leaves("rollout") and roll.cost.generations > 2
     pf = run("particle_filter", p, embedded, v, SearchConfig(n=4, seed=0, max_rounds=4))

@@ -132,3 +132,25 @@ def test_rescore_with_a_nan_verifier_keeps_scores_finite():
     other, _ = rescore(t, NaN())
     assert all(n.score == 0.0 for n in other.nodes[1:])
     other.to_json()
+
+
+def test_path_rows_add_visits_for_mcts_and_copies_for_particle_filtering():
+    from fakes import FakeGenerator
+    from ttc_viz.problems import Problem
+    from ttc_viz.search import SearchConfig, run
+    from ttc_viz.tree import stats_at
+    from ttc_viz.verifiers import SymbolicVerifier
+
+    p = Problem("Ana has 2 apples and gets 3 more. How many?", "5")
+    mc = run("mcts", p, FakeGenerator(), SymbolicVerifier(), SearchConfig(n=3, children=2, seed=1))
+    leaf = mc.leaves("finished")[0]
+    rows = path_rows(mc, leaf.id)
+    assert [r["visits"] for r in rows] == [stats_at(n)[0] for n in mc.path(leaf.id)[1:]]
+    early = path_rows(mc, leaf.id, leaf.iteration)
+    assert early[0]["visits"] == stats_at(mc.path(leaf.id)[1], leaf.iteration)[0] and list(early[0])[-1] == "text"
+    pf = run("particle_filter", p, FakeGenerator(), SymbolicVerifier(), SearchConfig(n=4, seed=1))
+    rows = path_rows(pf, pf.leaves("finished")[0].id)
+    assert rows[0]["copies"].endswith("(round 1)") and "visits" not in rows[0]
+    beam = run("beam", p, FakeGenerator(), SymbolicVerifier(), SearchConfig(n=4, m=2, seed=1))
+    assert set(path_rows(beam, beam.leaves("finished")[0].id)[0]) == {"step", "round", "status", "score",
+                                                                      "ranked by", "text"}

@@ -12,7 +12,9 @@ a chain of attempts, each revising the ones before it. The meaning of every node
                     the attempt's number in its chain (1, 2, ...)
   iteration  int    the search round that created the node (root 0; best-of-N: 1;
                     beam/DVTS/lookahead: the round number, rollouts carry their round;
-                    revisions: the attempt number, round r being attempt r of every chain)
+                    revisions: the attempt number, round r being attempt r of every chain;
+                    MCTS: the iteration that expanded its parent; particle filtering: the
+                    round that extended its particle)
   text       str    the step text (no delimiter); "" for the root; an attempt: its steps
                     joined by the step delimiter (a blank line)
   score      float|None  the verifier's score of the prefix ending at this step, in [0, 1];
@@ -29,7 +31,8 @@ a chain of attempts, each revising the ones before it. The meaning of every node
                     chain's vote. A re-pick under another aggregation is a new tree
                     (``search.whatif.repick``); an attempt tree keeps the aggregation it was scored with.
   status     "root" | "kept" (selected to be expanded, or an intermediate step of a whole
-             solution) | "pruned" (not selected) | "finished" (a complete solution, in the
+             solution; MCTS: expanded; particle filtering: copied by a resampling) | "pruned"
+             (not selected; MCTS: never expanded; particle filtering: died at a resampling) | "finished" (a complete solution, in the
              final vote; every attempt) | "rollout" (a lookahead step, used only for scoring)
   tokens     int    tokens generated for this step (an attempt: for all its steps)
   answer     str|None  the final answer stated at a leaf (finished or pruned-at-the-end);
@@ -448,8 +451,9 @@ def check_tree_dict(d) -> None:
         _int("config seed", cfg["seed"], 0, 2**63)
     if "explore" in cfg:
         _num("config explore", cfg["explore"], 0.0, 1e6)
-    if "rollout" in cfg:
-        _bool("config rollout", cfg["rollout"])
+    for k in ("rollout", "puct"):
+        if k in cfg:
+            _bool(f"config {k}", cfg[k])
     if "temperature" in cfg:
         _num("config temperature", cfg["temperature"], 0.0, 10.0)
     if "aggregation" in cfg and cfg["aggregation"] not in AGGREGATIONS:

@@ -11,7 +11,7 @@ import json
 
 from .grading import answer_key, grade_answers
 from .scoring import tally
-from .tree import SearchTree
+from .tree import SearchTree, stats_at
 
 
 def selected_path(tree: SearchTree) -> list[int]:
@@ -53,11 +53,24 @@ def answer_rows(tree: SearchTree) -> list[dict]:
     return sorted(rows, key=lambda r: -r["weight"])
 
 
-def path_rows(tree: SearchTree, node_id: int) -> list[dict]:
-    return [{"step": n.depth, "round": n.iteration, "status": n.status,
+def path_rows(tree: SearchTree, node_id: int, t: int | None = None) -> list[dict]:
+    """The steps from the root to a node; an MCTS tree adds each step's visits and mean value
+    after round ``t`` (None: the last), a particle-filtering tree the copies resampling made."""
+    path = tree.path(node_id)[1:]
+    rows = [{"step": n.depth, "round": n.iteration, "status": n.status,
              "score": None if n.score is None else round(n.score, 3),
              "ranked by": None if n.value is None else round(n.value, 3), "text": n.text}
-            for n in tree.path(node_id)[1:]]
+            for n in path]
+    if any(n.stats for n in path):
+        for row, n in zip(rows, path):
+            st = stats_at(n, t)
+            row["visits"], row["mean value"] = (st[0], round(st[1], 3)) if st else (None, None)
+            row["text"] = row.pop("text")
+    elif any(n.resampled for n in path):
+        for row, n in zip(rows, path):
+            row["copies"] = ", ".join(f"{c} (round {r})" for r, _, c in n.resampled) if n.resampled else None
+            row["text"] = row.pop("text")
+    return rows
 
 
 def round_rows(tree: SearchTree) -> list[dict]:

@@ -12,6 +12,8 @@ from ui.tree_view import trees_side_by_side
 
 # the live example: the baseline, a step-wise search and revisions, at one budget
 LIVE = ("best_of_n", "beam", "revisions")
+# recorded only: the searches the other tools ship, drawn by their own statistics
+RECORDED = ("mcts", "particle_filter")
 
 # each strategy explains itself (its spec's ``explain``); then the verifier
 PRM = """**Process reward model.** A verifier that scores every *prefix* of a solution: "is this still on
@@ -58,6 +60,15 @@ on a real 135M-parameter model running on your CPU.""")
     if trees:
         trees_side_by_side(trees, "learn", height=380)
         st.caption(legend_markdown())
+    recorded = [load_example(s) for s in RECORDED if s in EXAMPLES]
+    if recorded:
+        st.subheader("Monte Carlo tree search and particle filtering, recorded")
+        st.caption("Recorded on the embedded model (the same level-2 problem as the examples above). MCTS: each "
+                   "step's disc grows with its visits and is coloured by its mean value; replay it in Explore to "
+                   "watch the statistics change and the walk of each round (orange). Particle filtering: one row "
+                   "per round; dashed teal lines join a particle to the copies resampling made of it, ×k marks "
+                   "a particle copied k times, faded ones died.")
+        trees_side_by_side(recorded, "learn_rec", height=420)
     st.divider()
     exchange_calculator()
 

@@ -1,6 +1,6 @@
 """The sidebar's search settings (Explore and Compare): model, verifier, budget and rules.
 
-A strategy's own parameters (M, k, seq, MCTS's c, children and rollout: ``StrategySpec.params``)
+A strategy's own parameters (M, k, seq, MCTS's c, children, rollout and PUCT: ``StrategySpec.params``)
 are shown only while a strategy that uses them is chosen; a hidden one keeps its last value for
 when it comes back. An input is a whole number unless its ``kind`` says "float" or "bool".
 """
@@ -38,11 +38,15 @@ PARAM_INPUTS = {
     "rollout": dict(label="Greedy rollout (MCTS)", value=False, kind="bool",
                     help="MCTS: value a new step by a greedy rollout to the end of its solution (recorded as ◆ "
                          "rollout steps) instead of by its own score"),
+    "puct": dict(label="PUCT selection (MCTS)", value=False, kind="bool",
+                 help="MCTS: choose by PUCT = mean + c·prior·sqrt(visits(parent)) / (1 + visits), the prior being "
+                      "the verifier's first score of the step over its siblings', instead of UCT"),
 }
 
 # shown only while a chosen strategy is capped by it (best-of-N takes one round, revisions one per attempt)
 MAX_ROUNDS_INPUT = dict(label="Max rounds", min_value=1, max_value=40, value=12,
-                        help="step-by-step search (beam, DVTS, lookahead) stops after this many rounds")
+                        help="step-by-step search (beam, DVTS, lookahead, particle filtering) stops after this many "
+                             "rounds; MCTS writes no step deeper than this, and at most N × this many steps")
 
 
 def model_settings() -> tuple[str, str]:

@@ -59,7 +59,7 @@ def tree_explorer(tree: SearchTree, cursor: Cursor = EXPLORE, explain: bool = Tr
         nid = st.selectbox("Path to node", ids, key=cursor.pick,
                            format_func=lambda i: f"#{i} · round {tree.nodes[i].iteration} · {tree.nodes[i].status} · "
                                                  f"{' '.join(tree.nodes[i].text.split())[:60]}")
-        st.dataframe(path_rows(tree, nid), hide_index=True, width="stretch",
+        st.dataframe(path_rows(tree, nid, t), hide_index=True, width="stretch",
                      column_config={"text": st.column_config.TextColumn(width="large")})
         if explain:
             why_card(tree, nid, key)

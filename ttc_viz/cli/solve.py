@@ -58,6 +58,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
                    help="mcts: next steps written when a step is expanded, 1-64 (default 4)")
     s.add_argument("--rollout", action=argparse.BooleanOptionalAction, default=False,
                    help="mcts: value each new step by a greedy rollout to the end of its solution (default off)")
+    s.add_argument("--puct", action=argparse.BooleanOptionalAction, default=False,
+                   help="mcts: select by PUCT, the verifier's first score of each step over its siblings' as its "
+                        "prior, instead of UCT (default off)")
     s.add_argument("--agg", default="last", choices=AGGREGATIONS, help="step scores -> solution score (default last)")
     s.add_argument("--voting", default="weighted", choices=VOTING_RULES, help="final pick (default weighted)")
     s.add_argument("--temperature", type=float, default=0.8, help="sampling temperature (default 0.8)")
@@ -89,7 +92,7 @@ def run(a) -> int:
     spec = strategies.get(a.strategy)
     cfg = SearchConfig(n=a.n, m=a.m, k=a.k, temperature=a.temperature, aggregation=a.agg,
                        voting=a.voting, max_rounds=a.max_rounds, seed=a.seed, seq=a.seq,
-                       explore=a.explore, children=a.children, rollout=a.rollout)
+                       explore=a.explore, children=a.children, rollout=a.rollout, puct=a.puct)
     cfg.check(a.strategy)
     if a.out:
         check_writable(a.out, inputs=[a.dataset])

@@ -6,7 +6,10 @@ presses Run (and a classroom without time to wait still sees one). Made with the
 reviser), symbolic verifier. ``dvts`` was recorded later on the same problem's text, at beam's
 budget and seed: ``ttc-viz solve "Ines has 13 pencils. ..." --answer 11 --strategy dvts --n 16
 --m 4 --seed 1``, so its first round is beam's, step for step (the same token ids), and the two
-part at the first choice (what Compare's alignment and the teaching lessons show)."""
+part at the first choice (what Compare's alignment and the teaching lessons show). ``mcts``
+(N=4, children 3, c = 1.0, UCT, no rollout) and ``particle_filter`` (N=8) were recorded on the same
+problem with the same command and seed (``--strategy mcts --n 4 --children 3 --explore 1.0``,
+``--strategy particle_filter --n 8``); the Learn page shows them side by side."""
 from __future__ import annotations
 
 from pathlib import Path

@@ -19,7 +19,7 @@ from ..seeds import ROUND_PRIME, derive
 from ..scoring import AGGREGATIONS, VOTING_RULES, aggregate, all_picks
 from ..tree import SearchTree
 from ..verifiers.base import Verifier
-from .spec import REGISTRY, get, register
+from .spec import PARAM_DEFAULTS, PARAM_SYMBOL, REGISTRY, get, register
 
 MAX_N = 1024        # more than this is a typo on 2 cores and a long wait on a GPU
 MAX_ROUNDS = 100
@@ -39,6 +39,7 @@ class SearchConfig:
     explore: float = 1.0         # MCTS only: the exploration constant c of UCT
     children: int = 4            # MCTS only: next steps written when a node is expanded
     rollout: bool = False        # MCTS only: value a new node by a greedy rollout to the end
+    puct: bool = False           # MCTS only: select by PUCT, the verifier's step scores as priors
 
     def check(self, strategy: str) -> None:
         """Raise ValueError with a clear message for a config the strategy cannot run."""
@@ -72,6 +73,8 @@ class SearchConfig:
                                  f"got {b!r}")
         if spec.uses("rollout") and not isinstance(self.rollout, bool):
             raise ValueError(f"rollout must be on or off (true or false), got {self.rollout!r}")
+        if spec.uses("puct") and not isinstance(self.puct, bool):
+            raise ValueError(f"puct must be on or off (true or false), got {self.puct!r}")
         if not isinstance(self.k, int) or not 0 <= self.k <= 8:
             raise ValueError(f"lookahead k must be between 0 and 8, got {self.k!r}")
         if not 0.0 <= float(self.temperature) <= 2.0:
@@ -98,7 +101,8 @@ class SearchConfig:
 
 # SearchConfig fields a tree's config holds only when its strategy uses them (m and k are
 # recorded by every strategy, as trees always did)
-OPTIONAL_PARAMS = ("seq", "explore", "children", "rollout")
+OPTIONAL_PARAMS = ("seq", "explore", "children", "rollout", "puct")
+PARAM_DEFAULTS.update({p: getattr(SearchConfig(), p) for p in PARAM_SYMBOL})
 MAX_EXPLORE = 10.0   # beyond this UCT is a breadth-first sweep; the textbook value is about 1.4
 MAX_CHILDREN = 64
 

@@ -7,7 +7,11 @@ iteration (one round of the replay) does four things:
   1. select      from the root, while the node has been expanded, go to the child with the
                  highest UCT score,  mean + c * sqrt(ln visits(parent) / visits(child))
                  (``uct``): the mean rewards what the verifier liked, the second term a child
-                 seldom tried; c is ``config.explore`` (0: always the best mean so far)
+                 seldom tried; c is ``config.explore`` (0: always the best mean so far). With
+                 ``config.puct``, AlphaZero's PUCT instead: mean + c * prior * sqrt(visits(parent))
+                 / (1 + visits(child)) (``puct``), the prior being the verifier's score of the
+                 child's own step divided by the sum over its siblings (``priors``): a step the
+                 verifier liked at first keeps a larger bonus
   2. expand      the generator writes ``config.children`` next steps from the selected node
                  (one step each, sampled at ``config.temperature``)
   3. evaluate    the verifier scores each new step's prefix; a new node's value is its path's
@@ -41,7 +45,7 @@ from typing import Sequence
 from ..grading import extract_answer
 from ..lm.base import Generator, step_text
 from ..problems import Problem
-from ..tree import MAX_ITERATION, SearchTree
+from ..tree import MAX_ITERATION, SearchTree, stats_at
 from ..verifiers.base import Verifier
 from .base import Hooks, SearchConfig, charge, charge_scoring, new_tree, path_value, prefix_of, round_seed
 from .spec import StrategySpec, register
@@ -55,6 +59,18 @@ def uct(mean: float, visits: int, parent_visits: int, c: float) -> float:
     return mean + c * math.sqrt(math.log(max(parent_visits, 1)) / visits)
 
 
+def puct(mean: float, visits: int, parent_visits: int, c: float, prior: float) -> float:
+    """The PUCT score of a child: its mean value plus c * prior * sqrt(parent_visits) / (1 + visits)."""
+    return mean + c * prior * math.sqrt(max(parent_visits, 0)) / (1 + max(visits, 0))
+
+
+def priors(scores: Sequence[float | None]) -> list[float]:
+    """Siblings' priors for PUCT: each one's verifier score over their sum (equal if all are 0)."""
+    vals = [max(0.0, float(x or 0.0)) for x in scores]
+    s = sum(vals)
+    return [v / s for v in vals] if s > 0 else [1.0 / len(vals)] * len(vals) if vals else []
+
+
 def mean_value(total: float, visits: int) -> float:
     """A node's mean value as the search uses and records it: rounded to 6 decimals, so sums
     that differ only by floating-point noise tie (and the recorded statistics replay exactly)."""
@@ -62,12 +78,31 @@ def mean_value(total: float, visits: int) -> float:
 
 
 def select_child(children: Sequence[int], visits: dict[int, int], total: dict[int, float],
-                 parent_visits: int, c: float) -> int:
-    """The child with the highest UCT score; ties go to the earlier child (lower id)."""
+                 parent_visits: int, c: float, prior: dict[int, float] | None = None) -> int:
+    """The child with the highest UCT score (with ``prior``, {child: prior}: the highest PUCT
+    score); ties go to the earlier child (lower id)."""
     def key(i):
         n = visits.get(i, 0)
-        return (-uct(mean_value(total.get(i, 0.0), n), n, parent_visits, c), i)
+        mean = mean_value(total.get(i, 0.0), n)
+        score = uct(mean, n, parent_visits, c) if prior is None else puct(mean, n, parent_visits, c, prior[i])
+        return (-score, i)
     return min(children, key=key)
+
+
+def choice_scores(tree: SearchTree, parent: int, t: int) -> dict[int, float]:
+    """The score (UCT, or PUCT where the tree's config says) each child of ``parent`` made before
+    round ``t`` had when the search chose among them after round t - 1, from the recorded
+    statistics: what a replay or the why-card shows. {} if the statistics are not there."""
+    kids = [c.id for c in tree.children(parent) if c.status != "rollout" and c.iteration < t]
+    top = stats_at(tree.nodes[parent], t - 1)
+    st = {i: stats_at(tree.nodes[i], t - 1) for i in kids}
+    if top is None or any(v is None for v in st.values()):
+        return {}
+    c = float(tree.config.get("explore", 1.0))
+    if tree.config.get("puct"):
+        pri = dict(zip(kids, priors([tree.nodes[i].score for i in kids])))
+        return {i: puct(st[i][1], st[i][0], top[0], c, pri[i]) for i in kids}
+    return {i: uct(st[i][1], st[i][0], top[0], c) for i in kids}
 
 
 def backpropagate(path: Sequence[int], values: Sequence[float], visits: dict[int, int],
@@ -100,6 +135,7 @@ def mcts(problem: Problem, generator: Generator, verifier: Verifier, config: Sea
     visits: dict[int, int] = {0: 0}
     total: dict[int, float] = {0: 0.0}
     kids: dict[int, list[int]] = {}       # expanded node -> its children (rollouts excluded)
+    prior: dict[int, float] | None = {} if config.puct else None   # PUCT: each child's prior
     terminal: set[int] = set()            # finished, or at the depth cap: never expanded
     limit = max_iterations(config)
     finished = 0
@@ -110,7 +146,7 @@ def mcts(problem: Problem, generator: Generator, verifier: Verifier, config: Sea
         # 1. select
         path, node = [0], 0
         while node in kids and node not in terminal:
-            node = select_child(kids[node], visits, total, visits[node], c)
+            node = select_child(kids[node], visits, total, visits[node], c, prior)
             path.append(node)
         changed = list(path)
         if node in terminal:
@@ -164,6 +200,8 @@ def mcts(problem: Problem, generator: Generator, verifier: Verifier, config: Sea
                 tree.nodes[nid].value = v
                 visits[nid], total[nid] = 1, v
                 values.append(v)
+            if prior is not None:
+                prior.update(zip(new, priors([tree.nodes[i].score for i in new])))
             # 4. backpropagate
             backpropagate(path, values, visits, total)
             changed += new
@@ -189,10 +227,11 @@ SPEC = register(StrategySpec(
 Every step in the tree keeps two numbers: how often the search has *visited* it and the *mean value* the verifier
 gave to what lies below it. Each iteration walks down from the problem, at every fork taking the step with the
 best UCT score, *mean + c·√(ln visits(parent) / visits(step))*: a good mean pulls the search back, a step seldom
-tried earns a bonus (c, the exploration constant, sets how much). At the end of the walk the model writes a few
+tried earns a bonus (c, the exploration constant, sets how much). *PUCT*, AlphaZero's variant, scales the bonus
+by a prior, here the verifier's first score of the step among its siblings'. At the end of the walk the model writes a few
 next steps (children per expansion), the verifier scores them (optionally after a greedy rollout to the end of
 the solution), and every step on the way up counts the new visits and values. Unlike beam search nothing is cut
 for good: a branch that looked bad can be revisited once the favourite disappoints. Drawn with each step sized by
 its visits and coloured by its mean value; replay shows the statistics change.""",
-    params=("explore", "children", "rollout"), color="#19d3f3", order=5,
-    rounds=max_iterations))
+    params=("explore", "children", "rollout", "puct"), color="#19d3f3", order=5,
+    rounds=max_iterations, uses_max_rounds=True))

@@ -15,7 +15,8 @@ from typing import Callable
 
 # how a parameter is written in a configuration's label ("beam M=4", "lookahead M=4 k=1",
 # "revisions seq=4"); every key is a SearchConfig field
-PARAM_SYMBOL = {"m": "M", "k": "k", "seq": "seq", "explore": "c", "children": "children", "rollout": "rollout"}
+PARAM_SYMBOL = {"m": "M", "k": "k", "seq": "seq", "explore": "c", "children": "children", "rollout": "rollout",
+                "puct": "puct"}
 NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")  # a name ends up in file names (sweep cells) and labels
 
 
@@ -60,6 +61,9 @@ class StrategySpec:
     # rounds a search with this config takes at most, (config) -> int (a progress bar's
     # length); None: one round if pooled, else ``config.max_rounds``
     rounds: Callable | None = None
+    # ``config.max_rounds`` bounds the search although ``rounds`` counts its rounds otherwise
+    # (MCTS: the deepest step and, times N, the steps it may write)
+    uses_max_rounds: bool = False
 
     def uses(self, param: str) -> bool:
         return param in self.params
@@ -75,9 +79,10 @@ class StrategySpec:
 
     @property
     def capped_by_max_rounds(self) -> bool:
-        """Whether ``config.max_rounds`` bounds this strategy's search (step-by-step ones);
-        a pooled one takes one round, one with ``rounds`` its own count."""
-        return not self.pooled and self.rounds is None
+        """Whether ``config.max_rounds`` bounds this strategy's search (step-by-step ones, and
+        one that says ``uses_max_rounds``); a pooled one takes one round, one with ``rounds``
+        its own count."""
+        return self.uses_max_rounds or (not self.pooled and self.rounds is None)
 
     def max_rounds(self, config) -> int:
         """Rounds the search can take (a progress bar's length)."""
@@ -86,8 +91,10 @@ class StrategySpec:
         return 1 if self.pooled else config.max_rounds
 
     def settings(self, values: dict) -> str:
-        """The parameters it uses, as labels write them: ``M=4 k=1`` (empty if none)."""
-        return " ".join(f"{PARAM_SYMBOL.get(p, p)}={_shown(values[p])}" for p in self.params)
+        """The parameters it uses, as labels write them: ``M=4 k=1`` (empty if none); one
+        ``values`` does not name is shown at its default."""
+        return " ".join(f"{PARAM_SYMBOL.get(p, p)}={_shown(values[p] if p in values else _default(p))}"
+                        for p in self.params)
 
     def config_label(self, row: dict) -> str:
         """A configuration's name in sweeps and curves: ``best_of_n weighted`` (pooled: its
@@ -95,6 +102,15 @@ class StrategySpec:
         if self.pooled:
             return f"{self.name} {row['rule']}"
         return f"{self.name} {self.settings(row)}".strip()
+
+
+# each parameter's default, SearchConfig's (base.py fills it in, as spec.py cannot import base):
+# what a record that does not name a parameter (a sweep cell keeps only M, k and seq) was run with
+PARAM_DEFAULTS: dict = {}
+
+
+def _default(param: str):
+    return PARAM_DEFAULTS.get(param)
 
 
 def _shown(v) -> str:

@@ -225,21 +225,23 @@ def _real_children(tree: SearchTree, node_id: int, before: int | None = None) ->
 
 
 def _uct_at(tree: SearchTree, node_id: int, t: int) -> float | None:
-    """The UCT score node ``node_id`` had when its parent chose among its children after round t."""
-    from ..search.mcts import uct
+    """The UCT (or PUCT) score node ``node_id`` had when its parent chose among its children after round t."""
+    from ..search.mcts import choice_scores
 
     n = tree.nodes[node_id]
-    mine, parent = stats_at(n, t), stats_at(tree.nodes[n.parent], t) if n.parent is not None else None
-    if mine is None or parent is None:
+    if n.parent is None:
         return None
-    return uct(mine[1], mine[0], parent[0], float(tree.config.get("explore", 1.0)))
+    return choice_scores(tree, n.parent, t + 1).get(node_id)
 
 
 def _mcts_text(tree: SearchTree) -> str:
     c, b = tree.config.get("explore", "c"), tree.config.get("children", "a few")
     how = "a greedy rollout to the end" if tree.config.get("rollout") else "its own path's score"
-    return (f"each round walks down from the problem, at every fork taking the step with the highest UCT score "
-            f"(mean value + {c}·√(ln visits(parent) / visits)), has the model write {b} next steps where the walk "
+    rule = (f"PUCT score (mean value + {c}·prior·√visits(parent) / (1 + visits), the prior being its first score "
+            "over its siblings')" if tree.config.get("puct") else
+            f"UCT score (mean value + {c}·√(ln visits(parent) / visits))")
+    return (f"each round walks down from the problem, at every fork taking the step with the highest {rule}, "
+            f"has the model write {b} next steps where the walk "
             f"ends, values each by {how}, and adds those values to every step on the way up; nothing is cut for good")
 
 
@@ -262,6 +264,7 @@ def _mcts_notes(tree: SearchTree, node_id: int) -> list[str]:
         e = min(tree.nodes[k].iteration for k in kids)
         mine = _uct_at(tree, node_id, e - 1)
         others = {i: _uct_at(tree, i, e - 1) for i in sibs if tree.nodes[i].iteration < e}
+        name = "PUCT" if tree.config.get("puct") else "UCT"
         line = f"Expanded in round {e}: the walk reached it"
         known = {i: u for i, u in others.items() if u is not None}
         if mine is not None and known:
@@ -269,9 +272,9 @@ def _mcts_notes(tree: SearchTree, node_id: int) -> list[str]:
             whose = "sibling's, " if len(known) == 1 else "siblings' (best: "
             close = "" if len(known) == 1 else ")"
             if mine > known[best]:
-                line += f" because its UCT score then, {mine:.3f}, beat its {whose}#{best} at {known[best]:.3f}{close}"
+                line += f" because its {name} score then, {mine:.3f}, beat its {whose}#{best} at {known[best]:.3f}{close}"
             elif mine == known[best]:
-                line += (f" with a UCT score of {mine:.3f}, tied with #{best}; "
+                line += (f" with a {name} score of {mine:.3f}, tied with #{best}; "
                          f"{'it won the tie as the earlier step' if node_id < best else 'the tie went to it'}")
         out.append(line + f"; the model wrote its {len(kids)} next steps there.")
     elif n.status == "finished":
@@ -284,7 +287,8 @@ def _mcts_notes(tree: SearchTree, node_id: int) -> list[str]:
         mine = _uct_at(tree, node_id, last)
         others = {i: _uct_at(tree, i, last) for i in sibs}
         better = [i for i, u in others.items() if u is not None and mine is not None and u > mine]
-        out.append("Never expanded: each time the walk passed its parent, a sibling's UCT score was higher"
+        out.append("Never expanded: each time the walk passed its parent, a sibling's "
+                   + ("PUCT" if tree.config.get("puct") else "UCT") + " score was higher"
                    + (f" (at the end: its {mine:.3f} against {_ids(better)})." if better and mine is not None else ".")
                    + " With more iterations the exploration bonus would have brought the search back to it.")
     return out

@@ -53,7 +53,7 @@ def _title(tree: SearchTree, node_id: int) -> str:
     n = tree.nodes[node_id]
     spec = strategies.REGISTRY.get(tree.strategy)
     if n.status == "rollout":
-        return f"#{node_id} is a lookahead rollout step"
+        return f"#{node_id} is a {'lookahead ' if spec is not None and spec.uses('k') else ''}rollout step"
     if spec is not None and spec.whole_attempts:
         return f"#{node_id} is attempt {n.depth} of chain {n.group + 1}"
     if spec is not None and spec.pooled:
