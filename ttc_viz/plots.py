@@ -295,7 +295,8 @@ def tree_figure(tree: SearchTree, iteration: int | None = None, show_pruned: boo
 _LEGEND_EXTRA = {
     "lookahead": "◆ lookahead rollout",
     "revisions": "revisions: a large ● is one whole attempt, each row a chain read left to right",
-    "mcts": "MCTS: size = visits, colour = mean value, orange = the path walked in the round shown",
+    "mcts": "MCTS: size = visits, colour = mean value, orange = the path walked in the round shown · "
+            "◆ rollout (with rollouts on)",
     "particle_filter": "particle filtering: one row per round, dashed teal = a copy made by resampling, ×k = copies",
 }
 
