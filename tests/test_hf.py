@@ -154,6 +154,9 @@ def test_prefilled_counts_what_the_model_ran_the_head_once_and_a_kept_prefix_by_
     fed = [s.prefilled for sol in sols for s in sol]
     assert fed[0] == len(gen.tok(gen.prompt("What is 7 + 1?"), add_special_tokens=False)["input_ids"])
     assert sum(fed[1:]) == 0
+    # forgotten, the same call pays for the head again
+    gen.forget()
+    assert gen.solutions("What is 7 + 1?", 2, temperature=1.0, seed=0)[0][0].prefilled == fed[0]
 
 
 def test_kv_cache_keeps_within_its_budget_and_drops_pruned_prefixes(tiny):

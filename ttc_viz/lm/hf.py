@@ -151,6 +151,13 @@ class HFGenerator:
             self.kv.clear()  # its prefixes were continuations of another head
         return hit
 
+    def forget(self) -> None:
+        """Drop the cached head and every kept prefix's KV: the next call pays what a first
+        call pays (benchmarks that run several searches on one problem start each cold)."""
+        with self._lock:
+            self._heads = {}
+            self.kv.clear()
+
     def _new_cache(self) -> DynamicCache:
         return DynamicCache(config=self.model.config)
 
