@@ -206,3 +206,36 @@ def test_output_folders_are_checked_before_any_model_loads(tmp_path):
     for cmd in (["sweep", "--out", str(f)], ["prm-data", "--out", str(f)]):
         r = cli(*cmd)
         assert r.returncode == 2 and "is a file" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_hostile_inputs_are_one_line_before_any_model_loads(tmp_path):
+    """Each of these used to print a traceback, hang, or fail only after the model loaded."""
+    import os
+    import time
+    deep = tmp_path / "deep.jsonl"
+    deep.write_text("[" * 100_000 + "\n")
+    surrogate = tmp_path / "s.jsonl"
+    surrogate.write_text('{"problem": "What \\ud800 is 1+1?", "answer": "2"}\n')
+    fifo = tmp_path / "fifo.jsonl"
+    os.mkfifo(fifo)
+    sweep = tmp_path / "sweep"
+    sweep.mkdir()
+    (sweep / "sweep.json").write_text("{}")
+    cases = [
+        (["solve", "--dataset", str(deep)], "nested too deeply"),
+        (["solve", "--dataset", "/dev/zero"], "not an ordinary file"),
+        (["solve", "--dataset", str(fifo)], "not an ordinary file"),
+        (["solve", "--dataset", str(surrogate)], "surrogate"),
+        (["solve", "x", "--temperature", "nan"], "temperature"),
+        (["sweep", "--temperature", "nan", "--out", str(tmp_path / "o")], "temperature"),
+        (["prm-data", "--temperature", "nan", "--out", str(tmp_path / "p")], "temperature"),
+        (["sweep", "--out", str(sweep), "--budgets", "1"], "not a sweep's record"),
+        (["solve", "x", "--out", ""], "empty"),
+        (["solve", "x", "--out", "/proc/x.json"], "cannot write"),
+    ]
+    for args, msg in cases:
+        t0 = time.monotonic()
+        r = cli(*args, "--model", "/no/such/model")  # a model load would fail with another message
+        lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+        assert r.returncode == 2 and len(lines) == 1 and msg in lines[0], (args, r.stderr[-500:])
+        assert time.monotonic() - t0 < 60
