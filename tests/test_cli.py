@@ -239,3 +239,26 @@ def test_hostile_inputs_are_one_line_before_any_model_loads(tmp_path):
         lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
         assert r.returncode == 2 and len(lines) == 1 and msg in lines[0], (args, r.stderr[-500:])
         assert time.monotonic() - t0 < 60
+
+
+def test_report_of_an_unchanged_sweep_leaves_its_files_as_they_were(tmp_path, capsys):
+    """``ttc-viz report data/sweep-smollm2`` (a README command) must not rewrite what it
+    reads: run twice, the second run writes no PNG and no summary."""
+    import shutil
+    from pathlib import Path
+
+    from ttc_viz.cli import main
+    from ttc_viz.cli.report import png_fingerprint, tag_png
+    d = tmp_path / "sweep"
+    shutil.copytree(Path(__file__).parent.parent / "data" / "sweep-smollm2", d)
+    assert main(["report", str(d), "--resamples", "0"]) == 0
+    kept = sorted(d.glob("figures/*.png")) + [d / "summary.json"]
+    before = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in kept}
+    assert main(["report", str(d), "--resamples", "0"]) == 0
+    assert {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in kept} == before
+    # the fingerprint a written PNG carries is read back; a PNG without one has none
+    png = (b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\x0dIHDR" + bytes(13) + b"\x00\x00\x00\x00"
+           + b"\x00\x00\x00\x00IDAT\x00\x00\x00\x00")
+    (tmp_path / "a.png").write_bytes(png)
+    (tmp_path / "b.png").write_bytes(tag_png(png, "abc123"))
+    assert png_fingerprint(tmp_path / "a.png") is None and png_fingerprint(tmp_path / "b.png") == "abc123"
