@@ -262,3 +262,19 @@ def test_report_of_an_unchanged_sweep_leaves_its_files_as_they_were(tmp_path, ca
     (tmp_path / "a.png").write_bytes(png)
     (tmp_path / "b.png").write_bytes(tag_png(png, "abc123"))
     assert png_fingerprint(tmp_path / "a.png") is None and png_fingerprint(tmp_path / "b.png") == "abc123"
+
+
+def test_settings_that_would_fail_after_loading_models_are_refused_first(tmp_path):
+    a_file = tmp_path / "a_file"
+    a_file.write_text("x")
+    cases = [
+        (["eval-prm", "--records", str(a_file)], "--records"),
+        (["eval-revise", "--reviser", "embedded:/no/such/adapter.safetensors"], "adapter not found"),
+        (["train-prm", "--data", str(a_file), "--out", str(tmp_path / "t")], "is a file"),
+        (["prm-data", "--problems", "100000000", "--out", str(tmp_path / "p")], "at most"),
+        (["train-gen", "--rank", "100000", "--out", str(tmp_path / "g")], "at most"),
+    ]
+    for args, msg in cases:
+        r = cli(*args, "--quiet")
+        lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+        assert r.returncode == 2 and len(lines) == 1 and msg in lines[0], (args, r.stderr[-500:])

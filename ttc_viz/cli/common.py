@@ -43,6 +43,17 @@ def positive_int(s: str) -> int:
     return _whole(s, 1)
 
 
+def at_most(hi: int):
+    """A whole number from 1 to ``hi``: for a setting whose larger values are a typo that would
+    only take hours or all the memory (a LoRA rank, problems per level)."""
+    def check(s: str) -> int:
+        v = _whole(s, 1)
+        if v > hi:
+            raise argparse.ArgumentTypeError(f"expected at most {hi:,}, got {v:,}")
+        return v
+    return check
+
+
 def count(s: str) -> int:
     """A whole number >= 0 (indices, seeds, counts where 0 means none)."""
     return _whole(s, 0)
@@ -157,7 +168,7 @@ def add_quiet(p: argparse.ArgumentParser) -> None:
 def add_lora_training(p: argparse.ArgumentParser, save_every: int) -> None:
     """The options both adapter trainers (train-prm, train-gen) take."""
     p.add_argument("--layers", type=positive_int, default=12, help="top layers given LoRA (default 12 of 30)")
-    p.add_argument("--rank", type=positive_int, default=16, help="LoRA rank (default 16)")
+    p.add_argument("--rank", type=at_most(256), default=16, help="LoRA rank, up to 256 (default 16)")
     p.add_argument("--minutes", type=float, help="stop (checkpointed) after this many minutes")
     p.add_argument("--save-every", type=positive_int, default=save_every,
                    help=f"checkpoint every this many steps (default {save_every})")
@@ -214,16 +225,16 @@ def _probe_folder(d: str, path: str) -> None:
         pass
 
 
-def check_out_dir(path: str, inputs=()) -> None:
+def check_out_dir(path: str, inputs=(), flag: str = "--out") -> None:
     """An output folder: a folder or nothing yet (under a writable parent), never an input."""
     if not path or not path.strip():
         raise ValueError("the output folder is empty")
     full = os.path.abspath(path)
     if os.path.exists(full) and not os.path.isdir(full):
-        raise ValueError(f"--out {path} is a file; give a folder")
+        raise ValueError(f"{flag} {path} is a file; give a folder")
     for src in inputs:
         if src and os.path.exists(src) and os.path.abspath(src).startswith(full + os.sep):
-            raise ValueError(f"--out {path} holds the input {src}; use another folder")
+            raise ValueError(f"{flag} {path} holds the input {src}; use another folder")
     probe = full
     while not os.path.exists(probe):
         probe = os.path.dirname(probe)
