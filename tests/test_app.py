@@ -78,6 +78,23 @@ def test_broken_upload_shows_a_message():
         common._load_uploaded.__wrapped__(b"{broken", "bad.jsonl")
 
 
+@pytest.mark.parametrize("data,msg", [
+    (b"{broken", "not valid JSON"),
+    (b"[" * 100_000, "nested too deeply"),
+    (b'{"problem": "1+1?", "answer": ' + b"9" * 5000 + b"}", "cannot be read"),
+    (b'{"problem": "What \\ud800 is 1+1?", "answer": "2"}', "surrogate"),
+])
+def test_a_bad_upload_is_one_message_naming_the_file_as_uploaded(data, msg):
+    import tempfile
+
+    from ttc_viz.problems import ProblemError
+    from ui import common
+    with pytest.raises(ProblemError) as e:
+        common._load_uploaded.__wrapped__(data, "my data.jsonl")
+    text = str(e.value)
+    assert msg in text and "my_data.jsonl" in text and tempfile.gettempdir() not in text, text
+
+
 def test_a_loaded_tree_replays_without_a_model():
     tree = fake_tree()
     at = app()

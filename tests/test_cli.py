@@ -227,3 +227,75 @@ def test_every_commands_help_reads_as_printed_text():
     for name, sp in subs.choices.items():
         text = sp.format_help()
         assert "%%" not in text and "%(" not in text, name
+
+
+def test_hostile_inputs_are_one_line_before_any_model_loads(tmp_path):
+    """Each of these used to print a traceback, hang, or fail only after the model loaded."""
+    import os
+    import time
+    deep = tmp_path / "deep.jsonl"
+    deep.write_text("[" * 100_000 + "\n")
+    surrogate = tmp_path / "s.jsonl"
+    surrogate.write_text('{"problem": "What \\ud800 is 1+1?", "answer": "2"}\n')
+    fifo = tmp_path / "fifo.jsonl"
+    os.mkfifo(fifo)
+    sweep = tmp_path / "sweep"
+    sweep.mkdir()
+    (sweep / "sweep.json").write_text("{}")
+    cases = [
+        (["solve", "--dataset", str(deep)], "nested too deeply"),
+        (["solve", "--dataset", "/dev/zero"], "not an ordinary file"),
+        (["solve", "--dataset", str(fifo)], "not an ordinary file"),
+        (["solve", "--dataset", str(surrogate)], "surrogate"),
+        (["solve", "x", "--temperature", "nan"], "temperature"),
+        (["sweep", "--temperature", "nan", "--out", str(tmp_path / "o")], "temperature"),
+        (["prm-data", "--temperature", "nan", "--out", str(tmp_path / "p")], "temperature"),
+        (["sweep", "--out", str(sweep), "--budgets", "1"], "not a sweep's record"),
+        (["solve", "x", "--out", ""], "empty"),
+        (["solve", "x", "--out", "/proc/x.json"], "cannot write"),
+    ]
+    for args, msg in cases:
+        t0 = time.monotonic()
+        r = cli(*args, "--model", "/no/such/model")  # a model load would fail with another message
+        lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+        assert r.returncode == 2 and len(lines) == 1 and msg in lines[0], (args, r.stderr[-500:])
+        assert time.monotonic() - t0 < 60
+
+
+def test_report_of_an_unchanged_sweep_leaves_its_files_as_they_were(tmp_path, capsys):
+    """``ttc-viz report data/sweep-smollm2`` (a README command) must not rewrite what it
+    reads: run twice, the second run writes no PNG and no summary."""
+    import shutil
+    from pathlib import Path
+
+    from ttc_viz.cli import main
+    from ttc_viz.cli.report import png_fingerprint, tag_png
+    d = tmp_path / "sweep"
+    shutil.copytree(Path(__file__).parent.parent / "data" / "sweep-smollm2", d)
+    assert main(["report", str(d), "--resamples", "0"]) == 0
+    kept = sorted(d.glob("figures/*.png")) + [d / "summary.json"]
+    before = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in kept}
+    assert main(["report", str(d), "--resamples", "0"]) == 0
+    assert {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in kept} == before
+    # the fingerprint a written PNG carries is read back; a PNG without one has none
+    png = (b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\x0dIHDR" + bytes(13) + b"\x00\x00\x00\x00"
+           + b"\x00\x00\x00\x00IDAT\x00\x00\x00\x00")
+    (tmp_path / "a.png").write_bytes(png)
+    (tmp_path / "b.png").write_bytes(tag_png(png, "abc123"))
+    assert png_fingerprint(tmp_path / "a.png") is None and png_fingerprint(tmp_path / "b.png") == "abc123"
+
+
+def test_settings_that_would_fail_after_loading_models_are_refused_first(tmp_path):
+    a_file = tmp_path / "a_file"
+    a_file.write_text("x")
+    cases = [
+        (["eval-prm", "--records", str(a_file)], "--records"),
+        (["eval-revise", "--reviser", "embedded:/no/such/adapter.safetensors"], "adapter not found"),
+        (["train-prm", "--data", str(a_file), "--out", str(tmp_path / "t")], "is a file"),
+        (["prm-data", "--problems", "100000000", "--out", str(tmp_path / "p")], "at most"),
+        (["train-gen", "--rank", "100000", "--out", str(tmp_path / "g")], "at most"),
+    ]
+    for args, msg in cases:
+        r = cli(*args, "--quiet")
+        lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+        assert r.returncode == 2 and len(lines) == 1 and msg in lines[0], (args, r.stderr[-500:])

@@ -49,10 +49,10 @@ def test_cli_refuses_bad_input_before_loading_a_model(tmp_path):
     from ttc_viz.cli import main
 
     assert main(["eval-gen", "--dataset", str(tmp_path / "none.jsonl")]) == 2
-    assert main(["eval-gen", "--temperature", "nan"]) == 2
-    with pytest.raises(SystemExit) as e:   # argparse's own refusal: one line, exit 2
-        main(["eval-gen", "--n", "0"])
-    assert e.value.code == 2
+    for bad in (["--temperature", "nan"], ["--n", "0"]):
+        with pytest.raises(SystemExit) as e:   # argparse's own refusal: one line, exit 2
+            main(["eval-gen", *bad])
+        assert e.value.code == 2
 
 
 @pytest.mark.real

@@ -61,3 +61,44 @@ def test_final_answer_detection(step, final):
 ])
 def test_bare_answers_are_kept_whole(text, ans):
     assert extract_answer(text) == ans
+
+
+@pytest.mark.parametrize("text,ans", [
+    # the last math span when no box and no plain number after it (Math-Verify's order)
+    ("We find that $x \\lt 3$.", "x \\lt 3"),
+    ("The identity matrix is $ \\begin{pmatrix}1 & 0 \\\\ 0 & 1\\end{pmatrix} $.",
+     "\\begin{pmatrix}1 & 0 \\\\ 0 & 1\\end{pmatrix}"),
+    ("so the set is $[0, 1)$", "[0, 1)"),
+    ("Answer $ \\frac{1}{2} \\$ = \\frac{10}{9} $", "\\frac{10}{9}"),     # a calculation: its result
+    ("so $7 = 11a+c$", "7 = 11a+c"),                                     # an equation keeps its sides
+    # a plain number stated after the last span wins
+    ("Final Answer: The largest $n$ is 34.", "34"),
+    # plain numbers: a fraction, a decimal comma, thousands
+    ("P(A) = 2/3. <|im_start|>user", "2/3"),
+    ("Soucis : 2,74 $ a..", "2.74"),
+    ("so the total is 1,000 apples and 3,5", "3,5"[-1]),                  # "3,5" is a list, its last number
+    # anchors: the last one counts; a "final answer is" after the box restates it
+    ("Final Answer: The final answer is $\\frac{10}{27}$. I hope it is correct.", "\\frac{10}{27}"),
+    ("so \\boxed{255} dollars. Final Answer: The final answer is $10,455$. I hope", "10,455"),
+    # boxes written together are one answer
+    ("$\\boxed{1}\\boxed{2}$", "1,2"),
+    ("the roots: \\[ \\boxed{-2} \\quad \\text{and} \\quad \\boxed{1}. \\]", "-2,1"),
+    ("first \\boxed{3}, then after a long argument the answer is \\boxed{5}", "5"),
+])
+def test_extraction_follows_math_verify_order(text, ans):
+    assert extract_answer(text) == ans
+
+
+@pytest.mark.parametrize("pred,gold", [
+    ("1.22", "1,22"), ("0.111", "0,111"), ("x < 3", "x \\lt 3"), ("x \\le 2", "x <= 2"),
+    ("11,\\! 111,\\! 111,\\! 100", "11111111100"), ("14 {, }916", "14916"),
+    ("\\left[\\begin{array}{cc}1 & 2 \\\\3 & 4\\end{array}\\right]", "\\begin{pmatrix}1 & 2 \\\\3 & 4\\end{pmatrix}"),
+])
+def test_spellings_math_verify_reads_alike_normalise_alike(pred, gold):
+    from ttc_viz.grading import normalize
+    assert normalize(pred) == normalize(gold)
+
+
+def test_a_comma_and_a_space_is_not_a_thousands_separator():
+    from ttc_viz.grading import normalize
+    assert normalize("32, 349") != "32349" and normalize("1,2") == "1,2"

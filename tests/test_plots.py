@@ -210,3 +210,23 @@ def test_the_legend_names_the_marks_of_the_strategy_shown():
     assert "◆ lookahead rollout" in la and "particle" not in la
     assert "size = visits" in mcts and "revisions" not in mcts
     assert all(k in every for k in ("rollout", "revisions", "MCTS", "particle filtering"))
+
+
+def test_text_from_a_tree_is_shown_as_written_never_as_a_link():
+    from ttc_viz.search.base import finalize
+    from ttc_viz.tree import SearchTree
+    from ttc_viz.views import answer_rows
+    link = '<a href="https://example.com">click</a>'
+    tree = SearchTree.new("beam", {"n": 2, "m": 2, "reviser": link}, f"Problem {link}", "2")
+    tree.add(0, f"Step {link}", iteration=1, score=0.5)
+    leaf = tree.add(1, "done", iteration=2, score=0.5, status="finished")
+    leaf.answer = link
+    finalize(tree)
+    fig = tree_figure(tree)
+    bars = score_fig_from_rows(answer_rows(tree))
+    shown = [fig.layout.title.text, *bars.data[0].x, *bars.data[0].hovertext]
+    for tr in fig.data:
+        shown += list(tr.hovertext or [])
+    assert not any("<a " in s for s in shown)
+    assert any("&lt;a href" in s for s in shown if "Step" in s)
+    assert "&lt;a href" in fig.layout.title.text and "&lt;a href" in bars.data[0].x[0]

@@ -272,3 +272,21 @@ def test_cli_runs_mcts_and_particle_filter(tmp_path, strategy, extra):
         assert all("stats" in n for n in d["nodes"] if n["status"] != "rollout")
     else:
         assert any("resampled" in n for n in d["nodes"])
+
+
+def test_repick_of_a_real_tree_grades_each_answer_once_and_agrees_with_the_search(embedded, monkeypatch):
+    import ttc_viz.search.base as base
+    from ttc_viz.search.whatif import repick
+    tree = run("best_of_n", synthetic(1, 2), embedded, SymbolicVerifier(), SearchConfig(n=6, seed=3))
+    graded = []
+    real = base.grade_answers
+
+    def counting(answers, truth, budget=None):
+        graded.append(list(answers))
+        return real(answers, truth, budget)
+    monkeypatch.setattr(base, "grade_answers", counting)
+    again = repick(tree)
+    assert again.picks == tree.picks and again.correct == tree.correct
+    assert [n.correct for n in again.nodes] == [n.correct for n in tree.nodes]
+    assert [n.value for n in again.nodes] == [n.value for n in tree.nodes]
+    assert len(graded) == 1  # one grading call for the whole tree

@@ -29,6 +29,7 @@ Curves of a sweep, and exporting any figure to HTML or PNG, are ``experiments/fi
 """
 from __future__ import annotations
 
+import html
 import textwrap
 
 import plotly.graph_objects as go
@@ -144,11 +145,18 @@ def resampling_of(node, r: int | None = None):
     return last
 
 
+def plain(s) -> str:
+    """Text from a tree or a file as plotly shows it: as written. Plotly reads a subset of HTML
+    in titles, labels and hovers (``<a href>`` becomes a link, ``<b>`` bold); escaped, a
+    ``<`` is shown as the character, not read as a tag."""
+    return html.escape(str(s), quote=False)
+
+
 def _wrap(s: str, width: int = 60, max_lines: int = 8) -> str:
     lines = textwrap.wrap(s.replace("\n", " "), width) or [""]
     if len(lines) > max_lines:
         lines = lines[:max_lines] + ["…"]
-    return "<br>".join(lines)
+    return "<br>".join(plain(line) for line in lines)
 
 
 def tree_figure(tree: SearchTree, iteration: int | None = None, show_pruned: bool = True,
@@ -234,7 +242,7 @@ def tree_figure(tree: SearchTree, iteration: int | None = None, show_pruned: boo
             extra += f"<br>ranked by: {n.value:.3f}"
         if n.answer is not None:
             mark = verdict(n.correct, "mark")
-            extra += f"<br>answer: {n.answer}" + (f" {mark}" if mark else "")
+            extra += f"<br>answer: {plain(n.answer)}" + (f" {mark}" if mark else "")
         if pruned_kids.get(i):
             extra += f"<br>(+{pruned_kids[i]} pruned children hidden)"
         if st_i:
@@ -266,7 +274,7 @@ def tree_figure(tree: SearchTree, iteration: int | None = None, show_pruned: boo
                                  hovertext=[f"<b>problem</b><br>{_wrap(tree.problem['text'])}"],
                                  hoverinfo="text", marker=dict(symbol="square", size=16, color="#444"),
                                  showlegend=False, name="root"))
-    title = dict(text=f"{tree_title(tree)} · round {last_round}/{tree.iterations}", font=dict(size=14))
+    title = dict(text=f"{plain(tree_title(tree))} · round {last_round}/{tree.iterations}", font=dict(size=14))
     if attempts:  # chains as rows, attempts left to right
         n_rows = len({tree.nodes[i].group for i in ids if i != 0}) or 1
         seq = max((tree.nodes[i].depth for i in ids), default=1)
@@ -313,11 +321,11 @@ def legend_markdown(strategy: str | None = None) -> str:
 def score_fig_from_rows(rows: list[dict]) -> go.Figure:
     """Bar chart of answers: summed weight per distinct answer, coloured right/wrong."""
     fig = go.Figure(go.Bar(
-        x=[str(r["answer"]) for r in rows], y=[r["weight"] for r in rows],
+        x=[plain(r["answer"]) for r in rows], y=[r["weight"] for r in rows],
         marker_color=["#0a8f2e" if r.get("correct") else "#d1242f" if r.get("correct") is False else "#6c7a89"
                       for r in rows],
         text=[f"×{r['count']}" for r in rows], textposition="outside",
-        hovertext=[f"{r['answer']}: {r['count']} solutions, weight {r['weight']:.2f}" for r in rows],
+        hovertext=[f"{plain(r['answer'])}: {r['count']} solutions, weight {r['weight']:.2f}" for r in rows],
         hoverinfo="text"))
     fig.update_layout(height=260, margin=dict(l=10, r=10, t=30, b=10), title="summed score per answer",
                       yaxis_title="weight", xaxis_title="answer", xaxis_type="category")

@@ -143,12 +143,29 @@ def problem_input(prefix: str = "") -> Problem | None:
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _load_uploaded(data: bytes, name: str):
+    """The problems of an uploaded data set. Every failure is a ProblemError naming the file
+    as uploaded (never the server's temporary copy): a bad line, one nested too deeply, a
+    number too long to read, text that is not Unicode (a lone surrogate)."""
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", os.path.basename(name))[:64].lstrip(".") or "upload.jsonl"
     with tempfile.TemporaryDirectory() as d:
-        safe = re.sub(r"[^A-Za-z0-9._-]", "_", os.path.basename(name))[:64].lstrip(".")
-        path = os.path.join(d, safe or "upload.jsonl")
+        path = os.path.join(d, safe)
         with open(path, "wb") as fh:
             fh.write(data)
-        return load_jsonl(path)
+        try:
+            probs = load_jsonl(path)
+        except ProblemError as e:
+            raise ProblemError(str(e).replace(path, safe).replace(d, "")) from None
+        except RecursionError:
+            raise ProblemError(f"{safe}: a line is nested too deeply to read") from None
+        except ValueError as e:  # e.g. an integer longer than Python reads
+            raise ProblemError(f"{safe}: a line cannot be read ({str(e).replace(path, safe)[:120]})") from None
+    for i, p in enumerate(probs):
+        try:
+            (p.text + (p.answer or "")).encode("utf-8")
+        except UnicodeEncodeError:
+            raise ProblemError(f"{safe}: problem {i} holds a lone surrogate (such as \\ud800), "
+                               "which is not text") from None
+    return probs
 
 
 # ------------------------------------------------------------------------- running

@@ -45,6 +45,12 @@ def main(argv=None) -> int:
         where = f": {e.filename}" if getattr(e, "filename", None) else ""
         print(f"ttc-viz: error: {e.strerror or e}{where}", file=sys.stderr)
         return 2
+    except RecursionError:  # a JSON line of 100,000 brackets
+        print("ttc-viz: error: an input is nested too deeply to read", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print("ttc-viz: error: out of memory (an input too large?)", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("ttc-viz: interrupted", file=sys.stderr)
         return 130

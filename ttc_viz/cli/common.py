@@ -43,9 +43,65 @@ def positive_int(s: str) -> int:
     return _whole(s, 1)
 
 
+def at_most(hi: int):
+    """A whole number from 1 to ``hi``: for a setting whose larger values are a typo that would
+    only take hours or all the memory (a LoRA rank, problems per level)."""
+    def check(s: str) -> int:
+        v = _whole(s, 1)
+        if v > hi:
+            raise argparse.ArgumentTypeError(f"expected at most {hi:,}, got {v:,}")
+        return v
+    return check
+
+
 def count(s: str) -> int:
     """A whole number >= 0 (indices, seeds, counts where 0 means none)."""
     return _whole(s, 0)
+
+
+def temperature(s: str) -> float:
+    """A sampling temperature, a finite number from 0 to 2 (checked before any model loads;
+    ``nan`` would otherwise pass every comparison and sample nonsense)."""
+    try:
+        v = float(s) if len(s) <= 40 else None
+    except ValueError:
+        v = None
+    if v is None or not 0.0 <= v <= 2.0:  # NaN fails the comparison too
+        raise argparse.ArgumentTypeError(f"expected a temperature from 0 to 2, got {s[:40]!r}")
+    return v
+
+
+MAX_DATASET_BYTES = 1 << 30
+
+
+def dataset(s: str) -> str:
+    """A data set: a name (synthetic, classroom) or a .jsonl file. An existing path must be an
+    ordinary file of at most 1 GB: a FIFO would block forever, ``/dev/zero`` never ends."""
+    if s in ("synthetic", "classroom") or not os.path.exists(s):
+        return s  # a name, or a missing file the loader reports by name
+    if os.path.isdir(s):
+        return s
+    import stat
+
+    mode = os.stat(s).st_mode
+    if not stat.S_ISREG(mode):
+        raise argparse.ArgumentTypeError(f"{s[:200]} is not an ordinary file (a pipe or a device?); "
+                                         "give a .jsonl file")
+    size = os.path.getsize(s)
+    if size > MAX_DATASET_BYTES:
+        raise argparse.ArgumentTypeError(f"{s[:200]} is {size / 1e9:.1f} GB; a data set may be at most "
+                                         f"{MAX_DATASET_BYTES / 1e9:.0f} GB")
+    return s
+
+
+def check_problem_text(prob) -> None:
+    """A problem read from a file must be text (a lone surrogate, ``\\ud800`` in JSON, is
+    not): refused in one line before any model sees it."""
+    for what, v in (("problem", prob.text), ("answer", prob.answer)):
+        try:
+            (v or "").encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError(f"the {what} holds a lone surrogate (such as \\ud800), which is not text") from None
 
 
 def device(s: str) -> str:
@@ -112,7 +168,7 @@ def add_quiet(p: argparse.ArgumentParser) -> None:
 def add_lora_training(p: argparse.ArgumentParser, save_every: int) -> None:
     """The options both adapter trainers (train-prm, train-gen) take."""
     p.add_argument("--layers", type=positive_int, default=12, help="top layers given LoRA (default 12 of 30)")
-    p.add_argument("--rank", type=positive_int, default=16, help="LoRA rank (default 16)")
+    p.add_argument("--rank", type=at_most(256), default=16, help="LoRA rank, up to 256 (default 16)")
     p.add_argument("--minutes", type=float, help="stop (checkpointed) after this many minutes")
     p.add_argument("--save-every", type=positive_int, default=save_every,
                    help=f"checkpoint every this many steps (default {save_every})")
@@ -146,21 +202,39 @@ def check_writable(path: str, inputs=()) -> None:
                          f"({name_max} bytes)")
     if not os.access(d, os.W_OK | os.X_OK) or (os.path.exists(full) and not os.access(full, os.W_OK)):
         raise ValueError(f"cannot write {path}: permission denied")
+    _probe_folder(d, path)
     for src in inputs:
         if src and os.path.exists(src) and os.path.exists(full) and os.path.samefile(src, full):
             raise ValueError(f"--out {path} is the input file {src}; writing there would destroy it")
 
 
-def check_out_dir(path: str, inputs=()) -> None:
+def _probe_folder(d: str, path: str) -> None:
+    """Create and remove a file in folder ``d``: permissions alone do not say whether a file
+    can be made there (``/proc``, a read-only mount, a full disk, and root passes every
+    permission check)."""
+    import tempfile
+
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".ttc-viz-probe-", dir=d)
+    except OSError as e:
+        raise ValueError(f"cannot write {path}: {e.strerror or e}") from None
+    os.close(fd)
+    try:
+        os.unlink(probe)
+    except OSError:
+        pass
+
+
+def check_out_dir(path: str, inputs=(), flag: str = "--out") -> None:
     """An output folder: a folder or nothing yet (under a writable parent), never an input."""
     if not path or not path.strip():
         raise ValueError("the output folder is empty")
     full = os.path.abspath(path)
     if os.path.exists(full) and not os.path.isdir(full):
-        raise ValueError(f"--out {path} is a file; give a folder")
+        raise ValueError(f"{flag} {path} is a file; give a folder")
     for src in inputs:
         if src and os.path.exists(src) and os.path.abspath(src).startswith(full + os.sep):
-            raise ValueError(f"--out {path} holds the input {src}; use another folder")
+            raise ValueError(f"{flag} {path} holds the input {src}; use another folder")
     probe = full
     while not os.path.exists(probe):
         probe = os.path.dirname(probe)

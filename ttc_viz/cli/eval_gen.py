@@ -1,7 +1,8 @@
 """``ttc-viz eval-gen``: how well a generator solves problems alone (pass@1, pass@N, shows its work)."""
 from __future__ import annotations
 
-from .common import Progress, add_device, add_quiet, check_writable, count, levels, load_generator_for, positive_int
+from .common import (Progress, add_device, add_quiet, check_writable, count, dataset, levels,
+                     load_generator_for, positive_int, temperature)
 
 NAME = "eval-gen"
 
@@ -17,14 +18,14 @@ def add_parser(sub):
                               "          ttc-viz eval-gen --dataset synthetic --levels 1-5 --problems 30\n"
                               "          ttc-viz eval-gen --dataset gsm8k_test.jsonl --problems 200 "
                               "--model embedded:runs/gen/adapter.safetensors")
-    e.add_argument("--dataset", default="classroom",
+    e.add_argument("--dataset", type=dataset, default="classroom",
                    help="'classroom' (data/classroom, held out), 'synthetic' (test split) or a JSONL file "
                         "(default classroom)")
     e.add_argument("--levels", default="1-5", help="synthetic levels (default 1-5)")
     e.add_argument("--problems", type=count, default=0,
                    help="per synthetic level (default 30), or the first P of the file (default 0: all)")
     e.add_argument("--n", type=positive_int, default=16, help="samples per problem, N (default 16)")
-    e.add_argument("--temperature", type=float, default=0.8, help="sampling temperature (default 0.8)")
+    e.add_argument("--temperature", type=temperature, default=0.8, help="sampling temperature (default 0.8)")
     e.add_argument("--model", default="embedded",
                    help="embedded (the default generator), embedded-base, embedded:<adapter file>, or another model")
     e.add_argument("--seed", type=count, default=0, help="random seed (default 0)")

@@ -1,8 +1,8 @@
 """``ttc-viz eval-prm``: how good each verifier is, measured the way search uses it."""
 from __future__ import annotations
 
-from .common import (Progress, add_device, add_quiet, check_writable, count, levels, load_generator_for, positive_int,
-                     quiet_libraries)
+from .common import (Progress, add_device, add_quiet, check_out_dir, check_writable, count, levels,
+                     load_generator_for, positive_int, quiet_libraries)
 
 NAME = "eval-prm"
 
@@ -45,6 +45,8 @@ def run(a) -> int:
     cfg = EvalConfig(levels=levels(a.levels), problems=a.problems, n=a.n, mc_samples=a.mc_samples,
                      rollouts=a.rollouts, seed=a.seed)
     cfg.check()
+    if a.records:
+        check_out_dir(a.records, flag="--records")  # a file there is refused now, not after the models load
     if a.json:
         check_writable(a.json)
         if a.records and os.path.abspath(a.json).startswith(os.path.abspath(a.records) + os.sep):

@@ -1,8 +1,8 @@
 """``ttc-viz eval-revise``: how much sequential revisions help, by level, against best-of-N."""
 from __future__ import annotations
 
-from .common import (Progress, add_device, add_quiet, check_writable, count, levels, load_generator_for, positive_int,
-                     quiet_libraries)
+from .common import (Progress, add_device, add_quiet, check_out_dir, check_writable, count, levels,
+                     load_generator_for, positive_int, quiet_libraries)
 
 NAME = "eval-revise"
 
@@ -44,8 +44,14 @@ def run(a) -> int:
     cfg = ReviseEvalConfig(levels=levels(a.levels), problems=a.problems, n=a.n, seed=a.seed)
     cfg.check()
     check_spec(a.verifier)
+    if a.records:
+        check_out_dir(a.records, flag="--records")
     if a.json:
         check_writable(a.json)
+    if a.reviser.startswith("embedded:"):  # a missing adapter file fails now, not after the models load
+        from ..lm.adapter import read_gen_adapter
+
+        read_gen_adapter(a.reviser.split(":", 1)[1])
     quiet_libraries(a)
     verifier = load_verifier(a.verifier, device=a.device)
     gen = load_generator_for(a, "embedded")

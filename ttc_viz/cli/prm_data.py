@@ -1,7 +1,8 @@
 """``ttc-viz prm-data``: step labels on the generator's own samples, for training a PRM (resumable)."""
 from __future__ import annotations
 
-from .common import Progress, add_device, add_quiet, check_out_dir, count, levels, load_generator_for, positive_int
+from .common import (Progress, add_device, add_quiet, at_most, check_out_dir, count, levels, load_generator_for,
+                     positive_int, temperature)
 
 NAME = "prm-data"
 
@@ -17,12 +18,12 @@ def add_parser(sub):
                               "--samples 8")
     d.add_argument("--out", required=True, help="output folder (shards/ and config.json)")
     d.add_argument("--levels", default="1-3", help="synthetic levels, e.g. 1-3 or 1,2,5 (default 1-3)")
-    d.add_argument("--problems", type=positive_int, default=20, help="problems per level (default 20)")
+    d.add_argument("--problems", type=at_most(100_000), default=20, help="problems per level (default 20)")
     d.add_argument("--start", type=count, default=0, help="first problem index per level (default 0)")
     d.add_argument("--samples", type=positive_int, default=4, help="solutions per problem (default 4)")
     d.add_argument("--rollouts", type=positive_int, default=8,
                    help="K rollouts per step prefix, with --labels mc (default 8)")
-    d.add_argument("--temperature", type=float, default=0.8, help="sampling temperature (default 0.8)")
+    d.add_argument("--temperature", type=temperature, default=0.8, help="sampling temperature (default 0.8)")
     d.add_argument("--seed", type=count, default=0, help="random seed (default 0)")
     d.add_argument("--model", default="embedded", help="the generator whose samples are labelled (default embedded)")
     add_device(d)

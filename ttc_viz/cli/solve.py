@@ -10,7 +10,8 @@ from ..problems import ProblemError, load_jsonl, make_problem, pick, synthetic
 from ..scoring import AGGREGATIONS, VOTING_RULES
 from ..search import DEFAULT_STRATEGY, strategies
 from ..verifiers.base import VerifierError
-from .common import add_quiet, add_search_models, check_writable, count, load_search_models, positive_int, Progress
+from .common import (add_quiet, add_search_models, check_problem_text, check_writable, count, dataset,
+                     load_search_models, positive_int, Progress, temperature)
 
 NAME = "solve"
 EXAMPLES = """examples:
@@ -41,7 +42,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     s.add_argument("problem", nargs="?", help="the problem text (or use --dataset)")
     s.add_argument("--answer", help="the ground-truth answer, to mark leaves right/wrong")
-    s.add_argument("--dataset", help="'synthetic' or a MATH/GSM8K-style .jsonl file")
+    s.add_argument("--dataset", type=dataset, help="'synthetic' or a MATH/GSM8K-style .jsonl file")
     s.add_argument("--level", type=positive_int, default=1, help="synthetic difficulty 1-5 (default 1)")
     s.add_argument("--index", type=count, default=0, help="problem index in the data set (default 0)")
     s.add_argument("--strategy", default=DEFAULT_STRATEGY, type=strategy,
@@ -63,7 +64,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
                         "prior, instead of UCT (default off)")
     s.add_argument("--agg", default="last", choices=AGGREGATIONS, help="step scores -> solution score (default last)")
     s.add_argument("--voting", default="weighted", choices=VOTING_RULES, help="final pick (default weighted)")
-    s.add_argument("--temperature", type=float, default=0.8, help="sampling temperature (default 0.8)")
+    s.add_argument("--temperature", type=temperature, default=0.8, help="sampling temperature (default 0.8)")
     s.add_argument("--max-rounds", type=positive_int, default=12, help="cap on search rounds (default 12)")
     s.add_argument("--seed", type=count, default=0, help="random seed (default 0)")
     add_search_models(s)
@@ -89,12 +90,13 @@ def run(a) -> int:
     from ..search import Hooks, SearchConfig, run as run_search
 
     problem = problem_of(a)
+    check_problem_text(problem)
     spec = strategies.get(a.strategy)
     cfg = SearchConfig(n=a.n, m=a.m, k=a.k, temperature=a.temperature, aggregation=a.agg,
                        voting=a.voting, max_rounds=a.max_rounds, seed=a.seed, seq=a.seq,
                        explore=a.explore, children=a.children, rollout=a.rollout, puct=a.puct)
     cfg.check(a.strategy)
-    if a.out:
+    if a.out is not None:  # "" too: an empty --out is a mistake, not "do not save"
         check_writable(a.out, inputs=[a.dataset])
     gen, verifier, _ = load_search_models(a)
     bar = Progress(a, spec.max_rounds(cfg), f"{a.strategy} N={a.n}", "round")

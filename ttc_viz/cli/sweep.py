@@ -5,8 +5,8 @@ import argparse
 
 from ..search import strategies
 from ..experiments.sweep import SweepConfig
-from .common import (Progress, add_quiet, add_search_models, check_out_dir, count, ints, levels, load_search_models,
-                     positive_int)
+from .common import (Progress, add_quiet, add_search_models, check_out_dir, count, dataset, ints, levels,
+                     load_search_models, positive_int, temperature)
 
 NAME = "sweep"
 DEFAULT_STRATEGIES = ",".join(SweepConfig.strategies)
@@ -23,7 +23,7 @@ def add_parser(sub):
                               "--budgets 1,2,4,8,16,32,64 --out sweeps/mine\nthen: ttc-viz report sweeps/mine",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     w.add_argument("--out", required=True, help="sweep folder (cells/, sweep.json, summary.json)")
-    w.add_argument("--dataset", default="synthetic", help="'synthetic' (test split) or a MATH/GSM8K .jsonl file")
+    w.add_argument("--dataset", type=dataset, default="synthetic", help="'synthetic' (test split) or a MATH/GSM8K .jsonl file")
     w.add_argument("--levels", default="1-5", help="synthetic levels (default 1-5)")
     w.add_argument("--problems", type=positive_int, default=4, help="problems per level, or from the file (default 4)")
     w.add_argument("--strategies", default=DEFAULT_STRATEGIES,
@@ -40,7 +40,7 @@ def add_parser(sub):
                    help="revisions: attempts per chain, comma-separated; each that divides a budget is a cell "
                         f"(budget/seq chains: 1 all parallel, the budget all sequential; default {seqs})")
     w.add_argument("--resamples", type=positive_int, default=16, help="best-of-n subsets per budget (default 16)")
-    w.add_argument("--temperature", type=float, default=0.8, help="sampling temperature (default 0.8)")
+    w.add_argument("--temperature", type=temperature, default=0.8, help="sampling temperature (default 0.8)")
     w.add_argument("--max-rounds", type=positive_int, default=12, help="cap on search rounds (default 12)")
     w.add_argument("--seed", type=count, default=0, help="sweep seed; each cell's seed derives from it (default 0)")
     w.add_argument("--start", type=count, default=0,
@@ -75,6 +75,25 @@ def budgets_for(items: list[str]) -> dict:
     return out
 
 
+def check_resumable(out: str) -> None:
+    """A folder to resume holds a readable ``sweep.json`` (an object with its ``config``), or
+    none: a damaged one is refused here, in one line, before any model loads."""
+    import json
+    import os
+
+    meta = os.path.join(out, "sweep.json")
+    if not os.path.exists(meta):
+        return
+    bad = f"{meta} is not a sweep's record; use another --out folder or remove it"
+    try:
+        with open(meta, encoding="utf-8") as fh:
+            d = json.loads(fh.read(1 << 24))
+    except (OSError, ValueError, RecursionError):
+        raise ValueError(bad) from None
+    if not isinstance(d, dict) or not isinstance(d.get("config"), dict):
+        raise ValueError(bad)
+
+
 def run(a) -> int:
     from ..experiments.summary import write_summary
     from ..experiments.report import build, text_report
@@ -91,6 +110,7 @@ def run(a) -> int:
                       pools_from=a.pools_from)
     cfg.check()
     check_out_dir(a.out, inputs=[a.dataset])
+    check_resumable(a.out)
     probs = cfg.problem_list()  # a bad data set fails here, before any model loads
     total = sum(len(cfg.cells_for(p)) for p in probs)
     gen, verifier, spec_v = load_search_models(a)

@@ -50,6 +50,8 @@ def run(a) -> int:
     tcfg.check()
     acfg = AdapterConfig(rank=a.rank, alpha=2 * a.rank, layers=a.layers)
     minutes(a.minutes)
+    if a.data and Path(a.data).exists() and not Path(a.data).is_dir():
+        raise ValueError(f"--data {a.data} is a file; give the folder of labelled samples (ttc-viz prm-data --out)")
     quiet_libraries(a)
     if a.problems:
         # sample and MC-label solutions first (resumes; finished shards are skipped)

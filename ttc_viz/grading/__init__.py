@@ -2,7 +2,10 @@
 
 One entry point, used for search trees, PRM training labels, sweeps and the app:
 ``grade(solution_text, truth) -> bool | None`` (None when no truth is known), and its batch
-form ``grade_many(solutions, truths)`` for sweeps and pools. The pieces are public too:
+form ``grade_many(solutions, truths)`` for sweeps and pools, and ``grade_answers(answers,
+truth, budget)`` for a tree a page shows: each distinct answer once, True / False / None (not
+settled: past its deadline, kept as unknown for ten minutes, or past the call's grading
+budget, ``TTC_VIZ_GRADING_BUDGET_S``, default 2 s). The pieces are public too:
 ``extract_answer`` / ``marked_answer`` / ``states_final_answer`` (see ``extract``),
 ``equivalent(pred, gold)`` / ``equivalent_many(pairs)``, ``answer_key`` (voting) and
 ``normalize``.

@@ -4,7 +4,9 @@
 ``\\left``/``\\right`` and spacing commands, ``\\dfrac``/``\\tfrac`` -> ``\\frac``, ``\\frac13`` ->
 ``\\frac{1}{3}``, ``\\sqrt 2`` -> ``\\sqrt{2}``, text commands (``\\text{cm}`` -> ``cm``), degree
 signs, thousands separators (``1,000``, ``1 000``,
-``1\\,000``, ``1{,}000``) and a decimal comma (``1000,99``, ``0,5``; but ``1,2`` stays a list).
+``1\\,000``, ``1{,}000``, ``11,\\! 111``) and a decimal comma (``1000,99``, ``0,5``, ``1,22``;
+but ``1,2`` stays a list), relations as the LaTeX reader spells them (``\\lt`` ``<``, ``<=``
+``\\le``, ``!=`` ``\\neq``), a matrix in any environment as ``pmatrix``.
 Percent signs are removed and reported separately (``split_percent``).
 
 Answers longer than ``MAX_CHARS`` only get their whitespace collapsed: they are compared as
@@ -27,9 +29,18 @@ _FRAC_SPELLING = re.compile(r"\\[dt]frac(?![a-zA-Z])|\\cfrac(?![a-zA-Z])")
 _FRAC_DIGIT1 = re.compile(r"\\frac\s*(\d)")                  # \frac13 -> \frac{1}3
 _FRAC_DIGIT2 = re.compile(r"(\\frac\{[^{}]*\})\s*(\d)")      # \frac{1}3 -> \frac{1}{3}
 _SQRT_DIGIT = re.compile(r"\\sqrt\s*(\d)")                    # \sqrt 2 -> \sqrt{2}
-_THOUSANDS = re.compile(r"-?\d{1,3}(?:(?:,|\\,|\{,\}| )\d{3})+(?:\.\d+)?")
-_THOUSANDS_SEP = re.compile(r",|\\,|\{,\}| ")
-_DECIMAL_COMMA = re.compile(r"(-?)(0|\d{4,}),(\d{1,2}|\d{4,})")
+_THOUSANDS = re.compile(r"-?[1-9]\d{0,2}(?:(?:,|\\,| ?\{ ?, ?\} ?| )\d{3})+(?:\.\d+)?")
+_COMMA_BANG = re.compile(r",\s*\\!\s*(?=\d)")  # 11,\! 111 (a thousands separator written with a negative space)
+_THOUSANDS_SEP = re.compile(r"\{ ?, ?\}|\\,|,| ")
+_DECIMAL_COMMA = re.compile(r"(-?)(0(?=,)|\d{4,}|\d{1,3}(?=,\d\d$)),(\d{1,2}|\d{4,}|(?<=0,)\d+)")
+# relations as the LaTeX reader writes them: \lt, <=, != ...
+_RELATIONS = ((re.compile(r"\\lt(?![a-zA-Z])"), "<"), (re.compile(r"\\gt(?![a-zA-Z])"), ">"),
+              (re.compile(r"<="), "\\le "), (re.compile(r">="), "\\ge "), (re.compile(r"!="), "\\neq "),
+              (re.compile(r"\\(?:leqslant|leq)(?![a-zA-Z])"), "\\le "),
+              (re.compile(r"\\(?:geqslant|geq)(?![a-zA-Z])"), "\\ge "), (re.compile(r"\\ne(?![a-zA-Z])"), "\\neq "))
+# matrices in any environment read as pmatrix; [\begin{array}...\end{array}] is one matrix
+_MATRIX_OPEN = re.compile(r"\\begin\{(?:bmatrix|Bmatrix|vmatrix|matrix|array\}\{[a-z|]{0,40})\}")
+_MATRIX_CLOSE = re.compile(r"\\end\{(?:bmatrix|Bmatrix|vmatrix|matrix|array)\}")
 _ASSIGN = re.compile(r"([a-zA-Z])\s*=\s*(?=[^=<>]+$)")
 _SPACES = re.compile(r"\s+")
 _THIN = re.compile(r"(?<!\\)\\,")
@@ -51,12 +62,20 @@ def normalize(ans: str) -> str:
     if s.startswith("\\[") and s.endswith("\\]"):
         s = s[2:-2]
     s = _TEXT_CMD.sub(r"\1", s)
+    s = _COMMA_BANG.sub(",", s)
     s = _DROP.sub("", s)
     s = _DEGREE.sub("", s)
     s = _FRAC_SPELLING.sub(r"\\frac", s)
     s = _FRAC_DIGIT1.sub(r"\\frac{\1}", s)
     s = _FRAC_DIGIT2.sub(r"\1{\2}", s)
     s = _SQRT_DIGIT.sub(r"\\sqrt{\1}", s)
+    for pat, rep in _RELATIONS:
+        s = pat.sub(lambda _m, r=rep: r, s)
+    if "\\begin{" in s:
+        s = _MATRIX_CLOSE.sub(r"\\end{pmatrix}", _MATRIX_OPEN.sub(r"\\begin{pmatrix}", s))
+        if s[:1] + s[-1:] in ("[]", "()") and s[1:].lstrip().startswith("\\begin{pmatrix}") \
+                and s[:-1].rstrip().endswith("\\end{pmatrix}") and s.count("\\begin{") == 1:
+            s = s[1:-1]
     s = _SPACES.sub(" ", s).strip().rstrip(".").strip()
     if _THOUSANDS.fullmatch(s):
         s = _THOUSANDS_SEP.sub("", s)
