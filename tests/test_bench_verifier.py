@@ -300,3 +300,19 @@ def test_hf_prms_of_every_format_run_through_the_bench(capsys, tmp_path, tiny_pr
     assert [len(s) for s in sc] == [len(it["steps"]) for it in res["items"]]
     assert all(0 <= x <= 1 for s in sc for x in s)
     assert res["results"][name]["f1"]["value"] is not None  # meaningless, but computed
+
+
+@pytest.mark.real
+def test_the_learned_prm_on_the_shipped_set(capsys, tmp_path):
+    """The shipped PRM (the embedded model with its adapter) through the whole command, on a few
+    problems: every step scored, the threshold inside the scores' range, steps told apart."""
+    out = tmp_path / "b.json"
+    rc, text, err = run_cli(capsys, "--verifiers", "prm", "--device", "cpu", "--limit", "40", "--bootstrap", "20",
+                            "--json", str(out))
+    assert rc == 0, err
+    res = json.loads(out.read_text())
+    sc = res["scores"]["prm"]
+    assert [len(s) for s in sc] == [len(it["steps"]) for it in res["items"]]
+    r = res["results"]["prm"]
+    assert min(min(s) for s in sc) < r["threshold"] < max(max(s) for s in sc)
+    assert r["step_auroc"]["value"] > 0.6
