@@ -42,7 +42,7 @@ def page_verifiers() -> None:
     st.dataframe(rows(res), hide_index=True, key="vb_table")
     st.caption(f"Scored: {d['solutions']} solutions of {d['problems']} held-out problems ({d['erroneous']} with a wrong "
                f"step, {d['correct']} right throughout)"
-               + (f"; thresholds chosen on {dev['solutions']} other solutions of {dev['problems']} training problems"
+               + (f"; thresholds chosen on {dev['solutions']:,} other solutions of {dev['problems']} training problems"
                   if dev else "") +
                ". F1: the harmonic mean of the two accuracies. Step AUROC: every step's score against whether the "
                "solution is still on track there. Within-problem AUROC and pick accuracy: what search uses, ranking "
