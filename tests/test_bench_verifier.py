@@ -323,3 +323,55 @@ def test_the_learned_prm_on_the_shipped_set(capsys, tmp_path):
     assert all(it["id"] in by_id for it in res["items"])
     for it, s in zip(res["items"], sc):
         assert s == pytest.approx(by_id[it["id"]], abs=0.02)
+
+
+class Counting:
+    """The symbolic checker, counting the problems it is asked to score."""
+    name = "counting"
+
+    def __init__(self):
+        from ttc_viz.verifiers import SymbolicVerifier
+
+        self.inner, self.calls = SymbolicVerifier(), 0
+
+    def score_batch(self, problem, sols):
+        self.calls += 1
+        return self.inner.score_batch(problem, sols)
+
+
+def test_records_let_a_rerun_score_only_what_is_missing(tmp_path):
+    f = _synthetic_file(tmp_path / "mine.jsonl", 6)
+    its = bv.load_items(f)
+    rec = tmp_path / "rec.jsonl"
+    v = Counting()
+    first = bv.bench({"s": v}, its[:9], None, BenchConfig(bootstrap=10, threshold=0.5), records=rec)
+    assert v.calls == 3
+    v2 = Counting()
+    again = bv.bench({"s": v2}, its, None, BenchConfig(bootstrap=10, threshold=0.5), records=rec)
+    assert v2.calls == 3  # the first three problems were read back
+    assert again["scores"]["s"][:9] == first["scores"]["s"]
+    # a solution that changed is scored afresh, not read back under its old id
+    changed = [Item(i.id, i.problem, i.steps + ["The answer is 0."], i.label) for i in its[:3]]
+    v3 = Counting()
+    bv.bench({"s": v3}, changed, None, BenchConfig(bootstrap=10, threshold=0.5), records=rec)
+    assert v3.calls == 1
+    # an interrupted last line is scored again; a damaged line elsewhere is refused
+    rec.write_text(rec.read_text() + '{"verifier": "s", "ke')
+    assert bv.Records(rec).get("s", its[0]) is not None
+    rec.write_text('garbage\n' + rec.read_text())
+    with pytest.raises(BenchDataError, match="rec.jsonl line 1: not a records line"):
+        bv.Records(rec)
+
+
+def test_records_through_the_command(capsys, tmp_path):
+    f = _synthetic_file(tmp_path / "mine.jsonl", 6)
+    rec = tmp_path / "rec.jsonl"
+    args = ("--verifiers", "symbolic", "--data", str(f), "--threshold", "0.5", "--bootstrap", "10", "--records", str(rec))
+    rc, first, err = run_cli(capsys, *args)
+    assert rc == 0, err
+    assert rec.exists()
+    assert len(rec.read_text().splitlines()) == 6
+    rc, again, _ = run_cli(capsys, *args)
+    assert rc == 0 and again == first and len(rec.read_text().splitlines()) == 6
+    rc, _, err = run_cli(capsys, *args, "--json", str(rec))
+    assert rc == 2 and "same file" in err
