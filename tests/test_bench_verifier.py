@@ -78,6 +78,8 @@ def test_threshold_is_chosen_on_the_split_it_is_given():
     assert r["results"]["t"]["acc_erroneous"]["value"] == 0.0  # 0.6 is above the dev threshold: a miss
     with pytest.raises(ValueError, match="separate split"):
         bv.bench({"t": v}, test, None, BenchConfig())
+    with pytest.raises(BenchDataError, match="shares 1 problem"):
+        bv.bench({"t": v}, test, dev + test[:1], BenchConfig())
 
 
 def test_split_by_problem_keeps_problems_whole_and_apart():

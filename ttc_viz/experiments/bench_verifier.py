@@ -450,6 +450,11 @@ def bench(verifiers: dict, test: list[Item], dev: list[Item] | None, cfg: BenchC
     """Score ``test`` (and ``dev``, for the threshold) with each verifier and measure it.
     ``verifiers`` maps a name to a loaded verifier; ``records``, a file that keeps the scores
     as they are made (a rerun resumes)."""
+    if dev and cfg.threshold is None:
+        shared = set(group_by_problem(dev)) & set(group_by_problem(test))
+        if shared:
+            raise BenchDataError(f"the threshold split shares {len(shared)} problem(s) with the scored one; a threshold "
+                                 "must be chosen on other problems")
     rec = Records(records) if records else None
     if cfg.threshold is None and not dev:
         raise ValueError("a threshold needs a separate split: give dev items or a fixed threshold")
