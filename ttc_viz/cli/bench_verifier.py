@@ -20,8 +20,8 @@ def add_parser(sub):
                    help="comma-separated verifiers: symbolic, answer-key, prm, prm:<adapter>, "
                         "hf:<id or folder>:<format>, openai:<base-url>#<model>:<format> (default symbolic,prm)")
     e.add_argument("--data", default="shipped",
-                   help="a ProcessBench-format JSONL file, or 'shipped' (data/processbench-smollm2: its test file "
-                        "scored, its dev file for thresholds; the default)")
+                   help="a ProcessBench-format JSONL file, or 'shipped' (data/processbench-smollm2: its test and "
+                        "classroom files scored, its dev file for thresholds; the default)")
     e.add_argument("--dev", help="a ProcessBench-format file to choose thresholds on (default: the shipped dev file "
                                  "for --data shipped, else half of --data's problems, left out of the scoring)")
     e.add_argument("--threshold", type=float, help="a fixed threshold instead of one chosen on a split")
@@ -65,11 +65,7 @@ def run(a) -> int:
     if a.records:
         check_writable(a.records, inputs=[a.data, a.dev, a.json])
     if a.data == "shipped":
-        from ..assets import data_dir
-
-        folder = data_dir() / bv.SHIPPED
-        test = bv.load_items(folder / "test.jsonl", a.limit)
-        dev = bv.load_items(a.dev or folder / "dev.jsonl", a.limit) if a.threshold is None else None
+        test, dev = bv.load_shipped(a.limit, a.dev, with_dev=a.threshold is None)
     else:
         test = bv.load_items(a.data)
         dev = None

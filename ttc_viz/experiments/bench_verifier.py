@@ -558,6 +558,22 @@ def solution_view(result: dict, index: int) -> dict:
     return {"item": it, "verifiers": flags}
 
 
+SHIPPED_SCORED = ("test.jsonl", "classroom.jsonl")  # the scored pool: held-out synthetic and classroom problems
+
+
+def load_shipped(limit: int | None = None, dev_file: str | Path | None = None,
+                 with_dev: bool = True) -> tuple[list[Item], list[Item] | None]:
+    """(scored pool, threshold split) of the shipped set (``dev_file`` replaces its dev file)."""
+    from ..assets import data_dir
+
+    folder = data_dir() / SHIPPED
+    test = [it for name in SHIPPED_SCORED if (folder / name).is_file() for it in load_items(folder / name)]
+    if limit:
+        test = subsample(test, limit)
+    dev = load_items(dev_file or folder / "dev.jsonl", limit) if with_dev else None
+    return test, dev
+
+
 def shipped_result() -> Path:
     """Where the shipped results lie (what the app's Verifiers page shows)."""
     from ..assets import data_dir
@@ -580,3 +596,25 @@ def load_result(path: str | Path) -> dict:
     if not ok:
         raise BenchDataError(f"{path.name}: not a results file of ttc-viz bench-verifier")
     return d
+
+
+def sample_items(generator, problems, n: int = 8, temperature: float = 0.8, seed: int = 0,
+                 split: str = "test") -> list[Item]:
+    """``n`` solutions of each problem from ``generator``, labelled by the answer key (problems
+    it cannot check, and solutions that never announce an answer, are left out)."""
+    from ..seeds import derive, hash_id
+    from ..verifiers.oracle import chain_of
+
+    out = []
+    for p in problems:
+        calc = chain_of(p)
+        if calc is None:
+            continue
+        sols = generator.solutions(p.text, n, temperature=temperature, seed=derive(seed, hash_id(p.id)))
+        for j, sol in enumerate(sols):
+            steps = [s.text for s in sol]
+            lab = label_of(calc, steps) if steps else None
+            if lab is not None:
+                out.append(Item(f"{p.id}-s{j}", p.text, steps, lab, lab == -1,
+                                {"level": p.level if p.level is not None else p.meta.get("kind", ""), "split": split}))
+    return out
