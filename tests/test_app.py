@@ -611,3 +611,14 @@ def test_verifiers_page_without_results_says_how_to_make_them(tmp_path, monkeypa
     at = app("verifiers.py")
     assert not at.exception
     assert "ttc-viz bench-verifier" in at.info[0].value
+
+
+def test_verifiers_page_opens_on_the_shipped_results():
+    at = app("verifiers.py")
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert list(table["verifier"]) == ["symbolic", "answer-key", "prm"]
+    assert table.set_index("verifier").loc["answer-key", "F1"] == "100% [100, 100]"
+    from ttc_viz.experiments.bench_verifier import load_result, shipped_result
+
+    assert len(at.selectbox(key="vb_pick").options) == load_result(shipped_result())["data"]["solutions"]

@@ -78,6 +78,8 @@ def test_threshold_is_chosen_on_the_split_it_is_given():
     assert r["results"]["t"]["acc_erroneous"]["value"] == 0.0  # 0.6 is above the dev threshold: a miss
     with pytest.raises(ValueError, match="separate split"):
         bv.bench({"t": v}, test, None, BenchConfig())
+    with pytest.raises(BenchDataError, match="shares 1 problem"):
+        bv.bench({"t": v}, test, dev + test[:1], BenchConfig())
 
 
 def test_split_by_problem_keeps_problems_whole_and_apart():
@@ -138,8 +140,10 @@ def test_shipped_set_is_labelled_by_the_answer_key():
     folder = data_dir() / bv.SHIPPED
     dev, test = bv.load_items(folder / "dev.jsonl"), bv.load_items(folder / "test.jsonl")
     assert {i.meta["split"] for i in dev} == {"train"} and {i.meta["split"] for i in test} == {"test"}
-    assert not {i.problem for i in dev} & {i.problem for i in test}
-    for it in test[::37]:
+    scored, _ = bv.load_shipped(with_dev=False)
+    assert len(scored) > len(test) and {i.meta["split"] for i in scored} == {"test"}  # with the classroom's
+    assert not {i.problem for i in dev} & {i.problem for i in scored}
+    for it in scored[::37]:
         labels = step_labels(chain_of(it.problem), it.steps)
         assert it.label == (labels.index(False) if False in labels else -1)
     # the answer key scores the label exactly: F1 = 1 by construction
@@ -300,3 +304,78 @@ def test_hf_prms_of_every_format_run_through_the_bench(capsys, tmp_path, tiny_pr
     assert [len(s) for s in sc] == [len(it["steps"]) for it in res["items"]]
     assert all(0 <= x <= 1 for s in sc for x in s)
     assert res["results"][name]["f1"]["value"] is not None  # meaningless, but computed
+
+
+@pytest.mark.real
+def test_the_learned_prm_on_the_shipped_set(capsys, tmp_path):
+    """The shipped PRM (the embedded model with its adapter) through the whole command, on a few
+    problems: every step scored, the threshold inside the scores' range, and the scores those the
+    shipped results hold for the same solutions (the shipped table is what the command gives)."""
+    out = tmp_path / "b.json"
+    rc, text, err = run_cli(capsys, "--verifiers", "prm", "--device", "cpu", "--limit", "40", "--bootstrap", "20",
+                            "--json", str(out))
+    assert rc == 0, err
+    res = json.loads(out.read_text())
+    sc = res["scores"]["prm"]
+    assert [len(s) for s in sc] == [len(it["steps"]) for it in res["items"]]
+    r = res["results"]["prm"]
+    assert min(min(s) for s in sc) < r["threshold"] < max(max(s) for s in sc)
+    from ttc_viz.experiments.bench_verifier import load_result, shipped_result
+
+    shipped = load_result(shipped_result())
+    by_id = {it["id"]: s for it, s in zip(shipped["items"], shipped["scores"]["prm"])}
+    assert all(it["id"] in by_id for it in res["items"])
+    for it, s in zip(res["items"], sc):
+        assert s == pytest.approx(by_id[it["id"]], abs=0.02)
+
+
+class Counting:
+    """The symbolic checker, counting the problems it is asked to score."""
+    name = "counting"
+
+    def __init__(self):
+        from ttc_viz.verifiers import SymbolicVerifier
+
+        self.inner, self.calls = SymbolicVerifier(), 0
+
+    def score_batch(self, problem, sols):
+        self.calls += 1
+        return self.inner.score_batch(problem, sols)
+
+
+def test_records_let_a_rerun_score_only_what_is_missing(tmp_path):
+    f = _synthetic_file(tmp_path / "mine.jsonl", 6)
+    its = bv.load_items(f)
+    rec = tmp_path / "rec.jsonl"
+    v = Counting()
+    first = bv.bench({"s": v}, its[:9], None, BenchConfig(bootstrap=10, threshold=0.5), records=rec)
+    assert v.calls == 3
+    v2 = Counting()
+    again = bv.bench({"s": v2}, its, None, BenchConfig(bootstrap=10, threshold=0.5), records=rec)
+    assert v2.calls == 3  # the first three problems were read back
+    assert again["scores"]["s"][:9] == first["scores"]["s"]
+    # a solution that changed is scored afresh, not read back under its old id
+    changed = [Item(i.id, i.problem, i.steps + ["The answer is 0."], i.label) for i in its[:3]]
+    v3 = Counting()
+    bv.bench({"s": v3}, changed, None, BenchConfig(bootstrap=10, threshold=0.5), records=rec)
+    assert v3.calls == 1
+    # an interrupted last line is scored again; a damaged line elsewhere is refused
+    rec.write_text(rec.read_text() + '{"verifier": "s", "ke')
+    assert bv.Records(rec).get("s", its[0]) is not None
+    rec.write_text('garbage\n' + rec.read_text())
+    with pytest.raises(BenchDataError, match="rec.jsonl line 1: not a records line"):
+        bv.Records(rec)
+
+
+def test_records_through_the_command(capsys, tmp_path):
+    f = _synthetic_file(tmp_path / "mine.jsonl", 6)
+    rec = tmp_path / "rec.jsonl"
+    args = ("--verifiers", "symbolic", "--data", str(f), "--threshold", "0.5", "--bootstrap", "10", "--records", str(rec))
+    rc, first, err = run_cli(capsys, *args)
+    assert rc == 0, err
+    assert rec.exists()
+    assert len(rec.read_text().splitlines()) == 6
+    rc, again, _ = run_cli(capsys, *args)
+    assert rc == 0 and again == first and len(rec.read_text().splitlines()) == 6
+    rc, _, err = run_cli(capsys, *args, "--json", str(rec))
+    assert rc == 2 and "same file" in err

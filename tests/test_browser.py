@@ -370,3 +370,31 @@ def test_four_sessions_search_at_once_and_a_fifth_is_queued(server, browser):
         d.switch_to.window(h)
         d.close()
     d.switch_to.window(first)
+
+
+def test_verifiers_page_draws_the_table_a_plot_and_filters_solutions(server, browser):
+    from selenium.webdriver.common.by import By
+
+    d = browser
+    d.get(server + "verifiers")
+    title = wait_for(lambda: d.find_elements(By.XPATH, "//h1[contains(., 'How good is each verifier')]"), 120)
+    assert title, "the Verifiers page did not open"
+    traces = wait_for(lambda: d.find_elements(By.CSS_SELECTOR, ".js-plotly-plot .scatterlayer .trace"), 120)
+    assert len(traces) >= 3  # accuracy on erroneous, on correct, F1
+    assert d.find_elements(By.CSS_SELECTOR, "[data-testid='stDataFrame']"), "no table"
+
+    def label():
+        return [e.text for e in d.find_elements(By.XPATH, "//label[contains(., 'Solution (')]")]
+
+    from ttc_viz.experiments.bench_verifier import load_result, shipped_result
+
+    every = f"({load_result(shipped_result())['data']['solutions']})"
+    assert wait_for(lambda: any(every in t for t in label()), 60), label()
+    missed = wait_for(lambda: [e for e in d.find_elements(By.XPATH, "//label[contains(., 'missed the first error')]")
+                               if e.is_displayed()], 60)
+    missed[0].click()
+    changed = wait_for(lambda: label() and not any(every in t for t in label()) and label(), 60)
+    assert changed, f"filtering did not change the solutions offered: {label()}"
+    out = Path(os.environ.get("TTC_VIZ_SCREENSHOTS", ROOT / ".pytest_cache"))
+    out.mkdir(parents=True, exist_ok=True)
+    assert d.save_screenshot(str(out / "verifiers.png"))

@@ -24,6 +24,10 @@ def _missed(res: dict, i: int, kind: str) -> bool:
     return True
 
 
+def _name(it: dict) -> str:
+    return f"{it['id']} (first error: {'none' if it['label'] < 0 else 'step ' + str(it['label'])})"
+
+
 def page_verifiers() -> None:
     st.title("How good is each verifier?")
     st.markdown("A search trusts its verifier to notice where a solution goes wrong. Here each verifier scored "
@@ -40,9 +44,9 @@ def page_verifiers() -> None:
         return
     d, dev = res["data"], res.get("dev")
     st.dataframe(rows(res), hide_index=True, key="vb_table")
-    st.caption(f"Scored: {d['solutions']} solutions of {d['problems']} held-out problems ({d['erroneous']} with a wrong "
-               f"step, {d['correct']} right throughout)"
-               + (f"; thresholds chosen on {dev['solutions']} other solutions of {dev['problems']} training problems"
+    st.caption(f"Scored: {d['solutions']:,} solutions of {d['problems']} held-out problems ({d['erroneous']} with "
+               f"a wrong step, {d['correct']} right throughout)"
+               + (f"; thresholds chosen on {dev['solutions']:,} other solutions of {dev['problems']} training problems"
                   if dev else "") +
                ". F1: the harmonic mean of the two accuracies. Step AUROC: every step's score against whether the "
                "solution is still on track there. Within-problem AUROC and pick accuracy: what search uses, ranking "
@@ -59,9 +63,7 @@ def page_verifiers() -> None:
     if not idx:
         st.info("No solution of that kind.")
         return
-    i = st.selectbox(f"Solution ({len(idx)})", idx, key="vb_pick",
-                     format_func=lambda j: f"{res['items'][j]['id']} (first error: "
-                                           f"{'none' if res['items'][j]['label'] < 0 else 'step ' + str(res['items'][j]['label'])})")
+    i = st.selectbox(f"Solution ({len(idx)})", idx, key="vb_pick", format_func=lambda j: _name(res["items"][j]))
     view = solution_view(res, i)
     it = view["item"]
     st.markdown(f"**{md_escape(it['problem'])}**")

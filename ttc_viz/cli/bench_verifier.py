@@ -20,8 +20,8 @@ def add_parser(sub):
                    help="comma-separated verifiers: symbolic, answer-key, prm, prm:<adapter>, "
                         "hf:<id or folder>:<format>, openai:<base-url>#<model>:<format> (default symbolic,prm)")
     e.add_argument("--data", default="shipped",
-                   help="a ProcessBench-format JSONL file, or 'shipped' (data/processbench-smollm2: its test file "
-                        "scored, its dev file for thresholds; the default)")
+                   help="a ProcessBench-format JSONL file, or 'shipped' (data/processbench-smollm2: its test and "
+                        "classroom files scored, its dev file for thresholds; the default)")
     e.add_argument("--dev", help="a ProcessBench-format file to choose thresholds on (default: the shipped dev file "
                                  "for --data shipped, else half of --data's problems, left out of the scoring)")
     e.add_argument("--threshold", type=float, help="a fixed threshold instead of one chosen on a split")
@@ -30,6 +30,8 @@ def add_parser(sub):
     e.add_argument("--bootstrap", type=positive_int, default=500, help="problem resamples per interval (default 500)")
     e.add_argument("--seed", type=count, default=0, help="seed of the bootstrap and the split (default 0)")
     e.add_argument("--json", help="write the results (figures, curves, every score) as JSON here")
+    e.add_argument("--records", help="keep every score in this JSONL file as it is made; a rerun with the same file "
+                                     "resumes (scores only what is not there)")
     e.add_argument("--trust-remote-code", action="store_true",
                    help="allow an hf: model's own Python code to run (only for models you trust)")
     add_device(e)
@@ -40,6 +42,7 @@ def add_parser(sub):
 def run(a) -> int:
     import json
     import math
+    import os
 
     from ..experiments import bench_verifier as bv
     from ..verifiers import check_spec, load_verifier
@@ -55,14 +58,14 @@ def run(a) -> int:
         raise ValueError(f"--bootstrap must be at most 100000, got {a.bootstrap}")
     for v in names:
         check_spec(v)
+    if a.json and a.records and os.path.abspath(a.json) == os.path.abspath(a.records):
+        raise ValueError("--json and --records name the same file; give two")
     if a.json:
-        check_writable(a.json, inputs=[a.data, a.dev])
+        check_writable(a.json, inputs=[a.data, a.dev, a.records])
+    if a.records:
+        check_writable(a.records, inputs=[a.data, a.dev, a.json])
     if a.data == "shipped":
-        from ..assets import data_dir
-
-        folder = data_dir() / bv.SHIPPED
-        test = bv.load_items(folder / "test.jsonl", a.limit)
-        dev = bv.load_items(a.dev or folder / "dev.jsonl", a.limit) if a.threshold is None else None
+        test, dev = bv.load_shipped(a.limit, a.dev, with_dev=a.threshold is None)
     else:
         test = bv.load_items(a.data)
         dev = None
@@ -91,7 +94,7 @@ def run(a) -> int:
 
     try:
         res = bv.bench(verifiers, test, dev, bv.BenchConfig(bootstrap=a.bootstrap, seed=a.seed, threshold=a.threshold),
-                       progress=step, log=bar.log)
+                       progress=step, log=bar.log, records=a.records)
     finally:
         bar.close()
     print(bv.table(res))

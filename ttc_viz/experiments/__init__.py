@@ -10,5 +10,6 @@
   paper's findings with verdicts; ``figures.py``: their plots and figure export.
 * ``eval_gen.py`` (``ttc-viz eval-gen``), ``eval_prm.py`` (``ttc-viz eval-prm``) and
   ``eval_reviser.py`` (``ttc-viz eval-revise``): how good the generator, a verifier and the
-  reviser are, measured the way search uses them.
+  reviser are, measured the way search uses them; ``bench_verifier.py`` (``ttc-viz bench-verifier``):
+  how well a verifier finds the first wrong step of labelled solutions (ProcessBench's F1).
 """

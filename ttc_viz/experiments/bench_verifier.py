@@ -22,7 +22,8 @@ Every figure has a 95% bootstrap interval over *problems* (solutions of one prob
 independent). A file is read whole and checked before anything is scored: a malformed line,
 a missing label or an oversized step is refused with one line naming the file and line.
 
-Nothing here imports torch: the app's Verifiers page reads the results.
+With ``records`` (``Records``), every problem's scores are kept as they are made and a rerun
+reads them back. Nothing here imports torch: the app's Verifiers page reads the results.
 """
 from __future__ import annotations
 
@@ -246,22 +247,70 @@ def from_sweep_cells(folder: str | Path) -> list[Item]:
 # ---------------------------------------------------------------------------------------
 # scoring
 
-def score_items(verifier, items: Sequence[Item], progress: Callable | None = None) -> list[list[float]]:
-    """Each solution's step scores (one ``score_batch`` call per problem)."""
+def score_items(verifier, items: Sequence[Item], progress: Callable | None = None, records: "Records | None" = None,
+                name: str = "") -> list[list[float]]:
+    """Each solution's step scores (one ``score_batch`` call per problem). With ``records``, a
+    problem already scored by this verifier is read back, and each new one is kept as soon as
+    it is scored."""
     scores: list = [None] * len(items)
     groups = group_by_problem(items)
     t0 = time.perf_counter()
     for k, (prob, idx) in enumerate(groups.items()):
-        got = verifier.score_batch(prob, [items[i].steps for i in idx])
+        known = [records.get(name, items[i]) for i in idx] if records else [None] * len(idx)
+        if all(x is not None for x in known):
+            got = known
+        else:
+            got = verifier.score_batch(prob, [items[i].steps for i in idx])
         for i, sc in zip(idx, got):
             sc = [float(x) for x in sc]
             if len(sc) != len(items[i].steps) or not all(math.isfinite(x) for x in sc):
                 raise ValueError(f"verifier {getattr(verifier, 'name', '?')} gave {len(sc)} scores (or a non-finite "
                                  f"one) for the {len(items[i].steps)} steps of {items[i].id}")
             scores[i] = sc
+        if records and got is not known:
+            records.add(name, [items[i] for i in idx], [scores[i] for i in idx])
         if progress:
             progress(k + 1, len(groups), time.perf_counter() - t0)
     return scores
+
+
+class Records:
+    """Scores kept in a JSONL file as they are made (one line per verifier and problem), so an
+    interrupted run resumes where it stopped. A line is keyed by the verifier spec and a hash
+    of the solution (problem and steps): a changed file is scored afresh, never mixed up."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.known: dict = {}
+        if self.path.exists():
+            if self.path.stat().st_size > MAX_FILE_BYTES:
+                raise BenchDataError(f"{self.path.name}: too large for a records file")
+            lines = self.path.read_text(encoding="utf-8").splitlines()
+            for n, line in enumerate(lines, 1):
+                try:
+                    d = json.loads(line)
+                    for key, sc in zip(d["keys"], d["scores"], strict=True):
+                        self.known[(str(d["verifier"]), str(key))] = [float(x) for x in sc]
+                except (ValueError, KeyError, TypeError):
+                    if n == len(lines):
+                        continue  # a last line cut short by an interruption: scored again
+                    raise BenchDataError(f"{self.path.name} line {n}: not a records line; use another --records "
+                                         "file") from None
+
+    @staticmethod
+    def key(it: Item) -> str:
+        return _h(json.dumps([it.problem, it.steps]))[:32]
+
+    def get(self, name: str, it: Item):
+        return self.known.get((name, self.key(it)))
+
+    def add(self, name: str, its: Sequence[Item], scores) -> None:
+        keys = [self.key(it) for it in its]
+        with self.path.open("a", encoding="utf-8") as f:
+            f.write(json.dumps({"verifier": name, "keys": keys, "scores": scores}) + "\n")
+            f.flush()
+        for k, sc in zip(keys, scores):
+            self.known[(name, k)] = sc
 
 
 # ---------------------------------------------------------------------------------------
@@ -397,9 +446,16 @@ def measure(items: Sequence[Item], scores, tau: float, cfg: BenchConfig) -> dict
 
 
 def bench(verifiers: dict, test: list[Item], dev: list[Item] | None, cfg: BenchConfig,
-          progress: Callable | None = None, log: Callable | None = None) -> dict:
+          progress: Callable | None = None, log: Callable | None = None, records: str | Path | None = None) -> dict:
     """Score ``test`` (and ``dev``, for the threshold) with each verifier and measure it.
-    ``verifiers`` maps a name to a loaded verifier."""
+    ``verifiers`` maps a name to a loaded verifier; ``records``, a file that keeps the scores
+    as they are made (a rerun resumes)."""
+    if dev and cfg.threshold is None:
+        shared = set(group_by_problem(dev)) & set(group_by_problem(test))
+        if shared:
+            raise BenchDataError(f"the threshold split shares {len(shared)} problem(s) with the scored one; a threshold "
+                                 "must be chosen on other problems")
+    rec = Records(records) if records else None
     if cfg.threshold is None and not dev:
         raise ValueError("a threshold needs a separate split: give dev items or a fixed threshold")
     taus = [i / (CURVE_POINTS - 1) for i in range(CURVE_POINTS)]
@@ -410,10 +466,10 @@ def bench(verifiers: dict, test: list[Item], dev: list[Item] | None, cfg: BenchC
         t0 = time.perf_counter()
         tau, dev_curve = cfg.threshold, None
         if tau is None:
-            dsc = score_items(v, dev, progress)
+            dsc = score_items(v, dev, progress, rec, name)
             tau = choose_threshold(dev, dsc)
             dev_curve = threshold_curve(dev, dsc, taus)
-        sc = score_items(v, test, progress)
+        sc = score_items(v, test, progress, rec, name)
         res = measure(test, sc, tau, cfg)
         res["curve"] = threshold_curve(test, sc, taus)
         res["dev_curve"] = dev_curve
@@ -502,6 +558,22 @@ def solution_view(result: dict, index: int) -> dict:
     return {"item": it, "verifiers": flags}
 
 
+SHIPPED_SCORED = ("test.jsonl", "classroom.jsonl")  # the scored pool: held-out synthetic and classroom problems
+
+
+def load_shipped(limit: int | None = None, dev_file: str | Path | None = None,
+                 with_dev: bool = True) -> tuple[list[Item], list[Item] | None]:
+    """(scored pool, threshold split) of the shipped set (``dev_file`` replaces its dev file)."""
+    from ..assets import data_dir
+
+    folder = data_dir() / SHIPPED
+    test = [it for name in SHIPPED_SCORED if (folder / name).is_file() for it in load_items(folder / name)]
+    if limit:
+        test = subsample(test, limit)
+    dev = load_items(dev_file or folder / "dev.jsonl", limit) if with_dev else None
+    return test, dev
+
+
 def shipped_result() -> Path:
     """Where the shipped results lie (what the app's Verifiers page shows)."""
     from ..assets import data_dir
@@ -524,3 +596,25 @@ def load_result(path: str | Path) -> dict:
     if not ok:
         raise BenchDataError(f"{path.name}: not a results file of ttc-viz bench-verifier")
     return d
+
+
+def sample_items(generator, problems, n: int = 8, temperature: float = 0.8, seed: int = 0,
+                 split: str = "test") -> list[Item]:
+    """``n`` solutions of each problem from ``generator``, labelled by the answer key (problems
+    it cannot check, and solutions that never announce an answer, are left out)."""
+    from ..seeds import derive, hash_id
+    from ..verifiers.oracle import chain_of
+
+    out = []
+    for p in problems:
+        calc = chain_of(p)
+        if calc is None:
+            continue
+        sols = generator.solutions(p.text, n, temperature=temperature, seed=derive(seed, hash_id(p.id)))
+        for j, sol in enumerate(sols):
+            steps = [s.text for s in sol]
+            lab = label_of(calc, steps) if steps else None
+            if lab is not None:
+                out.append(Item(f"{p.id}-s{j}", p.text, steps, lab, lab == -1,
+                                {"level": p.level if p.level is not None else p.meta.get("kind", ""), "split": split}))
+    return out
