@@ -226,3 +226,36 @@ def test_a_model_that_is_no_prm_gets_a_clear_message(server):
         assert "\n" not in str(e)
     else:  # the echo path worked; the numbers mean nothing for a model that is no PRM
         assert len(scores) == 2 and all(0 <= s <= 1 for s in scores)
+
+
+@needs_server
+def test_the_verifier_bench_reads_a_remote_prm_through_the_real_server(server, tmp_path):
+    """bench-verifier's remote path, end to end against llama.cpp: the embedded model is no
+    PRM, so its numbers mean nothing; the plumbing (requests, step scores, table, JSON) is real.
+    Either the bench runs and every score is a probability, or it refuses in one line."""
+    import json as _json
+
+    lines = []
+    for i in range(4):
+        lines += [{"id": f"{i}r", "problem": f"What is {i} + 2?", "steps": [f"{i} + 2 = {i + 2}.",
+                                                                          f"The answer is {i + 2}."], "label": -1},
+                  {"id": f"{i}w", "problem": f"What is {i} + 2?", "steps": [f"{i} + 2 = {i + 5}.",
+                                                                          f"The answer is {i + 5}."], "label": 0}]
+    data = tmp_path / "pb.jsonl"
+    data.write_text("".join(_json.dumps(x) + "\n" for x in lines))
+    out = tmp_path / "bench.json"
+    r = subprocess.run([sys.executable, "-m", "ttc_viz.cli", "bench-verifier", "--verifiers",
+                        f"openai:{server}#{ALIAS}:math-shepherd", "--data", str(data), "--threshold", "0.5",
+                        "--bootstrap", "20", "--json", str(out), "--quiet"],
+                       capture_output=True, text=True, timeout=600)
+    print("bench-verifier through llama.cpp:", r.returncode, r.stdout[-600:] or r.stderr[-300:])
+    if r.returncode == 0:
+        res = _json.loads(out.read_text())
+        (name, got), = res["results"].items()
+        assert got["f1"]["value"] is None or 0 <= got["f1"]["value"] <= 1
+        per_solution = res["scores"][name]
+        assert len(per_solution) == len(lines) and all(len(sc) == 2 for sc in per_solution)  # a score a step
+        assert all(0 <= s <= 1 for sc in per_solution for s in sc)
+    else:
+        said = [ln for ln in r.stderr.splitlines() if ln.strip()]
+        assert r.returncode == 2 and len(said) == 1 and "Traceback" not in r.stderr, r.stderr[-1500:]
