@@ -611,6 +611,7 @@ def test_verifiers_page_without_results_says_how_to_make_them(tmp_path, monkeypa
     at = app("verifiers.py")
     assert not at.exception
     assert "ttc-viz bench-verifier" in at.info[0].value
+    assert str(tmp_path) not in at.info[0].value  # the server's paths are not the visitor's business
 
 
 def test_verifiers_page_opens_on_the_shipped_results():

@@ -38,8 +38,10 @@ def page_verifiers() -> None:
     path = shipped_result()
     try:
         res = _result(str(path), path.stat().st_mtime)
-    except (OSError, BenchDataError) as e:
-        st.info(f"No verifier results to show ({e}). Make them with "
+    except (OSError, BenchDataError) as e:  # said without the server's paths
+        why = ("the shipped results file is missing" if isinstance(e, OSError)
+               else md_escape(str(e).replace(str(path), path.name)))
+        st.info(f"No verifier results to show ({why}). Make them with "
                 "`ttc-viz bench-verifier --verifiers symbolic,answer-key,prm --json bench.json`.")
         return
     d, dev = res["data"], res.get("dev")
