@@ -140,12 +140,18 @@ def _agg(tree: SearchTree) -> str:
     return f"score ({tree.config.get('aggregation', 'last')} over the path's step scores)"
 
 
+def _rollout_head(tree: SearchTree, node_id: int) -> int:
+    """The candidate a rollout step continues: the nearest ancestor that is not a rollout step."""
+    head = node_id
+    while tree.nodes[head].status == "rollout":
+        head = tree.nodes[head].parent
+    return head
+
+
 def _lookahead_notes(tree: SearchTree, node_id: int) -> list[str]:
     n = tree.nodes[node_id]
     if n.status == "rollout":
-        head = node_id
-        while tree.nodes[head].status == "rollout":
-            head = tree.nodes[head].parent
+        head = _rollout_head(tree, node_id)
         return [f"A rollout step: written greedily (temperature 0) from candidate #{head} to look ahead; "
                 f"the verifier scored it, and #{head} was ranked by the score at the end of its rollout. "
                 "A rollout step is never kept or cut itself."]
@@ -248,9 +254,7 @@ def _mcts_text(tree: SearchTree) -> str:
 def _mcts_notes(tree: SearchTree, node_id: int) -> list[str]:
     n = tree.nodes[node_id]
     if n.status == "rollout":
-        head = node_id
-        while tree.nodes[head].status == "rollout":
-            head = tree.nodes[head].parent
+        head = _rollout_head(tree, node_id)
         return [f"A rollout step: written greedily from #{head} to the end of its solution; the score at its end "
                 f"was #{head}'s value. A rollout step is never expanded itself."]
     st = stats_at(n)
