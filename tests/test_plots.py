@@ -230,3 +230,14 @@ def test_text_from_a_tree_is_shown_as_written_never_as_a_link():
     assert not any("<a " in s for s in shown)
     assert any("&lt;a href" in s for s in shown if "Step" in s)
     assert "&lt;a href" in fig.layout.title.text and "&lt;a href" in bars.data[0].x[0]
+
+
+def test_a_long_title_puts_its_settings_on_a_second_line_below_the_toolbar():
+    short = tree_figure(tree("beam", n=4, m=2))
+    assert "<br>" not in short.layout.title.text and short.layout.margin.t == 30
+    t = tree("mcts", n=4, children=2, explore=1.0)
+    fig = tree_figure(t)
+    first, second = fig.layout.title.text.split("<br>")
+    assert first == f"mcts · N=4 · round {t.iterations}/{t.iterations}"
+    assert second == "<sup>c=1.0 children=2 rollout=off puct=off</sup>"
+    assert len(first) <= 60 and fig.layout.margin.t > 30

@@ -106,6 +106,19 @@ def chain_layout(tree: SearchTree, ids: list[int]) -> dict[int, tuple[float, flo
     return pos
 
 
+def _figure_title(tree: SearchTree, last_round: int) -> dict:
+    """The tree's title on one line when it is short; a long one (MCTS and particle filtering
+    name several settings) puts its settings on a second, smaller line, so that it does not run
+    under plotly's toolbar at the top right of a narrow figure (side by side)."""
+    text = f"{tree_title(tree)} · round {last_round}/{tree.iterations}"
+    if len(text) <= 60:
+        return dict(text=plain(text), font=dict(size=14))
+    lead = f"{tree.strategy} · N={tree.config.get('n')}"
+    first = f"{lead} · round {last_round}/{tree.iterations}"
+    rest = tree_title(tree).removeprefix(lead).strip(" ·")
+    return dict(text=f"{plain(first)}<br><sup>{plain(rest)}</sup>", font=dict(size=14))
+
+
 def _attempts(tree: SearchTree) -> bool:
     spec = strategies.REGISTRY.get(tree.strategy)
     return bool(spec and spec.whole_attempts)
@@ -274,14 +287,15 @@ def tree_figure(tree: SearchTree, iteration: int | None = None, show_pruned: boo
                                  hovertext=[f"<b>problem</b><br>{_wrap(tree.problem['text'])}"],
                                  hoverinfo="text", marker=dict(symbol="square", size=16, color="#444"),
                                  showlegend=False, name="root"))
-    title = dict(text=f"{plain(tree_title(tree))} · round {last_round}/{tree.iterations}", font=dict(size=14))
+    title = _figure_title(tree, last_round)
+    top = 52 if "<br>" in title["text"] else 30
     if attempts:  # chains as rows, attempts left to right
         n_rows = len({tree.nodes[i].group for i in ids if i != 0}) or 1
         seq = max((tree.nodes[i].depth for i in ids), default=1)
         fig.update_layout(
             height=height or int(min(1400, 140 + 62 * max(n_rows, 2))),
             width=int(min(6000, 160 + 150 * seq)) if seq > 10 else None,
-            margin=dict(l=10, r=10, t=30, b=10), plot_bgcolor="white", dragmode="pan",
+            margin=dict(l=10, r=10, t=top, b=10), plot_bgcolor="white", dragmode="pan",
             hoverlabel=dict(align="left"), clickmode="event+select",
             xaxis=dict(visible=False, range=[-0.4, max(seq, 1) + 0.5]),
             yaxis=dict(visible=False, range=[-n_rows + 0.5, 0.6]), title=title)
@@ -291,7 +305,7 @@ def tree_figure(tree: SearchTree, iteration: int | None = None, show_pruned: boo
     fig.update_layout(
         height=height or int(min(1400, 160 + 70 * max(depth, 2))),
         width=int(max(700, min(6000, 26 * cols))) if cols > 40 else None,
-        margin=dict(l=10, r=10, t=30, b=10), plot_bgcolor="white", dragmode="pan",
+        margin=dict(l=10, r=10, t=top, b=10), plot_bgcolor="white", dragmode="pan",
         hoverlabel=dict(align="left"), clickmode="event+select",
         xaxis=dict(visible=False), yaxis=dict(visible=False, range=[-depth - 0.6, 0.8]),
         title=title,
