@@ -42,7 +42,24 @@ def test_explore_opens_with_defaults():
     assert not at.exception
     assert at.title[0].value == "Explore a search"
     assert at.button(key="run").disabled is False
-    assert "Ana has 12 apples" in at.text_area(key="problem_text").value
+    from ttc_viz.problems import examples
+
+    assert at.text_area(key="problem_text").value == examples()[-1].text
+
+
+def test_an_example_fills_the_problem_and_answer_and_stays_editable():
+    from ttc_viz.problems import examples
+
+    at = app()
+    assert "135M" in " ".join(c.value for c in at.caption)
+    at.selectbox(key="example").set_value(0).run()
+    assert not at.exception
+    assert at.text_area(key="problem_text").value == examples()[0].text
+    assert at.text_input(key="answer").value == examples()[0].answer
+    at.text_area(key="problem_text").set_value(examples()[0].text + " Then she eats 2.").run()
+    assert not at.exception and at.text_area(key="problem_text").value.endswith("eats 2.")
+    at.selectbox(key="example").set_value(3).run()
+    assert at.text_area(key="problem_text").value == examples()[3].text
 
 
 @pytest.mark.parametrize("settings,msg", [

@@ -64,6 +64,18 @@ def test_classroom_set_is_whole_and_held_out():
     assert {p.text for p in probs} <= reserved_texts()
 
 
+def test_app_examples_are_checked_and_held_out():
+    from ttc_viz.problems import examples
+
+    ex = examples()
+    assert 4 <= len(ex) <= 12 and len({p.text for p in ex}) == len(ex)
+    assert not {p.text for p in ex} & {p.text for p in classroom()}
+    for p in ex:
+        assert str(Calculation.from_meta(p.meta).answer) == p.answer
+        assert calculation_of(p.text) is not None   # the answer key labels their steps in the app
+    assert {p.text for p in ex} <= reserved_texts()
+
+
 def test_train_and_test_splits_differ():
     train = {synthetic(2, i, "train").text for i in range(200)}
     test = {synthetic(2, i, "test").text for i in range(200)}

@@ -290,3 +290,17 @@ def test_repick_of_a_real_tree_grades_each_answer_once_and_agrees_with_the_searc
     assert [n.correct for n in again.nodes] == [n.correct for n in tree.nodes]
     assert [n.value for n in again.nodes] == [n.value for n in tree.nodes]
     assert len(graded) == 1  # one grading call for the whole tree
+
+
+def test_the_apps_examples_are_solved_by_the_default_generator(embedded):
+    """The examples "Type your own" offers are ones the small model can do: each one's greedy
+    solution shows its working and states the right answer."""
+    from ttc_viz.experiments.eval_gen import shows_work
+    from ttc_viz.grading import grade
+    from ttc_viz.problems import examples
+
+    assert examples()
+    for p in examples():
+        steps = [s.text for s in embedded.solutions(p.text, 1, temperature=0.0, seed=0)[0]]
+        assert shows_work(steps), (p.text, steps)
+        assert grade(steps[-1], p.answer), (p.text, steps)

@@ -1,6 +1,7 @@
 """Recorded trees from the embedded model, so the app shows a real search before anyone
-presses Run (and a classroom without time to wait still sees one). Made with the default
-(fine-tuned) generator and the token-faithful step loop by
+presses Run (and a classroom without time to wait still sees one). Made with the generator
+that was the default then, the template-trained adapter (now ``embedded:smollm2-gen-templates``,
+which the trees' ``generator`` field names), and the token-faithful step loop by
 ``ttc-viz solve --dataset synthetic --level 2 --index 2 --seed 1`` with each strategy
 (beam N=16 M=4, best-of-N N=16, lookahead N=8 M=4 k=1, revisions N=16 seq=4 with the trained
 reviser), symbolic verifier. ``dvts`` was recorded later on the same problem's text, at beam's

@@ -146,15 +146,16 @@ def synthetic(level: int, index: int, split: str = "test") -> Problem:
 
 @functools.lru_cache(maxsize=1)
 def _evaluation_set() -> dict:
-    """text -> meta of every problem evaluations use: the synthetic test problems (~5,000) and
-    the hand-written classroom set (built once)."""
+    """text -> meta of every problem evaluations use: the synthetic test problems (~5,000),
+    the hand-written classroom set and the app's examples (built once)."""
     out = {p.text: p.meta for lv in LEVELS for i in range(EVAL_RESERVE) for p in (synthetic(lv, i, split="test"),)}
-    out.update({p.text: p.meta for p in classroom()})
+    out.update({p.text: p.meta for p in classroom() + examples()})
     return out
 
 
 def reserved_texts() -> frozenset:
-    """Texts of the problems evaluations use (synthetic test problems and the classroom set).
+    """Texts of the problems evaluations use (synthetic test problems, the classroom set and the
+    app's examples).
     A train-split seed can write the same text as a short test problem (the easiest level
     comes from a smaller space, and a classroom question may be short and plain); such problems
     are never trained on."""
@@ -172,6 +173,7 @@ def calculation_of(text: str) -> Calculation | None:
 
 
 CLASSROOM = "classroom/problems.jsonl"
+EXAMPLES = "classroom/examples.jsonl"
 
 
 @functools.lru_cache(maxsize=1)
@@ -179,9 +181,22 @@ def classroom() -> tuple:
     """The hand-written classroom problems (``data/classroom``: held out, never trained on), each
     with the calculation behind it read from its ``check`` expression (so the answer key can label
     a solution's steps). Empty if the file is not installed."""
+    return _hand_written(CLASSROOM, "classroom")
+
+
+@functools.lru_cache(maxsize=1)
+def examples() -> tuple:
+    """The few hand-written problems the app offers to start from ("Type your own"): classroom
+    style, one or two operations, chosen because the embedded generator solves them (each one's
+    greedy solution is right, held by a test on the real model; rates in ``data/classroom``'s card).
+    Written after the generator was trained, never trained on. Empty if not installed."""
+    return _hand_written(EXAMPLES, "example")
+
+
+def _hand_written(name: str, source: str) -> tuple:
     from ..assets import data_dir
 
-    f = data_dir() / CLASSROOM
+    f = data_dir() / name
     if not f.is_file():
         return ()
     out = []
@@ -193,7 +208,7 @@ def classroom() -> tuple:
         calc = calculation(steps, stated=_numbers_in(r["problem"]), family=r["kind"])
         if str(calc.answer) != r["answer"]:
             raise ProblemError(f"{f}: {r['id']}'s check {r['check']} does not give its answer {r['answer']}")
-        out.append(Problem(text=r["problem"], answer=r["answer"], source="classroom", id=r["id"],
+        out.append(Problem(text=r["problem"], answer=r["answer"], source=source, id=r["id"],
                            meta={**calc.to_meta(), "kind": r["kind"]}))
     return tuple(out)
 
