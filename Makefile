@@ -72,8 +72,13 @@ browser-deps:
 	 ( (apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null) || \
 	   echo "warning: could not install chromium; the browser test will be skipped" )
 
+# One pytest worker per core, at most 4 (each loads the embedded model; conftest.py gives each
+# one torch thread). Whole test files go to a worker (--dist loadfile keeps module fixtures
+# such as the llama.cpp server started once), longest files first (tests/conftest.py), so the
+# last file to start is a short one. TEST_JOBS=0 runs them in this process, one at a time.
+TEST_JOBS ?= $(shell n=$$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2); [ "$$n" -gt 4 ] && n=4; echo $$n)
 test: setup browser-deps llama-server
-	$(PY) -m pytest -q -ra
+	$(PY) -m pytest -q -ra -n $(TEST_JOBS) --dist loadfile --no-loadscope-reorder
 
 bench: setup
 	$(PY) bench/bench_search.py
