@@ -238,20 +238,22 @@ def test_a_folder_shipped_with_some_trees_reads_and_rewrites_its_summary_losing_
         write_summary(tmp_path)  # must not shrink to the cells on disk
     s = json.loads((tmp_path / "summary.json").read_text())
     assert s["cells"] == len(cells) and s["difficulty"] == {}   # no independent pool in this sweep
-    # a cell run again wins over the summary's copy of it, and is counted once
-    run_sweep(FakeGenerator(), SymbolicVerifier(), cfg, tmp_path)
+    # a resumed sweep takes the summary's cells for done: none runs again, none counts twice
+    res = run_sweep(FakeGenerator(), SymbolicVerifier(), cfg, tmp_path)
+    assert res["ran"] == 0 and res["skipped"] == len(cells)
     assert build(tmp_path, "level", resamples=0)["cells"] == len(cells)
     # a summary of another sweep (other seed) is not mixed in
     s["meta"]["config"]["seed"] = 99
     (tmp_path / "summary.json").write_text(json.dumps(s))
-    for f in cells[:2]:
+    on_disk = sorted((tmp_path / "cells").glob("*.json"))
+    for f in on_disk[:2]:
         f.unlink()
-    assert build(tmp_path, "level", resamples=0)["cells"] == len(cells) - 2
+    assert build(tmp_path, "level", resamples=0)["cells"] == len(on_disk) - 2
     # a damaged summary beside the cells is rewritten from them, not a reason to refuse the cells
     (tmp_path / "summary.json").write_text("{not json")
-    assert build(tmp_path, "level", resamples=0)["cells"] == len(cells) - 2
+    assert build(tmp_path, "level", resamples=0)["cells"] == len(on_disk) - 2
     write_summary(tmp_path)
-    assert json.loads((tmp_path / "summary.json").read_text())["cells"] == len(cells) - 2
+    assert json.loads((tmp_path / "summary.json").read_text())["cells"] == len(on_disk) - 2
 
 
 def _int_keys(d):

@@ -150,6 +150,15 @@ def test_real_model_sweep(embedded, tmp_path):
     assert res == {"cells": 3, "skipped": 0, "ran": 3}
     meta, cells = load_cells(tmp_path)
     assert meta["params"]["generator"] > 100_000_000
+    import hashlib
+
+    from ttc_viz.assets import gen_adapter, revise_adapter
+    from ttc_viz.lm.embedded import gguf_path
+
+    # the exact weights are on record: a folder's cells and later ones are of one model
+    assert meta["weights"] == {"gguf_sha256": hashlib.sha256(gguf_path().read_bytes()).hexdigest(),
+                               "adapter_sha256": hashlib.sha256(gen_adapter().read_bytes()).hexdigest(),
+                               "reviser_sha256": hashlib.sha256(revise_adapter().read_bytes()).hexdigest()}
     assert all(c["summary"]["flops"] > 0 and c["summary"]["tokens"] > 0 for c in cells)
     rep = build(tmp_path)
     assert "beam M=2" in rep["curves"]["all"] and 4 in rep["curves"]["all"]["beam M=2"]
@@ -292,3 +301,54 @@ def test_a_strategy_may_have_budgets_of_its_own():
     assert [c["budget"] for c in cells if c["strategy"] == "lookahead"] == [8]
     with pytest.raises(ValueError, match="not among the strategies"):
         small(strategies=("beam",), budgets_for={"dvts": (8,)}).check()
+
+
+def test_a_sweep_carried_without_its_trees_resumes_from_its_summary(tmp_path):
+    """A sweep carried from one sitting to the next as summary.json alone (trees deleted to
+    save space): a rerun with more problems runs only the new ones' cells, and the summary
+    keeps every result, the carried ones included."""
+    from ttc_viz.experiments.summary import results, write_summary
+
+    cfg = small(strategies=("best_of_n", "beam"), problems=1, difficulty_pool=4)
+    run_sweep(FakeGenerator(), SymbolicVerifier(), cfg, tmp_path)
+    write_summary(tmp_path)
+    first = {f.name for f in (tmp_path / "cells").glob("*.json")}
+    _, rows1, diff1, n1 = results(tmp_path)
+    for f in (tmp_path / "cells").glob("*.json"):
+        f.unlink()
+    gen = FakeGenerator()
+    res = run_sweep(gen, SymbolicVerifier(), small(strategies=("best_of_n", "beam"), problems=2, difficulty_pool=4),
+                    tmp_path)
+    made = {f.name for f in (tmp_path / "cells").glob("*.json")}
+    assert res["skipped"] == len(first) and res["cells"] == 2 * len(first)
+    assert made and not made & first                      # the carried cells were not run again
+    assert all("-1--" in name for name in made)          # only the new problem's (index 1)
+    write_summary(tmp_path)
+    _, rows2, diff2, n2 = results(tmp_path)
+    assert n2 == 2 * n1 and set(diff1) < set(diff2)  # every cell counted, difficulty pools (no rows) too
+    assert {json.dumps(r, sort_keys=True) for r in rows1} <= {json.dumps(r, sort_keys=True) for r in rows2}
+
+
+def test_a_summary_of_other_weights_is_not_taken_for_done_cells(tmp_path):
+    from ttc_viz.experiments.summary import write_summary
+
+    class Weighed(FakeGenerator):
+        weights = {"adapter_sha256": "a" * 64}
+
+    cfg = small(strategies=("best_of_n",), problems=1)
+    run_sweep(Weighed(), SymbolicVerifier(), cfg, tmp_path)
+    assert json.loads((tmp_path / "sweep.json").read_text())["weights"] == {"adapter_sha256": "a" * 64}
+    Weighed.weights = {"adapter_sha256": "b" * 64}
+    with pytest.raises(ValueError, match="other weights.*adapter_sha256"):
+        run_sweep(Weighed(), SymbolicVerifier(), cfg, tmp_path)
+
+
+def test_pools_from_a_sweep_without_the_same_pool_is_refused_before_sampling(tmp_path):
+    """Re-scoring needs the source's pool of the same id (named after the largest budget): a
+    PRM sweep asking for budgets up to 8 of a sweep pooled at 16 is refused, not sampled afresh."""
+    run_sweep(FakeGenerator(), SymbolicVerifier(), small(strategies=("best_of_n",), problems=1), tmp_path / "a")
+    gen = FakeGenerator()
+    with pytest.raises(ValueError, match="no tree for 2 pooled cell.*same --budgets"):
+        run_sweep(gen, SymbolicVerifier(), small(strategies=("best_of_n",), problems=1, budgets=(1, 2, 4, 8),
+                                                 pools_from=str(tmp_path / "a")), tmp_path / "b")
+    assert gen.calls == []

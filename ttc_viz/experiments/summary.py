@@ -80,8 +80,9 @@ def results(d: Path) -> tuple[dict, list, dict, int]:
     kept = [r for r in summary["rows"] if r["cell"] not in on_disk]
     kept_cells = {r["cell"] for r in kept}
     # a problem's difficulty comes from its pool cell: the summary's only where that cell is not on disk
-    diff = {**{p: x for p, x in summary["difficulty"].items() if p not in diff}, **diff}
-    return meta, rows + kept, diff, len(cells) + len(kept_cells)
+    kept_pools = {p: x for p, x in summary["difficulty"].items() if p not in diff}
+    diff = {**kept_pools, **diff}
+    return meta, rows + kept, diff, len(cells) + len(kept_cells) + len(kept_pools)
 
 
 def write_summary(sweep_dir: str | Path) -> Path:

@@ -2,7 +2,8 @@
 
 ``run_sweep(generator, verifier, cfg, out_dir)`` writes one file per cell,
 ``cells/<cell id>.json`` = {"cell", "summary", "tree"}, atomically (temporary name, then
-rename) as soon as the cell finishes; a rerun skips cells already on disk, so a killed
+rename) as soon as the cell finishes; a rerun skips cells already on disk (or kept in
+``summary.json`` after their files were deleted to save space), so a killed
 sweep resumes and ends with exactly what an uninterrupted one would (every cell's seed
 depends only on the sweep seed and the cell).
 
@@ -228,9 +229,48 @@ def _check_pool_source(cfg: SweepConfig, meta: dict) -> None:
         raise ValueError(f"--pools-from {cfg.pools_from} is not a readable sweep folder (no sweep.json)") from None
     oc = other.get("config", {}) if isinstance(other, dict) else {}
     same = {k: (oc.get(k), meta["config"].get(k)) for k in ("dataset", "seed", "temperature", "start", "max_rounds")}
-    if other.get("generator") != meta["generator"] or any(a != b for a, b in same.values()):
+    weights_differ = bool(other.get("weights") and meta.get("weights") and other["weights"] != meta["weights"])
+    if other.get("generator") != meta["generator"] or weights_differ or any(a != b for a, b in same.values()):
         raise ValueError(f"--pools-from {cfg.pools_from} was sampled by another generator or with other settings "
                          f"({other.get('generator')}, {same}); its pools would not be this sweep's")
+
+
+def _check_pools_present(cfg: SweepConfig, cells: list[dict]) -> None:
+    """With --pools-from, every pooled cell re-scores the source's tree of the same id; one
+    that is missing would be sampled afresh, and the two verifiers would no longer be compared
+    on the same samples. Refused before any model time is spent."""
+    missing = [c["id"] for c in cells if strategies.get(c["strategy"]).pooled
+               and not (Path(cfg.pools_from) / "cells" / f"{c['id']}.json").is_file()]
+    if missing:
+        raise ValueError(f"--pools-from {cfg.pools_from} has no tree for {len(missing)} pooled cell(s) of this sweep "
+                         f"(e.g. {missing[0]}): give the same --budgets and --difficulty-pool as that sweep (a pool is "
+                         "named after its largest budget), and re-score before its trees are deleted")
+
+
+def recorded_cells(out: Path, meta: dict, cfg: SweepConfig, problems: list[Problem]) -> set[str]:
+    """Ids of cells whose results ``summary.json`` keeps though their files are gone (a sweep
+    carried from one sitting to the next without its trees): done, not run again. Only a
+    summary of this same sweep counts (same fixed settings, generator, verifier and weights)."""
+    from .summary import SUMMARY, check_summary
+
+    try:
+        s = json.loads((out / SUMMARY).read_text(encoding="utf-8-sig"))
+        check_summary(s, str(out / SUMMARY))
+    except (OSError, ValueError, RecursionError):
+        return set()
+    sm = s["meta"]
+    same = ({k: v for k, v in sm["config"].items() if k not in GROWS}
+            == {k: v for k, v in meta["config"].items() if k not in GROWS}
+            and all(sm.get(k) == meta.get(k) for k in ("format", "generator", "verifier"))
+            and not (sm.get("weights") and meta.get("weights") and sm["weights"] != meta["weights"]))
+    if not same:
+        return set()
+    ids = {r["cell"] for r in s["rows"]}
+    # a difficulty pool gives no row: its problem's entry in "difficulty" records it
+    for p in problems:
+        if p.id in s["difficulty"]:
+            ids |= {c["id"] for c in cfg.cells_for(p) if c.get("role") == DIFFICULTY}
+    return ids
 
 
 def grown(old: dict, new: dict) -> dict:
@@ -260,6 +300,9 @@ def run_sweep(generator: Generator, verifier: Verifier, cfg: SweepConfig, out_di
     (out / "cells").mkdir(parents=True, exist_ok=True)
     meta = {"format": FORMAT, "config": asdict(cfg), "generator": getattr(generator, "name", "?"),
             "verifier": verifier_spec or getattr(verifier, "name", "?")}
+    weights = getattr(generator, "weights", None)  # file hashes, where the generator knows them
+    if isinstance(weights, dict) and weights:
+        meta["weights"] = dict(weights)
     meta = json.loads(json.dumps(meta))
     meta_path = out / "sweep.json"
     p_gen, p_prm = num_params(generator), num_params(verifier)  # None: unknown
@@ -270,14 +313,23 @@ def run_sweep(generator: Generator, verifier: Verifier, cfg: SweepConfig, out_di
         if a != b or old.get("verifier") != meta["verifier"] or old.get("generator") != meta["generator"]:
             raise ValueError(f"{out} holds a sweep with other settings ({old['config']}, verifier "
                              f"{old.get('verifier')}); use another --out folder or the same settings")
+        if old.get("weights") and meta.get("weights") and old["weights"] != meta["weights"]:
+            changed = ", ".join(k for k in sorted(set(old["weights"]) | set(meta["weights"]))
+                                if old["weights"].get(k) != meta["weights"].get(k))
+            raise ValueError(f"{out} was sampled by other weights of {meta['generator']} ({changed} differ); "
+                             "its cells and new ones would not be one sweep: use another --out folder")
         meta["config"] = grown(old["config"], meta["config"])
     meta["params"] = {"generator": p_gen, "verifier": p_prm}
     if cfg.pools_from:
         _check_pool_source(cfg, meta)
     write_atomic(meta_path, json.dumps(meta, indent=1))
     probs = cfg.problem_list()
-    todo = [(p, c) for p in probs for c in cfg.cells_for(p) if not (out / "cells" / f"{c['id']}.json").exists()]
+    recorded = recorded_cells(out, meta, cfg, probs)
+    todo = [(p, c) for p in probs for c in cfg.cells_for(p)
+            if c["id"] not in recorded and not (out / "cells" / f"{c['id']}.json").exists()]
     total = sum(len(cfg.cells_for(p)) for p in probs)
+    if cfg.pools_from:
+        _check_pools_present(cfg, [c for _, c in todo])
     done0 = total - len(todo)
     t0 = time.perf_counter()
     if concurrency < 1:
@@ -316,4 +368,4 @@ def run_sweep(generator: Generator, verifier: Verifier, cfg: SweepConfig, out_di
                 for f in futs:
                     f.cancel()
                 raise
-    return {"cells": total, "skipped": done0, "ran": len(list((out / "cells").glob("*.json"))) - done0}
+    return {"cells": total, "skipped": done0, "ran": finished[0]}

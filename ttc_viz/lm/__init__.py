@@ -67,6 +67,9 @@ def load_generator(spec: str = EMBEDDED, *, device: str = "auto", dtype: str = "
 
             if revise_adapter().is_file():  # the revisions strategy's trained reviser
                 gen.reviser = LazyReviser(revise_adapter(), device, dtype, config)
+                from .embedded import file_sha256
+
+                gen.weights["reviser_sha256"] = file_sha256(revise_adapter())
         return gen
     if str(spec).startswith("openai:"):
         from .remote import load_remote

@@ -197,4 +197,7 @@ def load_embedded(device: str = "auto", dtype: str = "auto", config: HFConfig | 
         name = f"{NAME} + {Path(adapter).parent.name} adapter"
     gen = HFGenerator(model, tok, name=name, config=config)
     gen.adapter_info = info
+    # which weights exactly: a sweep records them, so cells of two adapters are never mixed
+    gen.weights = {"gguf_sha256": file_sha256(gguf_path()),
+                   **({"adapter_sha256": file_sha256(Path(adapter))} if adapter is not None else {})}
     return gen
