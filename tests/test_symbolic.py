@@ -67,3 +67,29 @@ def test_fraction_products_still_checked():
     assert check_step("\\frac{1}{2}\\cdot\\frac{4}{3} = \\frac{3}{4}") == (0, 1)
     assert check_step("2x + 3 = 7") == (0, 0)   # a side glued to a variable is not a number
     assert check_step("12 - 5 = 7. 8 + 1 = 9") == (2, 0)
+
+
+@pytest.mark.parametrize("step,expected", [
+    ("30 birds - 12 birds = 18 birds.", (1, 0)),
+    ("30 birds - 12 birds = 19 birds.", (0, 1)),
+    ("3 bags × 4 apples = 12 apples.", (1, 0)),
+    ("3 bags × 4 apples = 13 apples.", (0, 1)),
+    ("12 red apples + 3 green apples = 15 apples.", (1, 0)),
+    ("45 km ÷ 3 hours = 15 km an hour.", (1, 0)),
+    ("Tom had 6 dollars + 4 dollars = 11 dollars.", (0, 1)),
+    ("2 hours - 30 min = 90 min.", (0, 0)),        # different units added: not read as 2 - 30
+    ("2 hours - 30 min = 90 min. 5 cm + 2 cm = 7 cm.", (1, 0)),  # clause by clause
+    ("2 x + 3 = 7", (0, 0)),                       # a lone letter is a variable, not a unit
+    ("5 times 3 = 15", (0, 0)),                    # words of an operation are not units
+])
+def test_units_written_inside_equations_are_read_past(step, expected):
+    assert check_step(step) == expected
+
+
+def test_units_reader_is_linear_on_hostile_steps():
+    out = _bounded(
+        "import time\nfrom ttc_viz.verifiers.symbolic import check_step\n"
+        "steps = ['1 ab cd ' * 300, '1 ' + 'ab ' * 700 + '= 1', ('9 ' + 'z' * 20 + ' ') * 90 + '+ 1 = 2']\n"
+        "t = time.perf_counter()\nfor s in steps: check_step(s)\nprint(time.perf_counter() - t)"
+    )
+    assert float(out.split()[0]) < 0.5

@@ -33,6 +33,12 @@ _RUN = re.compile(
 _SENTENCE_END = re.compile(r"\.(?=\s|$)")
 _MAX_STEP_CHARS = 2000
 _OPERATION = re.compile(r"[+\-*/×÷·^−]|\\")
+# A unit written after a number inside an equation ("30 birds - 12 birds = 18 birds",
+# "3 bags × 4 apples"): one or two words of two letters or more (a lone letter is a variable,
+# "2 x + 3"), then an operation or "=". Dropped, so the numbers are checked. Each start is
+# right after a digit and the words cannot overlap, so the match is linear in the step.
+_UNIT = re.compile(r"(?<=\d)[ \t]+(?!(?:times|plus|minus|divided|over)\b)[A-Za-z]{2,20}(?:[ \t]+[A-Za-z]{2,20})?"
+                   r"[ \t]*(?=[+\-*/×÷·−=])")
 
 
 def _clean(side: str) -> str:
@@ -64,11 +70,28 @@ def _glued_before(text: str, start: int, run: str) -> bool:
     return body[:1] in ("+", "-", "−", "*", "/", "×", "÷", "·", "^", "=", ")") or body.startswith("\\cdot")
 
 
+_CLAUSE = re.compile(r"(\.(?=\s|$)|;|\n)")
+_ADDITIVE = re.compile(r"[+\-−]")
+
+
+def _drop_units(text: str) -> str:
+    """Units after numbers in an equation dropped, clause by clause; a clause that adds or
+    subtracts different units ("2 hours - 30 min = 90 min") keeps them, so it stays unchecked
+    instead of being read as 2 - 30."""
+    def clause(c: str) -> str:
+        units = {m.group(0).split()[-1].lower().rstrip("s") for m in _UNIT.finditer(c)}
+        if not units or (len(units) > 1 and _ADDITIVE.search(c)):
+            return c
+        return _UNIT.sub(" ", c)
+    return "".join(clause(c) for c in _CLAUSE.split(text))
+
+
 def check_step(step: str) -> tuple[int, int]:
     """(correct, wrong) equality links found in one step."""
     good = bad = 0
     text = (step or "")[:_MAX_STEP_CHARS].replace("$", "")
     text = re.sub(r"(?<=\d) ?[x] ?(?=\d)", " * ", text)   # "3 x 4" read as multiplication
+    text = _drop_units(text)                                 # "30 birds - 12 birds = 18 birds"
     text = _SENTENCE_END.sub(";", text)                      # "= 7. Then" ends a chain
     for m in _RUN.finditer(text):
         run = m.group(0)
