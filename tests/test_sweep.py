@@ -156,9 +156,10 @@ def test_real_model_sweep(embedded, tmp_path):
     from ttc_viz.lm.embedded import gguf_path
 
     # the exact weights are on record: a folder's cells and later ones are of one model
+    # (the reviser's only once revisions are swept)
     assert meta["weights"] == {"gguf_sha256": hashlib.sha256(gguf_path().read_bytes()).hexdigest(),
-                               "adapter_sha256": hashlib.sha256(gen_adapter().read_bytes()).hexdigest(),
-                               "reviser_sha256": hashlib.sha256(revise_adapter().read_bytes()).hexdigest()}
+                               "adapter_sha256": hashlib.sha256(gen_adapter().read_bytes()).hexdigest()}
+    assert embedded.weights["reviser_sha256"] == hashlib.sha256(revise_adapter().read_bytes()).hexdigest()
     assert all(c["summary"]["flops"] > 0 and c["summary"]["tokens"] > 0 for c in cells)
     rep = build(tmp_path)
     assert "beam M=2" in rep["curves"]["all"] and 4 in rep["curves"]["all"]["beam M=2"]
@@ -338,9 +339,19 @@ def test_a_summary_of_other_weights_is_not_taken_for_done_cells(tmp_path):
     cfg = small(strategies=("best_of_n",), problems=1)
     run_sweep(Weighed(), SymbolicVerifier(), cfg, tmp_path)
     assert json.loads((tmp_path / "sweep.json").read_text())["weights"] == {"adapter_sha256": "a" * 64}
+    Weighed.weights = {"adapter_sha256": "a" * 64, "reviser_sha256": "r" * 64}  # recorded once revisions are swept
+    run_sweep(Weighed(), SymbolicVerifier(), small(strategies=("best_of_n", "revisions"), problems=1, seqs=(1, 2)),
+              tmp_path)
+    assert json.loads((tmp_path / "sweep.json").read_text())["weights"]["reviser_sha256"] == "r" * 64
+    write_summary(tmp_path)
     Weighed.weights = {"adapter_sha256": "b" * 64}
     with pytest.raises(ValueError, match="other weights.*adapter_sha256"):
         run_sweep(Weighed(), SymbolicVerifier(), cfg, tmp_path)
+    Weighed.weights = {"adapter_sha256": "a" * 64, "reviser_sha256": "s" * 64}
+    run_sweep(Weighed(), SymbolicVerifier(), cfg, tmp_path)   # no revisions cell to mix: allowed
+    with pytest.raises(ValueError, match="other weights.*reviser_sha256"):
+        run_sweep(Weighed(), SymbolicVerifier(), small(strategies=("best_of_n", "revisions"), problems=2, seqs=(1, 2)),
+                  tmp_path)
 
 
 def test_pools_from_a_sweep_without_the_same_pool_is_refused_before_sampling(tmp_path):

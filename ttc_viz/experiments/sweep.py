@@ -229,10 +229,31 @@ def _check_pool_source(cfg: SweepConfig, meta: dict) -> None:
         raise ValueError(f"--pools-from {cfg.pools_from} is not a readable sweep folder (no sweep.json)") from None
     oc = other.get("config", {}) if isinstance(other, dict) else {}
     same = {k: (oc.get(k), meta["config"].get(k)) for k in ("dataset", "seed", "temperature", "start", "max_rounds")}
-    weights_differ = bool(other.get("weights") and meta.get("weights") and other["weights"] != meta["weights"])
+    theirs, ours = other.get("weights") or {}, meta.get("weights") or {}
+    weights_differ = any(theirs[k] != ours[k] for k in theirs.keys() & ours.keys() if not k.startswith("verifier_"))
     if other.get("generator") != meta["generator"] or weights_differ or any(a != b for a, b in same.values()):
         raise ValueError(f"--pools-from {cfg.pools_from} was sampled by another generator or with other settings "
                          f"({other.get('generator')}, {same}); its pools would not be this sweep's")
+
+
+def _weights(generator, verifier, cfg: SweepConfig) -> dict:
+    """SHA-256 of the weight files behind the cells, where the models know them: the
+    generator's (its reviser only when revisions are swept) and the verifier's (prefixed
+    ``verifier_``)."""
+    out = {}
+    g = getattr(generator, "weights", None)
+    if isinstance(g, dict):
+        out.update({k: v for k, v in g.items() if k != "reviser_sha256" or "revisions" in cfg.strategies})
+    v = getattr(verifier, "weights", None)
+    if isinstance(v, dict):
+        out.update({f"verifier_{k}": x for k, x in v.items()})
+    return out
+
+
+def _weights_differ(old, new) -> list[str]:
+    """The weight files recorded by both that differ (one recorded later is no conflict)."""
+    old, new = old or {}, new or {}
+    return sorted(k for k in old.keys() & new.keys() if old[k] != new[k])
 
 
 def _check_pools_present(cfg: SweepConfig, cells: list[dict]) -> None:
@@ -262,7 +283,7 @@ def recorded_cells(out: Path, meta: dict, cfg: SweepConfig, problems: list[Probl
     same = ({k: v for k, v in sm["config"].items() if k not in GROWS}
             == {k: v for k, v in meta["config"].items() if k not in GROWS}
             and all(sm.get(k) == meta.get(k) for k in ("format", "generator", "verifier"))
-            and not (sm.get("weights") and meta.get("weights") and sm["weights"] != meta["weights"]))
+            and not _weights_differ(sm.get("weights"), meta.get("weights")))
     if not same:
         return set()
     ids = {r["cell"] for r in s["rows"]}
@@ -300,9 +321,9 @@ def run_sweep(generator: Generator, verifier: Verifier, cfg: SweepConfig, out_di
     (out / "cells").mkdir(parents=True, exist_ok=True)
     meta = {"format": FORMAT, "config": asdict(cfg), "generator": getattr(generator, "name", "?"),
             "verifier": verifier_spec or getattr(verifier, "name", "?")}
-    weights = getattr(generator, "weights", None)  # file hashes, where the generator knows them
-    if isinstance(weights, dict) and weights:
-        meta["weights"] = dict(weights)
+    weights = _weights(generator, verifier, cfg)
+    if weights:
+        meta["weights"] = weights
     meta = json.loads(json.dumps(meta))
     meta_path = out / "sweep.json"
     p_gen, p_prm = num_params(generator), num_params(verifier)  # None: unknown
@@ -313,11 +334,11 @@ def run_sweep(generator: Generator, verifier: Verifier, cfg: SweepConfig, out_di
         if a != b or old.get("verifier") != meta["verifier"] or old.get("generator") != meta["generator"]:
             raise ValueError(f"{out} holds a sweep with other settings ({old['config']}, verifier "
                              f"{old.get('verifier')}); use another --out folder or the same settings")
-        if old.get("weights") and meta.get("weights") and old["weights"] != meta["weights"]:
-            changed = ", ".join(k for k in sorted(set(old["weights"]) | set(meta["weights"]))
-                                if old["weights"].get(k) != meta["weights"].get(k))
-            raise ValueError(f"{out} was sampled by other weights of {meta['generator']} ({changed} differ); "
+        changed = _weights_differ(old.get("weights"), meta.get("weights"))
+        if changed:
+            raise ValueError(f"{out} was made with other weights ({', '.join(changed)} differ); "
                              "its cells and new ones would not be one sweep: use another --out folder")
+        meta["weights"] = {**(old.get("weights") or {}), **(meta.get("weights") or {})}  # a reviser added later
         meta["config"] = grown(old["config"], meta["config"])
     meta["params"] = {"generator": p_gen, "verifier": p_prm}
     if cfg.pools_from:

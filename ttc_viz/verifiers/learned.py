@@ -325,4 +325,9 @@ def load_learned_prm(path: str | Path = DEFAULT_ADAPTER, device: str = "auto") -
     net.load_adapter_state(tensors)
     net.eval()
     name = "prm" if Path(path).resolve() == DEFAULT_ADAPTER.resolve() else f"prm:{path}"
-    return LearnedPRM(net, tok, dev, name=name, info=info)
+    prm = LearnedPRM(net, tok, dev, name=name, info=info)
+    from ..lm.embedded import file_sha256, gguf_path
+
+    # which weights exactly (a sweep records them): the base model's GGUF and this adapter
+    prm.weights = {"gguf_sha256": file_sha256(gguf_path()), "prm_sha256": file_sha256(Path(path))}
+    return prm
