@@ -300,8 +300,20 @@ def test_a_strategy_may_have_budgets_of_its_own():
     cells = cfg.cells_for(Problem("x", "1", level=1, id="x"))
     assert sorted(c["budget"] for c in cells if c["strategy"] == "beam") == [4, 8, 16]
     assert [c["budget"] for c in cells if c["strategy"] == "lookahead"] == [8]
-    with pytest.raises(ValueError, match="not among the strategies"):
-        small(strategies=("beam",), budgets_for={"dvts": (8,)}).check()
+    with pytest.raises(ValueError, match="'dvt', which is no strategy"):
+        small(strategies=("beam",), budgets_for={"dvt": (8,)}).check()
+    # two workers of one folder, each with some strategies and the folder's whole --budgets-for
+    small(strategies=("beam",), budgets_for={"dvts": (8,)}).check()
+
+
+def test_two_workers_with_other_strategies_share_one_folder(tmp_path):
+    kw = dict(problems=1, levels=(1,), budgets=(1, 2, 4, 8), search_budgets=(4, 8), ms=(4,),
+              budgets_for={"lookahead": (8,)})
+    run_sweep(FakeGenerator(), SymbolicVerifier(), small(strategies=("best_of_n",), **kw), tmp_path)
+    run_sweep(FakeGenerator(), SymbolicVerifier(), small(strategies=("beam", "lookahead"), **kw), tmp_path)
+    meta, cells = load_cells(tmp_path)
+    assert meta["config"]["strategies"] == ["best_of_n", "beam", "lookahead"]
+    assert sorted({c["cell"]["strategy"] for c in cells}) == ["beam", "best_of_n", "lookahead"]
 
 
 def test_a_sweep_carried_without_its_trees_resumes_from_its_summary(tmp_path):

@@ -83,8 +83,11 @@ class SweepConfig:
             raise ValueError(f"unknown strategies {', '.join(bad) or '(none)'}; "
                              f"choose from {', '.join(strategies.names())}")
         for name in self.budgets_for:
-            if name not in self.strategies:
-                raise ValueError(f"budgets are given for {name!r}, which is not among the strategies")
+            # a known strategy this run leaves out is allowed: workers sharing one folder each
+            # run some strategies with the same, whole --budgets-for (a fixed setting of the folder)
+            if name not in REGISTRY:
+                raise ValueError(f"budgets are given for {name!r}, which is no strategy; "
+                                 f"choose from {', '.join(strategies.names())}")
         for bs in (self.budgets, self.search_budgets or self.budgets, *self.budgets_for.values()):
             if not bs or any(not isinstance(b, int) or b < 1 or b > MAX_BUDGET for b in bs):
                 raise ValueError(f"budgets must be whole numbers 1-{MAX_BUDGET}, got {list(bs)}")
