@@ -127,3 +127,30 @@ def test_cli_bad_keep_right_is_one_line(tmp_path, capsys):
     assert main(["train-revise", "--out", str(tmp_path / "r"), "--keep-right", "2", "--quiet"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("ttc-viz: error:") and "keep-right" in err
+
+
+def test_data_of_another_generator_feeds_the_real_chains(tmp_path, capsys):
+    """--data: the graded samples of the generator the reviser will sit on (a prm-data
+    folder); a folder without them is one line, before any model loads."""
+    import json
+    import shutil
+
+    from ttc_viz.assets import data_dir
+    from ttc_viz.cli import main
+    from ttc_viz.train.reviser import generator_attempts, reviser_task
+
+    src = sorted((data_dir() / "prm-oracle-smollm2" / "shards").glob("*.jsonl"))[:3]
+    (tmp_path / "d" / "shards").mkdir(parents=True)
+    for f in src:
+        shutil.copy(f, tmp_path / "d" / "shards" / f.name)
+    mine = generator_attempts(str(tmp_path / "d"))
+    assert 0 < len(mine) < len(generator_attempts())
+    task = reviser_task(0.0, str(tmp_path / "d"))
+    assert task.name.endswith("data=d")
+    texts = {json.loads(line)["problem"] for f in src for line in f.read_text().splitlines()}
+    real = [c for c in task.batch(0, 0, 64) if c["source"] != "synthetic"]
+    assert real and all(any(t in c["problem"] for t in texts) for c in real)
+    for bad in (tmp_path / "none", tmp_path):
+        assert main(["train-revise", "--out", str(tmp_path / "r"), "--data", str(bad), "--quiet"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("ttc-viz: error: --data") and err.count("\n") == 1

@@ -21,10 +21,14 @@ def add_parser(sub):
                    help="share of chains that also show a right attempt in context, meant to teach the reviser to keep "
                         "one (default 0: the paper's recipe, only wrong attempts in context, which is what the shipped "
                         "adapter used; 0.3 measured worse, see models/smollm2-revise/README.md)")
+    g.add_argument("--data", default=None,
+                   help="graded samples of the generator the reviser sits on, a `ttc-viz prm-data` folder (default "
+                        "data/prm-oracle-smollm2, the shipped samples)")
     return g
 
 
 def run(a) -> int:
     from ..train.reviser import reviser_task
 
-    return train_adapter(a, task=reviser_task(a.keep_right), warmup=min(10, a.steps - 1), what="reviser adapter")
+    return train_adapter(a, task=reviser_task(a.keep_right, a.data), warmup=min(10, a.steps - 1),
+                         what="reviser adapter")

@@ -165,12 +165,21 @@ def revision_batch(seed: int, step: int, size: int, levels=REVISE_LEVELS, attemp
     return out
 
 
-def reviser_task(keep_right: float = 0.0) -> AdapterTask:
-    """The revision adapter's training task; ``keep_right`` as in ``revision_batch``."""
+def reviser_task(keep_right: float = 0.0, data: str | None = None) -> AdapterTask:
+    """The revision adapter's training task; ``keep_right`` as in ``revision_batch``;
+    ``data``: a ``prm-data`` folder of the generator's graded samples (default: the shipped
+    ``data/prm-oracle-smollm2``), e.g. one made with the generator the reviser sits on."""
     if not 0.0 <= keep_right <= 1.0:
         raise ValueError(f"keep-right must be a share between 0 and 1, got {keep_right!r}")
-    return AdapterTask(f"reviser keep_right={keep_right:g}", revision_prompt(), functools.partial(revision_batch, keep_right=keep_right),
-                       on_top_of=GEN_ADAPTER[0])
+    name, batch = f"reviser keep_right={keep_right:g}", functools.partial(revision_batch, keep_right=keep_right)
+    if data is not None:
+        if not (Path(data) / "shards").is_dir():
+            raise ValueError(f"--data {data} holds no shards/ folder: make one with `ttc-viz prm-data --out {data}`")
+        attempts = generator_attempts(data)
+        if not attempts:
+            raise ValueError(f"--data {data} holds no graded samples of levels {REVISE_LEVELS[0]}-{REVISE_LEVELS[-1]}")
+        name, batch = f"{name} data={Path(data).name}", functools.partial(batch, attempts=attempts)
+    return AdapterTask(name, revision_prompt(), batch, on_top_of=GEN_ADAPTER[0])
 
 
 REVISER = reviser_task()
