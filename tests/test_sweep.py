@@ -314,6 +314,12 @@ def test_two_workers_with_other_strategies_share_one_folder(tmp_path):
     meta, cells = load_cells(tmp_path)
     assert meta["config"]["strategies"] == ["best_of_n", "beam", "lookahead"]
     assert sorted({c["cell"]["strategy"] for c in cells}) == ["beam", "best_of_n", "lookahead"]
+    # a strategy added at a later sitting, with budgets of its own: the folder's record grows
+    run_sweep(FakeGenerator(), SymbolicVerifier(), small(strategies=("dvts",), **{**kw, "budgets_for": {"dvts": (8,)}}),
+              tmp_path)
+    meta, cells = load_cells(tmp_path)
+    assert meta["config"]["budgets_for"] == {"lookahead": [8], "dvts": [8]}
+    assert [c["cell"]["budget"] for c in cells if c["cell"]["strategy"] == "dvts"] == [8]
 
 
 def test_a_sweep_carried_without_its_trees_resumes_from_its_summary(tmp_path):

@@ -39,7 +39,7 @@ BIN_KINDS = ("oracle", "predicted", "level")
 DIFFICULTY = "difficulty"  # the role of a cell that samples a problem's independent difficulty pool
 
 
-GROWS = ("problems", "budgets", "search_budgets", "strategies", "ms", "ks", "seqs", "levels")
+GROWS = ("problems", "budgets", "search_budgets", "strategies", "ms", "ks", "seqs", "levels", "budgets_for")
 
 
 CELL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+=-]{0,199}")

@@ -299,7 +299,7 @@ def recorded_cells(out: Path, meta: dict, cfg: SweepConfig, problems: list[Probl
 
 def grown(old: dict, new: dict) -> dict:
     """The config of a sweep folder run again with more (or other) problems, budgets,
-    strategies, widths, depths or chain lengths: each of those fields is the union of both
+    strategies (and their own budgets), widths, depths or chain lengths: each is the union of both
     runs', so ``sweep.json`` describes every cell the folder holds, not only the last run's."""
     out = dict(new)
     out["problems"] = max(old.get("problems", 0), new["problems"])
@@ -310,6 +310,8 @@ def grown(old: dict, new: dict) -> dict:
             out[k] = b if a is None else a
         elif k == "strategies":
             out[k] = list(a) + [x for x in b if x not in a]
+        elif k == "budgets_for":   # a strategy's own budgets: per strategy, the union of both runs'
+            out[k] = {s: sorted(set(a.get(s, ())) | set(b.get(s, ()))) for s in [*a, *(x for x in b if x not in a)]}
         else:
             out[k] = sorted(set(a) | set(b))
     return out
