@@ -271,8 +271,11 @@ def test_report_of_an_unchanged_sweep_leaves_its_files_as_they_were(tmp_path, ca
     from ttc_viz.cli import main
     from ttc_viz.cli.report import png_fingerprint, tag_png
     d = tmp_path / "sweep"
-    shutil.copytree(Path(__file__).parent.parent / "data" / "sweep-smollm2", d)
+    shipped = Path(__file__).parent.parent / "data" / "sweep-smollm2"
+    shutil.copytree(shipped, d)
     assert main(["report", str(d), "--resamples", "0"]) == 0
+    # the shipped summary is what the current code writes: a fresh checkout's report leaves git clean
+    assert (d / "summary.json").read_bytes() == (shipped / "summary.json").read_bytes()
     kept = sorted(d.glob("figures/*.png")) + [d / "summary.json"]
     before = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in kept}
     assert main(["report", str(d), "--resamples", "0"]) == 0

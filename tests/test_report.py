@@ -64,6 +64,27 @@ def test_bins_come_from_the_independent_pool_never_from_the_scored_one(tmp_path)
     assert not any(r["cell"].endswith(f"difficulty-b16") for r in rep["rows"])   # never scored
 
 
+def test_a_summary_without_independent_pools_offers_level_bins_only(tmp_path):
+    """Summaries written before independent pools stored a difficulty taken from the best-of-N
+    pool itself: read back, it is dropped, so those bins (which leak best-of-N's own outcome) are
+    never offered; the sweep bins by level and counts only its cells."""
+    import shutil
+
+    cfg = SweepConfig(dataset=str(_data(tmp_path, 4)), problems=4, strategies=("best_of_n",), budgets=(1, 4),
+                      resamples=4)
+    d = tmp_path / "sweep"
+    run_sweep(Moody(), SymbolicVerifier(), cfg, d)
+    write_summary(d)
+    s = json.loads((d / "summary.json").read_text())
+    leaky = {r["problem_id"]: {"oracle": r["acc"], "predicted": r["acc"]} for r in s["rows"] if r["budget"] == 1}
+    (d / "summary.json").write_text(json.dumps({**s, "difficulty": leaky}))
+    shutil.rmtree(d / "cells")
+    rep = build(d, resamples=0)
+    assert rep["bin_kind"] == "level" and rep["difficulty"] == {} and rep["cells"] == s["cells"]
+    with pytest.raises(ValueError, match="no independent difficulty pool"):
+        build(d, "oracle", resamples=0)
+
+
 def _data(tmp_path, n):
     f = tmp_path / "problems.jsonl"
     f.write_text("".join(json.dumps({"problem": f"Ana has {i} apples and gets 5 more. How many?", "answer": "5"}) + "\n"

@@ -152,7 +152,8 @@ def findings(rep: dict) -> list[dict]:
         elif hi is not None and hi <= 1:
             word = "not reproduced"
         out.append({"finding": "compute-optimal's efficiency multiple over best-of-N (generations)",
-                    "paper": "up to 4x", "diff": mult, "lo": lo, "hi": hi, "n": len(rep["problems"]), "p": None,
+                    "paper": "up to 4x", "diff": mult, "lo": lo, "hi": hi, "reached": iv.get("reached"),
+                    "n": len(rep["problems"]), "p": None,
                     "p_holm": None, "verdict": word, "note": "a multiple, not a difference: reproduced if its 95% "
                                                            "interval (selection included) lies above 1x, not "
                                                            "reproduced if it does not exceed 1x"})
@@ -190,11 +191,14 @@ def findings(rep: dict) -> list[dict]:
 def findings_table(rows: list[dict]) -> str:
     """Markdown: finding, the paper's claim, here (difference and 95% interval), verdict."""
     def fmt(r):
+        if "multiple" in r["finding"]:
+            here = "not reached" if r["diff"] is None else f"{r['diff']:.1f}x"
+            if r["lo"] is None:
+                return here
+            reached = f"; reached in {100 * r['reached']:.0f}% of resamples" if r.get("reached") is not None else ""
+            return f"{here} [{r['lo']:.1f}, {r['hi']:.1f}{reached}]"
         if r["diff"] is None:
             return r.get("note", "")
-        if "multiple" in r["finding"]:
-            return f"{r['diff']:.1f}x [{r['lo'] or 0:.1f}, {r['hi'] or 0:.1f}]" if r["lo"] is not None \
-                else f"{r['diff']:.1f}x"
         if "share of right" in r["finding"]:
             return f"{100 * r['diff']:.0f}% [{100 * r['lo']:.0f}, {100 * r['hi']:.0f}]"
         p = f", Holm p = {r['p_holm']:.2f}" if r.get("p_holm") is not None else ""

@@ -48,6 +48,10 @@ def _read_summary(d: Path) -> dict | None:
     except (ValueError, RecursionError) as e:
         raise ValueError(f"{d / SUMMARY} is damaged ({str(e)[:100]})") from None
     check_summary(s, str(d / SUMMARY))
+    if not s["meta"]["config"].get("difficulty_pool"):
+        # a sweep made without independent pools has no difficulty to bin by; older summaries
+        # stored one taken from the best-of-N pool itself, which would leak its outcome into the bins
+        s["difficulty"] = {}
     return s
 
 

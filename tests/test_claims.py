@@ -1,0 +1,60 @@
+"""The paper's findings as a sweep measures them: verdicts from paired intervals."""
+from ttc_viz.experiments.claims import comparisons, findings, findings_table, verdict
+
+
+def _rows(n=20):
+    rows = []
+    for i in range(n):
+        pid, lvl = f"p{i}", 1 + i % 5
+
+        def add(config, budget, acc):
+            rows.append({"problem_id": pid, "config": config, "budget": budget, "acc": acc, "level": lvl,
+                         "generations": budget, "tokens": 10.0 * budget, "flops": 20.0 * budget,
+                         "strategy": config.split()[0]})
+        for b in (4, 16, 64):
+            add("best_of_n weighted", b, 1.0 if i % 2 or b == 64 else 0.0)
+            add("best_of_n majority", b, 0.0)              # weighted beats majority on every problem
+            add("best_of_n naive", b, 1.0 if i % 2 or b == 64 else 0.0)   # never differs from weighted
+        for b in (4, 16):
+            add("beam M=4", b, 1.0)
+            add("lookahead M=4 k=1", b, 1.0 if i % 4 else 0.0)
+    return rows
+
+
+def _rep(rows, multiple=None, interval=None):
+    bin_of = {r["problem_id"]: r["level"] for r in rows}
+    return {"rows": rows, "bin_of": bin_of, "comparisons": comparisons(rows, bin_of), "problems": sorted(bin_of),
+            "efficiency": {"target": 1.0, "multiple": {"generations": multiple},
+                           "interval": {"generations": interval or {}}}, "ratios": {}}
+
+
+def test_verdict_reads_the_interval_on_the_papers_side():
+    assert verdict(0.1, 0.3, +1) == "reproduced" and verdict(-0.3, -0.1, +1) == "not reproduced"
+    assert verdict(-0.1, 0.3, +1) == "inconclusive" and verdict(None, None, +1) == "inconclusive"
+    assert verdict(-0.3, -0.1, -1) == "reproduced"              # the paper says negative
+    assert verdict(0.1, 0.3, +1, p_holm=0.2) == "inconclusive"  # per-bin: Holm must agree
+
+
+def test_findings_carry_a_verdict_each_and_say_what_the_data_says():
+    rep = _rep(_rows(), multiple=None, interval={"lo": 0.0, "hi": 7.6, "reached": 0.69})
+    got = {f["finding"]: f for f in findings(rep)}
+    w = got["weighted voting beats majority (best-of-N at 64)"]
+    assert w["diff"] == 1.0 and w["verdict"] == "reproduced"
+    assert got["weighted voting beats naive best-of-N (at 64)"]["verdict"] == "inconclusive"
+    look = got["lookahead M=4 k=1 minus beam M=4 at budget 16"]
+    assert look["diff"] == -0.25 and look["verdict"] in ("reproduced", "inconclusive")
+    assert all(f["verdict"] in ("reproduced", "not reproduced", "inconclusive") for f in got.values())
+    table = findings_table(list(got.values()))
+    assert "| weighted voting beats majority (best-of-N at 64) | weighted > majority | +100.0 points [+100.0, " \
+           "+100.0] | reproduced |" in table
+    # a multiple the curve never reaches is said so, with its interval and how often it was reached
+    assert "| not reached [0.0, 7.6; reached in 69% of resamples] | inconclusive |" in table
+
+
+def test_an_efficiency_multiple_whose_interval_clears_one_is_reproduced():
+    rep = _rep(_rows(), multiple=4.2, interval={"lo": 1.3, "hi": 8.2, "reached": 1.0})
+    m = next(f for f in findings(rep) if "multiple" in f["finding"])
+    assert m["verdict"] == "reproduced"
+    assert "| 4.2x [1.3, 8.2; reached in 100% of resamples] | reproduced |" in findings_table([m])
+    rep = _rep(_rows(), multiple=0.9, interval={"lo": 0.5, "hi": 1.0, "reached": 1.0})
+    assert next(f for f in findings(rep) if "multiple" in f["finding"])["verdict"] == "not reproduced"
