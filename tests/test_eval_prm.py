@@ -102,6 +102,20 @@ def test_records_folder_resumes(tmp_path):
     s = summarize(recs, cfg(), ["constant"])
     assert s["verifiers"] == ["constant"] and s["groups"]["all"]["auroc_steps"]["constant"]["value"] in (0.5, None)
 
+    # a retrained verifier keeps its name but not its weights: its recorded scores are not reused
+    class Retrained(Constant):
+        weights = {"adapter_sha256": "new"}
+
+        def score_batch(self, problem, solutions):
+            return [[0.25] * len(s) for s in solutions]
+
+    gen3 = FakeGenerator()
+    recs = run_eval(gen3, {"constant": Retrained()}, cfg(), records=tmp_path)
+    assert gen3.calls == [] and all(x == 0.25 for r in recs for sol in r["scores"]["constant"] for x in sol)
+    assert all(r["weights"]["constant"] == {"adapter_sha256": "new"} for r in recs)
+    again = run_eval(FakeGenerator(), {"constant": Retrained()}, cfg(), records=tmp_path)
+    assert again == recs
+
 
 @pytest.mark.parametrize("kw,msg", [({"n": 0}, "N must"), ({"rollouts": 0}, "rollouts"), ({"mc_samples": -1}, "mc"),
                                     ({"mc_samples": 9}, "mc samples"), ({"levels": (6,)}, "levels")])

@@ -63,6 +63,29 @@ def test_summary_and_table():
     assert "right→wrong" in md and "| all |" in md and "1×4" in md
 
 
+def test_records_of_another_reviser_are_not_reused_but_the_same_generators_baseline_is(tmp_path):
+    from fakes import FakeGenerator
+    from ttc_viz.experiments.eval_reviser import run_eval
+    from ttc_viz.verifiers import SymbolicVerifier
+
+    class Model(FakeGenerator):
+        def __init__(self, sha):
+            super().__init__()
+            self.weights = {"adapter_sha256": sha}
+
+    cfg = ReviseEvalConfig(levels=(1,), problems=2, n=1)   # first attempts only: no batched decoding
+    gen, old = Model("gen"), Model("reviser-1")
+    first = run_eval(old, gen, SymbolicVerifier(), cfg, records=tmp_path)
+    assert gen.calls and old.calls and all(r["weights"]["reviser"] == {"adapter_sha256": "reviser-1"} for r in first)
+    gen2, new = Model("gen"), Model("reviser-2")
+    second = run_eval(new, gen2, SymbolicVerifier(), cfg, records=tmp_path)
+    assert new.calls, "a retrained reviser's chains were taken from the old one's records"
+    assert gen2.calls == [] and [r["baseline"] for r in second] == [r["baseline"] for r in first]
+    gen3 = Model("another generator")
+    run_eval(Model("reviser-2"), gen3, SymbolicVerifier(), cfg, records=tmp_path)
+    assert gen3.calls        # another generator: its baseline is sampled afresh
+
+
 @pytest.mark.real
 def test_a_small_eval_on_the_real_model(embedded, tmp_path):
     from ttc_viz.experiments.eval_reviser import run_eval
@@ -77,6 +100,8 @@ def test_a_small_eval_on_the_real_model(embedded, tmp_path):
     assert all(a["steps"] and 0 <= a["score"] <= 1 for c in r["chains"] for a in c)
     assert seen[-1][0] == seen[-1][1] == 5
     class Refuses:
+        weights = embedded.weights    # the same weights: the records are theirs
+
         def solutions(self, *a, **k):
             raise AssertionError("sampled again")
 

@@ -95,6 +95,12 @@ def evaluate_problem(generator: Generator, verifiers: dict[str, Verifier], p: Pr
             "scores": scores, "mc": mc}
 
 
+def _weights(model) -> dict | None:
+    """What identifies a model's weights (SHA-256 of its files, where it records them)."""
+    w = getattr(model, "weights", None)
+    return dict(w) if isinstance(w, dict) else None
+
+
 def run_eval(generator: Generator, verifiers: dict[str, Verifier], cfg: EvalConfig, records: str | Path | None = None,
              progress=None) -> list[dict]:
     """One record per problem (cached in ``records`` when given, so reruns resume)."""
@@ -119,14 +125,19 @@ def run_eval(generator: Generator, verifiers: dict[str, Verifier], cfg: EvalConf
         f = folder / f"{p.id}.json" if folder else None
         if f is not None and f.exists():
             rec = json.loads(f.read_text())
-            missing = [v for v in verifiers if v not in rec["scores"]]
-            if missing:  # a verifier added later: score the recorded samples, generate nothing
+            made_by = rec.setdefault("weights", {})
+            # a verifier added later, or one whose weights changed since (a retrained PRM keeps its
+            # name): score the recorded samples again, generate nothing
+            missing = [v for v in verifiers if v not in rec["scores"] or made_by.get(v) != _weights(verifiers[v])]
+            if missing:
                 steps = [s["steps"] for s in rec["samples"]]
                 for v in missing:
                     rec["scores"][v] = verifiers[v].score_batch(rec["problem"], steps)
+                    made_by[v] = _weights(verifiers[v])
                 write_atomic(f, json.dumps(rec) + "\n")
         else:
             rec = evaluate_problem(generator, verifiers, p, cfg)
+            rec["weights"] = {v: _weights(verifiers[v]) for v in verifiers}
             if f is not None:
                 write_atomic(f, json.dumps(rec) + "\n")
         out.append(rec)

@@ -111,6 +111,13 @@ def _graded(steps: list[str], score: float, truth: str) -> dict:
             "score": round(float(score), 6)}
 
 
+def _weights(model) -> dict | str | None:
+    """What identifies a model's weights: the SHA-256 of its files where it records them, else its name."""
+    w = getattr(model, "weights", None)
+    # the embedded generator also names the reviser it carries; its own samples do not depend on it
+    return {k: v for k, v in w.items() if k != "reviser_sha256"} if isinstance(w, dict) else getattr(model, "name", None)
+
+
 def run_eval(reviser, generator, verifier, cfg: ReviseEvalConfig, records: str | Path | None = None,
              progress=None) -> list[dict]:
     """Sample, grade and score; one record per problem (kept in ``records``, so a rerun
@@ -119,19 +126,29 @@ def run_eval(reviser, generator, verifier, cfg: ReviseEvalConfig, records: str |
     problems = cfg.problem_list()
     rec_dir = Path(records) if records else None
     want = json.loads(json.dumps(asdict(cfg)))
+    # which weights made the chains and the baseline: a retrained reviser keeps its name, and its
+    # chains must never be taken from records of the one before (the baseline may be, if its
+    # generator is the same)
+    made_by = {"reviser": _weights(reviser), "generator": _weights(generator) if generator is not None else None}
     done: dict = {}
+    kept_base: dict = {}
     if rec_dir:
         rec_dir.mkdir(parents=True, exist_ok=True)
         for p in problems:
             f = rec_dir / f"{p.id}.json"
             if f.is_file():
                 r = json.loads(f.read_text())
-                if r.get("format") == FORMAT and r.get("config") == want:
+                if r.get("format") != FORMAT or r.get("config") != want:
+                    continue
+                old = r.get("weights") or {}
+                if old.get("reviser") == made_by["reviser"] and old.get("generator") == made_by["generator"]:
                     done[p.id] = r
+                elif generator is not None and r.get("baseline") and old.get("generator") == made_by["generator"]:
+                    kept_base[p.id] = r["baseline"]
     todo = [p for p in problems if p.id not in done]
     lengths = chain_lengths(cfg.n)
     per_problem = sum(lengths) + (cfg.n if generator is not None else 0)
-    total, sampled = per_problem * len(todo), 0
+    total, sampled = per_problem * len(todo) - cfg.n * len(kept_base), 0
     # problems go in groups (records written after each), chains of a group's problems
     # decoded together round by round
     for g in range(0, len(todo), cfg.group):
@@ -157,14 +174,17 @@ def run_eval(reviser, generator, verifier, cfg: ReviseEvalConfig, records: str |
         for p in group:
             attempts = [a for ch in chains[p.id] for a in ch]
             base = []
-            if generator is not None:
+            if p.id in kept_base:   # the same generator's samples, recorded before: scored again below
+                base = [b["steps"] for b in kept_base[p.id]]
+            elif generator is not None:
                 base = [[st.text for st in sol] for sol in
                         generator.solutions(p.text, cfg.n, temperature=cfg.temperature,
                                             seed=derive(cfg.seed + 7, hash_id(p.id), modulus=None))]
                 sampled += cfg.n
             scored = verifier.score_batch(p.text, [a or [""] for a in attempts + base])
             it = iter([aggregate(x, cfg.aggregation) for x in scored])
-            rec = {"format": FORMAT, "config": want, "id": p.id, "level": p.level, "answer": p.answer,
+            rec = {"format": FORMAT, "config": want, "weights": made_by, "id": p.id, "level": p.level,
+                   "answer": p.answer,
                    "chains": [[_graded(a, next(it), p.answer) for a in ch] for ch in chains[p.id]],
                    "baseline": [_graded(a, next(it), p.answer) for a in base]}
             done[p.id] = rec
