@@ -227,6 +227,14 @@ def test_build_report_and_compact_summary(tmp_path):
     assert len(rep["problems"]) == 10 and set(rep["bin_of"].values()) == {1, 2, 3, 4, 5}
     text = text_report(rep)
     assert "compute-optimal" in text and "efficiency multiple" in text and "bin 5" in text
+    # a long configuration name (MCTS names its parameters) widens the label column: columns stay aligned
+    long = "mcts c=1.0 children=4 rollout=off puct=off"
+    wide = text_report({**rep, "rows": rep["rows"] + [{**rep["rows"][0], "config": long}],
+                        "curves": {**rep["curves"], "all": {**rep["curves"]["all"], long: rep["curves"]["all"][
+                            next(iter(rep["curves"]["all"]))]}}})
+    table = wide.split("all problems (budget = generations):\n")[1].split("\n\n")[0].splitlines()
+    assert len({len(ln.rstrip()) for ln in table if ln.strip()}) <= 2 and any(long in ln for ln in table)
+    assert all(ln.index("%") > len(long) for ln in table if "%" in ln)
     assert "per-bin comparisons" in text and "Holm" in text
     json.dumps(json_report(rep))  # serialisable
     write_summary(tmp_path)

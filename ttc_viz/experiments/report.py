@@ -158,29 +158,31 @@ def _build(d: Path, bin_kind: str, charge: bool, splits: int, resamples: int) ->
 def text_report(rep: dict) -> str:
     meta, cfg = rep["meta"], rep["meta"]["config"]
     budgets = sorted({r["budget"] for r in rep["rows"]})
+    # the label column fits the longest configuration name (MCTS names its parameters)
+    w = max([24] + [len(str(r["config"])) + 1 for r in rep["rows"]])
     lines = [f"sweep: {len(rep['problems'])} problems, {rep['cells']} cells; generator {meta.get('generator')}, "
              f"verifier {meta.get('verifier')}; dataset {cfg['dataset']}"]
 
     def block(title: str, curve: dict, co: dict | None):
         lines.append("")
         lines.append(title)
-        lines.append(f"  {'strategy':<24}" + "".join(f"{b:>7}" for b in budgets))
+        lines.append(f"  {'strategy':<{w}}" + "".join(f"{b:>7}" for b in budgets))
         for name in sorted(curve):
-            lines.append(f"  {name:<24}" + "".join(
+            lines.append(f"  {name:<{w}}" + "".join(
                 f"{curve[name][b]['acc']:>7.1%}" if b in curve[name] else f"{'':>7}" for b in budgets))
         if co is not None:
-            lines.append(f"  {'compute-optimal':<24}" + "".join(
+            lines.append(f"  {'compute-optimal':<{w}}" + "".join(
                 f"{co[b]['acc']:>7.1%}" if b in co else f"{'':>7}" for b in budgets))
 
     block("accuracy by strategy and budget, all problems (budget = generations):",
           rep["curves"]["all"], rep["compute_optimal"].get("all"))
     lines.append("")
     lines.append("95% intervals of those (bootstrap, problems resampled):")
-    lines.append(f"  {'strategy':<24}" + "".join(f"{b:>10}" for b in budgets))
+    lines.append(f"  {'strategy':<{w}}" + "".join(f"{b:>10}" for b in budgets))
     co_all = rep["compute_optimal"].get("all") or {}
     for name, curve in [*sorted(rep["curves"]["all"].items()), ("compute-optimal", co_all)]:
         if curve:
-            lines.append(f"  {name:<24}" + "".join(f"{_span(curve.get(b)):>10}" for b in budgets))
+            lines.append(f"  {name:<{w}}" + "".join(f"{_span(curve.get(b)):>10}" for b in budgets))
     for b in sorted(k for k in rep["curves"] if k != "all"):
         members = [p for p, x in rep["bin_of"].items() if x == b]
         stat = [rep["difficulty"][p][rep["bin_kind"]] for p in members if p in rep["difficulty"]]
@@ -191,10 +193,10 @@ def text_report(rep: dict) -> str:
         seqs = sorted({q for pts in per_bin.values() for q in pts})
         lines.append("")
         lines.append(f"sequential : parallel at budget {budget} (attempts per chain : chains), accuracy:")
-        lines.append(f"  {'bin':<24}" + "".join(f"{f'{q}:{budget // q}':>7}" for q in seqs))
+        lines.append(f"  {'bin':<{w}}" + "".join(f"{f'{q}:{budget // q}':>7}" for q in seqs))
         for b, pts in per_bin.items():
             name = "all problems" if b == "all" else f"bin {b}"
-            lines.append(f"  {name:<24}" + "".join(f"{pts[q]['acc']:>7.1%}" if q in pts else f"{'':>7}" for q in seqs))
+            lines.append(f"  {name:<{w}}" + "".join(f"{pts[q]['acc']:>7.1%}" if q in pts else f"{'':>7}" for q in seqs))
     e = rep["efficiency"]
     lines.append("")
     counts = [list(rep["bin_of"].values()).count(b) for b in set(rep["bin_of"].values())]
