@@ -177,28 +177,31 @@ def test_the_beam_lesson_says_what_the_beam_and_dvts_trees_hold():
 
 
 def test_the_difficulty_lesson_quotes_the_shipped_sweep():
+    """The lesson's numbers are the shipped sweep's, read with the bins the app uses for it
+    (levels: it has no independent difficulty pools, and bins from the scored pool would leak)."""
     from ttc_viz.experiments.cells import SHIPPED_SWEEP
     from ttc_viz.experiments.report import build
 
-    rep = build(SHIPPED_SWEEP, "oracle")
+    rep = build(SHIPPED_SWEEP)
+    assert rep["bin_kind"] == "level"
     acc = lambda b, c, n: f"{rep['curves'][b][c][n]['acc']:.0%}"  # noqa: E731
     cap = {s.bin: s.caption for s in shipped_lesson("3-difficulty").slides[:-1]}
     last = shipped_lesson("3-difficulty").slides[-1].caption
     bon, beam, dvts = "best_of_n weighted", "beam M=4", "dvts M=4"
     assert f"({acc('all', beam, 16)})" in cap["all"] and f"({acc('all', bon, 16)})" in cap["all"]
     assert f"{acc(1, bon, 4)} against {acc(1, beam, 4)}" in cap["1"]
-    assert all(rep["curves"][1][bon][n]["acc"] >= rep["curves"][1][beam][n]["acc"] for n in (4, 8, 16))
+    # "as good as beam search or nearly": never more than a point behind on level 1
+    assert all(rep["curves"][1][bon][n]["acc"] >= rep["curves"][1][beam][n]["acc"] - 0.01 for n in (4, 8, 16))
     assert f"reaches {acc(2, bon, 16)} and beam search {acc(2, beam, 16)}" in cap["2"]
     assert f"beam search {acc(3, beam, 16)} and DVTS {acc(3, dvts, 16)}" in cap["3"] and \
         f"at {acc(3, bon, 16)}" in cap["3"]
     assert f"reaches {acc(4, beam, 16)} at 16, best-of-N weighted {acc(4, bon, 16)}" in cap["4"]
-    assert max(rep["curves"][5][bon][n]["acc"] for n in rep["curves"][5][bon]) == 0
+    assert max(rep["curves"][5][bon][n]["acc"] for n in rep["curves"][5][bon]) < 0.01
     assert f"reaches {acc(5, beam, 16)} at 16" in cap["5"]
-    co = rep["compute_optimal"]["all"]
-    c16 = co[16]
+    c16 = rep["compute_optimal"]["all"][16]
     assert f"At budget 16 it reaches {c16['acc']:.0%} ({c16['lo'] * 100:.0f}-{c16['hi']:.0%})" in last
-    assert f"({acc('all', bon, 64)})" in last
+    assert f"at {acc('all', bon, 64)}" in last
     eff = rep["efficiency"]
-    for axis in ("generations", "flops"):
-        m, iv = eff["multiple"][axis], eff["interval"][axis]
-        assert f"{m:.1f} times" in last and f"{iv['lo']:.1f}-{iv['hi']:.1f}" in last, axis
+    assert eff["multiple"]["generations"] is None and "'not reached'" in last
+    iv = eff["interval"]["generations"]
+    assert f"(interval {iv['lo']:.1f}-{iv['hi']:.1f})" in last
