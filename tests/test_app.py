@@ -321,6 +321,8 @@ def test_curves_page_draws_a_sweep_and_opens_a_cell_in_explore(fake_sweep, monke
     assert at.metric[0].value == "10"
     fig = at.get("plotly_chart")[0]
     assert "compute-optimal" in fig.proto.spec
+    assert at.radio(key="cv_bins").options == ["oracle", "predicted", "level"]
+    assert at.radio(key="cv_bins").value == "oracle"   # it has difficulty pools
     at.selectbox(key="cv_bin").set_value(3).run()
     at.radio(key="cv_x").set_value("flops").run()
     at.radio(key="cv_bins").set_value("predicted").run()
@@ -334,6 +336,17 @@ def test_curves_page_draws_a_sweep_and_opens_a_cell_in_explore(fake_sweep, monke
     assert not at.exception
     assert at.session_state["tree"].strategy == "beam"
     assert at.title[0].value == "Explore a search"
+
+
+def test_curves_page_offers_only_the_bins_a_sweep_can_make():
+    """The shipped sweep was made without independent difficulty pools: the page offers bins by
+    level only and says why, instead of offering oracle bins that end in an error."""
+    at = app("curves.py")
+    assert not at.exception, at.exception
+    assert at.radio(key="cv_bins").options == ["level"]
+    assert any("--difficulty-pool" in c.value for c in at.caption)
+    assert at.checkbox(key="cv_charge").disabled
+    assert not at.error
 
 
 def test_curves_page_on_a_folder_that_keeps_only_some_trees(fake_sweep, tmp_path, monkeypatch):

@@ -41,12 +41,14 @@ def _has_pools(folder: str, stamp: float) -> bool:
     return bool(results(Path(folder))[2])
 
 
-def _default_bins(path: Path) -> int:
-    """Oracle bins where the sweep has independent difficulty pools, else bins by level."""
+def _bin_kinds(path: Path) -> list[str]:
+    """The bins this sweep can make: oracle and predicted need its independent difficulty pools
+    (`--difficulty-pool`); a sweep without them offers bins by level only."""
     try:
-        return BIN_KINDS.index("oracle" if _has_pools(str(path), _stamp(path)) else "level")
+        pools = _has_pools(str(path), _stamp(path))
     except (ValueError, OSError):
-        return 0
+        pools = True   # the report below says what is wrong with the folder
+    return list(BIN_KINDS) if pools else ["level"]
 
 
 def page_curves() -> None:
@@ -66,17 +68,21 @@ def page_curves() -> None:
                                "folders this page may open")
     path = Path(folder)
     c1, c2, c3 = st.columns(3)
+    kinds = _bin_kinds(path)
     if st.session_state.get("cv_bins_for") != folder:   # a new folder: oracle bins if it has difficulty pools
         st.session_state["cv_bins_for"] = folder
         st.session_state.pop("cv_bins", None)
-    kind = c1.radio("Difficulty bins", BIN_KINDS, horizontal=True, key="cv_bins", index=_default_bins(path),
+    kind = c1.radio("Difficulty bins", kinds, horizontal=True, key="cv_bins", index=0,
                     help="oracle: pass@1 of an independent pool of samples per problem (needs the answers); "
                          "predicted: the verifier's mean score of that pool's final answers (needs none); level: "
                          "the synthetic level. The pool is never one a strategy is scored from, so a bin cannot "
                          "favour the strategy it was measured with.")
-    charge = c1.checkbox("Charge the difficulty estimate's cost", key="cv_charge",
+    if kinds == ["level"]:
+        c1.caption("Bins by level only: this sweep was made without independent difficulty pools "
+                   "(`ttc-viz sweep --difficulty-pool N`), which oracle and predicted bins need.")
+    charge = c1.checkbox("Charge the difficulty estimate's cost", key="cv_charge", disabled=kinds == ["level"],
                          help="Off, as in the paper: compute-optimal is shown as if knowing each question's "
-                              "difficulty were free. On: each problem's difficulty pool is added to its cost.")
+                              "difficulty were free. On: each problem's difficulty pool is added to its cost.") and len(kinds) > 1
     try:
         rep = get_report(str(path), kind, charge, _stamp(path))
     except (ValueError, OSError) as e:
