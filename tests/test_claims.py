@@ -58,3 +58,16 @@ def test_an_efficiency_multiple_whose_interval_clears_one_is_reproduced():
     assert "| 4.2x [1.3, 8.2; reached in 100% of resamples] | reproduced |" in findings_table([m])
     rep = _rep(_rows(), multiple=0.9, interval={"lo": 0.5, "hi": 1.0, "reached": 1.0})
     assert next(f for f in findings(rep) if "multiple" in f["finding"])["verdict"] == "not reproduced"
+
+
+def test_a_multiple_of_one_is_no_gain_even_when_rounding_puts_it_a_hair_above():
+    """Compute-optimal that first reaches best-of-N's accuracy at best-of-N's own budget has a
+    multiple of 1; computed through log-interpolation or means of costs it read 1.0000000000000002,
+    and a lower bound of that once made the verdict "reproduced"."""
+    from ttc_viz.experiments.optimal import efficiency
+
+    assert efficiency({1: (1, 0.3), 16: (16, 0.4), 128: (128, 0.5)}, 0.5, 128) == 1.0
+    rep = _rep(_rows(), multiple=1.0000000000000002, interval={"lo": 1.0000000000000002, "hi": 128.0, "reached": 1.0})
+    assert next(f for f in findings(rep) if "multiple" in f["finding"])["verdict"] == "inconclusive"
+    rep = _rep(_rows(), multiple=1.0, interval={"lo": 0.5, "hi": 1.0000000000000007, "reached": 1.0})
+    assert next(f for f in findings(rep) if "multiple" in f["finding"])["verdict"] == "not reproduced"

@@ -166,7 +166,7 @@ def efficiency(points: dict, target: float | None, target_cost: float | None) ->
         if cost is None or cost <= 0:
             return None
         if acc >= target - 1e-12:
-            if prev is None or prev[1] >= acc:
+            if prev is None or prev[1] >= acc or acc <= target + 1e-12:  # reached at this budget itself
                 return target_cost / cost
             (c0, a0) = prev
             t = (target - a0) / (acc - a0)
