@@ -64,6 +64,18 @@ def test_bins_come_from_the_independent_pool_never_from_the_scored_one(tmp_path)
     assert not any(r["cell"].endswith(f"difficulty-b16") for r in rep["rows"])   # never scored
 
 
+def test_a_sweep_with_difficulty_pools_still_bins_by_level_when_asked(tmp_path):
+    """`report --bins level` on a sweep with pools once failed looking up a 'level' statistic."""
+    cfg = SweepConfig(levels=(1, 2, 3, 4, 5), problems=2, strategies=("best_of_n",), budgets=(1, 2),
+                      resamples=4, difficulty_pool=4)
+    run_sweep(FakeGenerator(), SymbolicVerifier(), cfg, tmp_path)
+    rep = build(tmp_path, "level", resamples=0)
+    assert rep["difficulty"] and set(rep["bin_of"].values()) == {1, 2, 3, 4, 5}
+    text = text_report(rep)
+    assert "bin 1 (2 problems; 1 = easiest)" in text
+    assert "oracle 0." in text_report(build(tmp_path, "oracle", resamples=0))   # those bins name their range
+
+
 def test_a_summary_without_independent_pools_offers_level_bins_only(tmp_path):
     """Summaries written before independent pools stored a difficulty taken from the best-of-N
     pool itself: read back, it is dropped, so those bins (which leak best-of-N's own outcome) are

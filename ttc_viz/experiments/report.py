@@ -185,7 +185,9 @@ def text_report(rep: dict) -> str:
             lines.append(f"  {name:<{w}}" + "".join(f"{_span(curve.get(b)):>10}" for b in budgets))
     for b in sorted(k for k in rep["curves"] if k != "all"):
         members = [p for p, x in rep["bin_of"].items() if x == b]
-        stat = [rep["difficulty"][p][rep["bin_kind"]] for p in members if p in rep["difficulty"]]
+        # oracle and predicted bins name their statistic's range; bins by level have none
+        stat = [rep["difficulty"][p][rep["bin_kind"]] for p in members
+                if rep["bin_kind"] in rep["difficulty"].get(p, {})]
         rng = f", {rep['bin_kind']} {min(stat):.2f}-{max(stat):.2f}" if stat else ""
         block(f"bin {b} ({len(members)} problems{rng}; 1 = easiest):", rep["curves"][b],
               rep["compute_optimal"].get(b))
