@@ -73,6 +73,9 @@ def test_a_sweep_with_difficulty_pools_still_bins_by_level_when_asked(tmp_path):
     assert rep["difficulty"] and set(rep["bin_of"].values()) == {1, 2, 3, 4, 5}
     text = text_report(rep)
     assert "bin 1 (2 problems; 1 = easiest)" in text
+    from ttc_viz.experiments.report import _natural
+    assert sorted(["revisions seq=16", "revisions seq=2", "beam M=4"], key=_natural) == [
+        "beam M=4", "revisions seq=2", "revisions seq=16"]
     assert "oracle 0." in text_report(build(tmp_path, "oracle", resamples=0))   # those bins name their range
 
 

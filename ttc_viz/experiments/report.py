@@ -25,6 +25,7 @@ default, as in the paper.
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 from ..metrics import bootstrap_mean
@@ -155,6 +156,11 @@ def _build(d: Path, bin_kind: str, charge: bool, splits: int, resamples: int) ->
     return rep
 
 
+def _natural(name: str) -> list:
+    """Sort key that reads numbers as numbers: "revisions seq=2" before "revisions seq=16"."""
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
+
+
 def text_report(rep: dict) -> str:
     meta, cfg = rep["meta"], rep["meta"]["config"]
     budgets = sorted({r["budget"] for r in rep["rows"]})
@@ -167,7 +173,7 @@ def text_report(rep: dict) -> str:
         lines.append("")
         lines.append(title)
         lines.append(f"  {'strategy':<{w}}" + "".join(f"{b:>7}" for b in budgets))
-        for name in sorted(curve):
+        for name in sorted(curve, key=_natural):
             lines.append(f"  {name:<{w}}" + "".join(
                 f"{curve[name][b]['acc']:>7.1%}" if b in curve[name] else f"{'':>7}" for b in budgets))
         if co is not None:
@@ -180,7 +186,8 @@ def text_report(rep: dict) -> str:
     lines.append("95% intervals of those (bootstrap, problems resampled):")
     lines.append(f"  {'strategy':<{w}}" + "".join(f"{b:>10}" for b in budgets))
     co_all = rep["compute_optimal"].get("all") or {}
-    for name, curve in [*sorted(rep["curves"]["all"].items()), ("compute-optimal", co_all)]:
+    for name, curve in [*sorted(rep["curves"]["all"].items(), key=lambda kv: _natural(kv[0])),
+                        ("compute-optimal", co_all)]:
         if curve:
             lines.append(f"  {name:<{w}}" + "".join(f"{_span(curve.get(b)):>10}" for b in budgets))
     for b in sorted(k for k in rep["curves"] if k != "all"):
