@@ -71,3 +71,24 @@ def test_a_multiple_of_one_is_no_gain_even_when_rounding_puts_it_a_hair_above():
     assert next(f for f in findings(rep) if "multiple" in f["finding"])["verdict"] == "inconclusive"
     rep = _rep(_rows(), multiple=1.0, interval={"lo": 0.5, "hi": 1.0000000000000007, "reached": 1.0})
     assert next(f for f in findings(rep) if "multiple" in f["finding"])["verdict"] == "not reproduced"
+
+
+def _revisions(per_problem):
+    """Rows of a revisions cell per problem: (right attempts revised, of them turned wrong)."""
+    return [{"problem_id": f"p{i}", "config": "revisions seq=4", "budget": 16, "acc": 0.5, "level": 1 + i % 5,
+             "generations": 16, "strategy": "revisions", "right_pairs": n, "right_to_wrong": k}
+            for i, (n, k) in enumerate(per_problem)]
+
+
+def test_about_38_percent_right_to_wrong_is_reproduced_only_by_an_interval_near_it():
+    def verdict_of(per_problem):
+        f = next(f for f in findings(_rep(_rows() + _revisions(per_problem))) if "revised" in f["finding"])
+        return f["verdict"], f["lo"], f["hi"]
+
+    # 40 problems each near 38%: a narrow interval around it
+    assert verdict_of([(10, 4), (10, 3), (10, 4), (10, 4)] * 10)[0] == "reproduced"
+    # a handful of problems that scatter from 0% to 100%: the interval holds 38% and says nothing
+    word, lo, hi = verdict_of([(4, 0), (4, 4), (4, 1), (4, 2), (4, 3)])
+    assert lo < 0.28 and hi > 0.48 and word == "inconclusive"
+    # far from it on every problem
+    assert verdict_of([(10, 9)] * 20)[0] == "not reproduced"

@@ -10,6 +10,8 @@ each with a verdict.
   paired difference with its interval and one word: **reproduced** (the interval lies on the
   paper's side of no difference; for per-bin findings, Holm-adjusted p < 0.05), **not
   reproduced** (it lies on the other side), or **inconclusive** (it includes no difference).
+  A claim that a rate is *about* a value (38% of right answers revised into wrong ones) is an
+  equivalence test: reproduced only if the whole interval lies within ``NEAR_MARGIN`` of it.
 """
 from __future__ import annotations
 
@@ -20,7 +22,9 @@ from ..search import strategies
 
 ALPHA = 0.05
 PERMUTATIONS = 10_000
-MULTIPLE_TOL = 1e-9  # how far from 1x a multiple must be to count as above or below it
+MULTIPLE_TOL = 1e-9
+PAPER_RIGHT_TO_WRONG = 0.38   # the paper's share of right answers its reviser turned wrong
+NEAR_MARGIN = 0.10            # "about 38%": an interval inside 28-48% says the same thing  # how far from 1x a multiple must be to count as above or below it
 
 
 def sign_flip_p(diffs: list[float], permutations: int = PERMUTATIONS, seed: int = 0) -> float:
@@ -99,6 +103,17 @@ def _config_of(rows: list[dict], strategy: str) -> str | None:
     return next((c for c in sorted({r["config"] for r in rows}) if spec and strategies.of_config(c) is spec), None)
 
 
+def _near_verdict(lo: float | None, hi: float | None, value: float, margin: float) -> str:
+    """A claim that a rate is *about* ``value``: reproduced only if the whole interval lies within
+    ``margin`` of it (an equivalence test: a wide interval that merely holds the value carries no
+    claim), not reproduced if the interval leaves the value out, else inconclusive."""
+    if lo is None or hi is None:
+        return "inconclusive"
+    if hi < value or lo > value:
+        return "not reproduced"
+    return "reproduced" if value - margin <= lo and hi <= value + margin else "inconclusive"
+
+
 def findings(rep: dict) -> list[dict]:
     """The paper's findings as this sweep measures them (see the module docstring)."""
     rows, out = rep["rows"], []
@@ -172,9 +187,9 @@ def findings(rep: dict) -> list[dict]:
             lo, hi = bootstrap_mean(rates) if rates else (None, None)
             out.append({"finding": "share of right attempts revised into wrong ones", "paper": "about 38%",
                         "diff": rw / rp, "lo": lo, "hi": hi, "n": len(rates), "p": None, "p_holm": None,
-                        "verdict": "reproduced" if lo is not None and lo <= 0.38 <= hi else
-                        ("not reproduced" if lo is not None else "inconclusive"),
-                        "note": "reproduced if the interval holds 38%"})
+                        "verdict": _near_verdict(lo, hi, PAPER_RIGHT_TO_WRONG, NEAR_MARGIN),
+                        "note": f"reproduced if the interval lies within {NEAR_MARGIN:.0%} of 38%, not reproduced "
+                                "if it leaves out 38%"})
     ratio = rep.get("ratios", {})
     if ratio:
         budget = max(ratio)
