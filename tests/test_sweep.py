@@ -322,6 +322,55 @@ def test_two_workers_with_other_strategies_share_one_folder(tmp_path):
     assert [c["cell"]["budget"] for c in cells if c["cell"]["strategy"] == "dvts"] == [8]
 
 
+def test_two_workers_may_share_one_strategy_and_run_each_cell_once(tmp_path):
+    import threading
+
+    import time
+
+    class Slow(FakeGenerator):   # cells long enough for the two workers to meet on one
+        def next_steps(self, *a, **kw):
+            time.sleep(0.005)
+            return super().next_steps(*a, **kw)
+
+    cfg = dict(strategies=("beam",), problems=2, levels=(1, 2), budgets=(4, 8), ms=(2,), seeds=2)
+    done, start = {}, threading.Barrier(2)
+
+    def worker(name):
+        start.wait()
+        done[name] = run_sweep(Slow(), SymbolicVerifier(), small(**cfg), tmp_path)
+
+    first = threading.Thread(target=worker, args=("a",))
+    first.start()
+    worker("b")
+    first.join()
+    total = done["a"]["cells"]
+    assert done["a"]["ran"] + done["b"]["ran"] == total   # every cell once, none twice
+    assert len(list((tmp_path / "cells").glob("*.json"))) == total
+    assert not list((tmp_path / "cells").glob("*.claim"))  # claims go with their cells
+
+
+def test_a_cell_claimed_by_a_live_worker_is_left_and_a_dead_workers_claim_taken_over(tmp_path):
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    from ttc_viz.experiments.sweep import CLAIM
+
+    cfg = small(strategies=("beam",), problems=1, levels=(1,), budgets=(4, 8), ms=(2,))
+    ids = [c["id"] for c in cfg.cells_for(cfg.problem_list()[0])]
+    (tmp_path / "cells").mkdir()
+    held = tmp_path / "cells" / f"{ids[0]}{CLAIM}"
+    held.write_text(f"{socket.gethostname()} {os.getpid()}\n")   # a live process holds it
+    res = run_sweep(FakeGenerator(), SymbolicVerifier(), cfg, tmp_path)
+    assert res["ran"] == len(ids) - 1 and not (tmp_path / "cells" / f"{ids[0]}.json").exists()
+    assert held.exists()                                         # not ours to remove
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    held.write_text(f"{socket.gethostname()} {int(gone.stdout)}\n")   # its worker was killed
+    res = run_sweep(FakeGenerator(), SymbolicVerifier(), cfg, tmp_path)
+    assert res["ran"] == 1 and (tmp_path / "cells" / f"{ids[0]}.json").exists() and not held.exists()
+
+
 def test_a_sweep_carried_without_its_trees_resumes_from_its_summary(tmp_path):
     """A sweep carried from one sitting to the next as summary.json alone (trees deleted to
     save space): a rerun with more problems runs only the new ones' cells, and the summary

@@ -23,13 +23,19 @@ Cost per cell: generations, tokens (generated + prompt), PRM tokens read, and FL
 checker costs 0). A model that cannot say its parameter count makes FLOPs unknown (null in
 ``sweep.json``'s params and the cells), never 0.
 
+Workers may share a folder, and a strategy: each takes a cell by creating ``cells/<cell id>.claim``
+exclusively (its host and PID inside) and removes it when the cell's file is written; a cell
+claimed by a live process is left to it, and a claim left by a process that died is taken over.
+
 This module writes a sweep folder; ``cells.py`` reads it back (the cell format, its checks,
 rows and difficulty).
 """
 from __future__ import annotations
 
 import json
+import os
 import re
+import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -223,6 +229,48 @@ def _chains(tree) -> list[list]:
     return [sorted(by[g], key=lambda n: n.iteration) for g in sorted(by)]
 
 
+CLAIM = ".claim"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:   # another user's process: alive
+        return True
+    return True
+
+
+def claim(path: Path) -> bool:
+    """Take a cell for this process by creating ``path`` exclusively (host and PID in it). False
+    when a live process (this one included: another of its threads) holds it, or the claim is
+    being written. A claim whose process is gone (same host, PID not running: a killed worker) is
+    taken over; two workers taking over the same stale claim at once may both run that cell, which
+    costs time but not correctness (a cell's result depends only on its id and is written atomically)."""
+    host = socket.gethostname()
+    for _ in range(2):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            try:
+                owner, pid = path.read_text(encoding="utf-8").split()
+                stale = owner == host and not _alive(int(pid))
+            except (OSError, ValueError):
+                return False
+            if not stale:
+                return False
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                pass
+            continue
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(f"{host} {os.getpid()}\n")
+        return True
+    return False
+
+
 def _check_pool_source(cfg: SweepConfig, meta: dict) -> None:
     """A folder whose pools are re-scored must have drawn them as this sweep would have."""
     src = Path(cfg.pools_from) / "sweep.json"
@@ -367,10 +415,22 @@ def run_sweep(generator: Generator, verifier: Verifier, cfg: SweepConfig, out_di
         p, c = item
         if should_stop and should_stop():
             return
-        if (out / "cells" / f"{c['id']}.json").exists():  # another sweep on this folder got there first
+        target = out / "cells" / f"{c['id']}.json"
+        if target.exists():  # another sweep on this folder got there first
             return
-        rec = run_cell(generator, verifier, p, c, cfg, p_gen, p_prm)
-        write_atomic(out / "cells" / f"{c['id']}.json", json.dumps(rec, allow_nan=False))
+        lock_path = out / "cells" / f"{c['id']}{CLAIM}"
+        if not claim(lock_path):   # another worker is running it
+            return
+        try:
+            if target.exists():     # finished by another worker between the two checks
+                return
+            rec = run_cell(generator, verifier, p, c, cfg, p_gen, p_prm)
+            write_atomic(target, json.dumps(rec, allow_nan=False))
+        finally:
+            try:
+                lock_path.unlink()
+            except FileNotFoundError:
+                pass
         with lock:
             finished[0] += 1
             if progress:
