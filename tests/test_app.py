@@ -391,6 +391,20 @@ def test_curves_page_warns_when_bins_are_too_small_to_cross_validate(tmp_path, m
     assert "single problem" in at.warning[0].value
 
 
+def test_curves_page_warns_when_bins_hold_a_few_problems(tmp_path, monkeypatch):
+    from ttc_viz.experiments.sweep import SweepConfig, run_sweep
+
+    run_sweep(FakeGenerator(), SymbolicVerifier(), SweepConfig(levels=(1, 2), problems=3, strategies=("best_of_n",),
+                                                              budgets=(1, 2), resamples=2), tmp_path)
+    monkeypatch.setenv("TTC_VIZ_SWEEPS", str(tmp_path))
+    at = app("curves.py")
+    at.selectbox(key="cv_folder").set_value(str(tmp_path)).run()
+    assert not at.exception
+    warning = at.warning[0].value
+    assert warning.startswith("Some difficulty bins hold fewer than 5 problems (the smallest 3)")
+    assert "below every configuration" in warning
+
+
 def test_curves_page_explains_a_damaged_sweep(tmp_path, monkeypatch):
     (tmp_path / "summary.json").write_text('{"meta": 1}')
     monkeypatch.setenv("TTC_VIZ_SWEEPS", str(tmp_path))

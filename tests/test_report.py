@@ -234,6 +234,16 @@ def test_curves_average_with_standard_error():
     assert c["acc"] == 0.5 and c["n"] == 2 and c["se"] == pytest.approx(0.5)
 
 
+def test_small_bins_are_named_by_what_they_do_to_the_selection():
+    from ttc_viz.experiments.optimal import FEW_PER_BIN, bin_size_note
+
+    assert "single problem" in bin_size_note({"a": 1, "b": 2, "c": 2})
+    few = bin_size_note({f"p{i}": i % 2 for i in range(6)})   # two bins of 3
+    assert "fewer than 5" in few and "smallest 3" in few and "below every configuration" in few
+    assert bin_size_note({f"p{i}": i % 2 for i in range(2 * FEW_PER_BIN)}) is None
+    assert bin_size_note({}) is None
+
+
 def test_build_report_and_compact_summary(tmp_path):
     cfg = SweepConfig(levels=(1, 2, 3, 4, 5), problems=2, strategies=("best_of_n", "beam"), budgets=(1, 2, 4, 8),
                       ms=(2,), resamples=4)
@@ -251,6 +261,8 @@ def test_build_report_and_compact_summary(tmp_path):
     assert len({len(ln.rstrip()) for ln in table if ln.strip()}) <= 2 and any(long in ln for ln in table)
     assert all(ln.index("%") > len(long) for ln in table if "%" in ln)
     assert "per-bin comparisons" in text and "Holm" in text
+    # two problems a level: each half of a bin is one problem, and the report says what that means
+    assert "note: some difficulty bins hold fewer than 5 problems (the smallest 2)" in text
     json.dumps(json_report(rep))  # serialisable
     write_summary(tmp_path)
     import shutil

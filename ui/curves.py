@@ -6,6 +6,7 @@ import streamlit as st
 
 from ttc_viz.experiments.cells import BIN_KINDS, SHIPPED_SWEEP, load_tree
 from ttc_viz.experiments.figures import X_AXES, curves_figure, ratio_figure
+from ttc_viz.experiments.optimal import bin_size_note
 from ttc_viz.experiments.report import build
 from ttc_viz.experiments.summary import results
 from ttc_viz.search import strategies
@@ -122,11 +123,9 @@ def page_curves() -> None:
         m3.metric("efficiency multiple", "not reached" if e["target"] else "n/a")
     if rep.get("charged_difficulty"):
         st.caption("The difficulty pool's cost is charged to compute-optimal.")
-    sizes = [list(rep["bin_of"].values()).count(b) for b in set(rep["bin_of"].values())]
-    if sizes and min(sizes) < 2:
-        st.warning("Some difficulty bins hold a single problem: there the compute-optimal choice cannot be "
-                   "cross-validated and is scored on the problem it was chosen on, so the black line and the "
-                   "efficiency multiple are optimistic. A sweep with more problems per level fixes this.")
+    note = bin_size_note(rep["bin_of"])
+    if note:
+        st.warning(note[0].upper() + note[1:] + ".")
     meta = rep["meta"]
     st.caption(f"generator {meta.get('generator')}, verifier {meta.get('verifier')}, "
                f"dataset {meta['config']['dataset']}, seed {meta['config']['seed']}")

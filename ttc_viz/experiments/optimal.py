@@ -29,6 +29,24 @@ SPLITS = 200        # random 2-fold splits per bin and budget
 RESAMPLES = 200     # bootstrap resamples (each re-runs the selection, with BOOT_SPLITS splits)
 BOOT_SPLITS = 40
 AXES = ("generations", "computed", "flops", "seconds")   # cost axes a multiple is given on
+FEW_PER_BIN = 5     # below this many problems in a bin, its cross-validated choice is warned about
+
+
+def bin_size_note(bin_of: dict) -> str | None:
+    """What a reader should know when some difficulty bin is too small for the selection to be
+    trusted (``bin_of``: problem -> bin), or None. A bin of one problem cannot be cross-validated
+    (chosen and scored on itself: optimistic); in a bin of a few, each half is one to a few
+    problems, so the choice is made on noise and scored on other noise, and compute-optimal can
+    land below every configuration it chooses from."""
+    sizes = [list(bin_of.values()).count(b) for b in set(bin_of.values())]
+    if not sizes or min(sizes) >= FEW_PER_BIN:
+        return None
+    if min(sizes) < 2:
+        return ("some difficulty bins hold a single problem: there compute-optimal cannot be cross-validated and "
+                "is scored on the problem it was chosen on, so its curve and the efficiency multiple are optimistic")
+    return (f"some difficulty bins hold fewer than {FEW_PER_BIN} problems (the smallest {min(sizes)}): compute-optimal "
+            "is chosen on half a bin and scored on the other half, so its curve is noisy there and can fall below "
+            "every configuration it chooses from; more problems per bin fix this")
 
 
 def _cost_rank(config: str) -> int:

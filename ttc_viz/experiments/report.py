@@ -31,7 +31,7 @@ from pathlib import Path
 from ..metrics import bootstrap_mean
 from .cells import BIN_KINDS
 from .claims import comparisons, findings
-from .optimal import AXES, RESAMPLES, SPLITS, bootstrap, compute_optimal, gaps, multiples, reference_point
+from .optimal import AXES, RESAMPLES, SPLITS, bin_size_note, bootstrap, compute_optimal, gaps, multiples, reference_point
 from .summary import results
 
 N_BINS = 5
@@ -208,10 +208,9 @@ def text_report(rep: dict) -> str:
             lines.append(f"  {name:<{w}}" + "".join(f"{pts[q]['acc']:>7.1%}" if q in pts else f"{'':>7}" for q in seqs))
     e = rep["efficiency"]
     lines.append("")
-    counts = [list(rep["bin_of"].values()).count(b) for b in set(rep["bin_of"].values())]
-    if counts and min(counts) < 2:
-        lines.append("note: some bins hold a single problem; there compute-optimal is chosen and scored on the "
-                     "same problem (no cross-validation possible), so it is optimistic")
+    note = bin_size_note(rep["bin_of"])
+    if note:
+        lines.append(f"note: {note}")
     how = (f"{rep['bin_kind']} bins, repeated 2-fold cross-validation inside each bin"
            + (", the difficulty pool's cost charged" if rep.get("charged_difficulty") else
               ", the difficulty estimate's cost not charged (as in the paper)"))
