@@ -26,3 +26,24 @@ def test_gpu_bench_runs_tiny_on_the_cpu(tmp_path):
         # re-encodes the kept prefixes
         assert s["reencoded_per_token"] == 0
         assert s["no_kv_reencoded_per_token"] > 0
+
+
+def test_the_device_script_parses_and_moves_aside_only_what_exists_and_no_stage_reads(tmp_path):
+    """bench/device.sh (run on a lent GPU; rehearsed on a CPU with TINY=1 after `prepare`, which
+    downloads wheels): its syntax, and its list of folders moved out of the travelling tree, which
+    must name folders that exist (a renamed one would travel again and crowd the model's parts out)
+    and never one the run stage reads."""
+    import re
+
+    script = ROOT / "bench" / "device.sh"
+    assert subprocess.run(["bash", "-n", str(script)], capture_output=True).returncode == 0
+    text = script.read_text()
+    heavy = re.search(r"HEAVY=\(([^)]*)\)", text).group(1).split()
+    assert heavy and all((ROOT / d).is_dir() for d in heavy), [d for d in heavy if not (ROOT / d).is_dir()]
+    for needed in ("data/classroom", "ttc_viz", "bench", "models"):
+        assert needed not in heavy
+    r = subprocess.run(["bash", str(script), "restore"], capture_output=True, text=True,
+                       env={"PATH": "/usr/bin:/bin", "ASIDE": str(tmp_path / "none")})
+    assert r.returncode == 0 and "nothing moved aside" in r.stdout
+    r = subprocess.run(["bash", str(script)], capture_output=True, text=True)
+    assert r.returncode == 2 and "bench/device.sh prepare" in r.stdout   # no verb: the usage
