@@ -92,3 +92,26 @@ def test_about_38_percent_right_to_wrong_is_reproduced_only_by_an_interval_near_
     assert lo < 0.28 and hi > 0.48 and word == "inconclusive"
     # far from it on every problem
     assert verdict_of([(10, 9)] * 20)[0] == "not reproduced"
+
+
+def test_sequential_against_parallel_revisions_on_the_easiest_bin_gets_a_verdict_from_its_interval():
+    from ttc_viz.experiments.report import ratios
+
+    def rep_with(seq_acc):
+        rows = _rows()
+        for i in range(20):
+            for q, acc in seq_acc(i).items():
+                rows.append({"problem_id": f"p{i}", "config": f"revisions seq={q}", "budget": 16, "acc": acc,
+                             "level": 1 + i % 5, "generations": 16, "tokens": 160.0, "flops": 320.0,
+                             "strategy": "revisions", "seq": q})
+        rep = _rep(rows)
+        rep["ratios"] = ratios(rows, rep["bin_of"])
+        return next(f for f in findings(rep) if f["finding"].startswith("revisions all sequential"))
+
+    # bin 1 (p0, p5, p10, p15): all sequential right on each, all parallel wrong
+    f = rep_with(lambda i: {1: 0.0, 4: 0.5, 16: 1.0})
+    assert f["verdict"] == "reproduced" and f["n"] == 4 and "bin 1, budget 16" in f["finding"]
+    assert "1: 16" in f["note"]                     # the best ratio per bin, described
+    assert rep_with(lambda i: {1: 1.0, 16: 0.0})["verdict"] == "not reproduced"
+    # half the easy problems each way: the interval holds 0
+    assert rep_with(lambda i: {1: float(i % 2), 16: float(1 - i % 2)})["verdict"] == "inconclusive"
