@@ -371,13 +371,15 @@ def test_a_cell_claimed_by_a_live_worker_is_left_and_a_dead_workers_claim_taken_
     assert res["ran"] == 1 and (tmp_path / "cells" / f"{ids[0]}.json").exists() and not held.exists()
 
 
-def test_a_sweep_carried_without_its_trees_resumes_from_its_summary(tmp_path):
+@pytest.mark.parametrize("seeds", [1, 3])
+def test_a_sweep_carried_without_its_trees_resumes_from_its_summary(tmp_path, seeds):
     """A sweep carried from one sitting to the next as summary.json alone (trees deleted to
     save space): a rerun with more problems runs only the new ones' cells, and the summary
-    keeps every result, the carried ones included."""
+    keeps every result, the carried ones included. With repeated runs (``seeds``), a summary
+    row stands for its cell's every run (its ``runs``): none is run again."""
     from ttc_viz.experiments.summary import results, write_summary
 
-    cfg = small(strategies=("best_of_n", "beam"), problems=1, difficulty_pool=4)
+    cfg = small(strategies=("best_of_n", "beam"), problems=1, difficulty_pool=4, seeds=seeds)
     run_sweep(FakeGenerator(), SymbolicVerifier(), cfg, tmp_path)
     write_summary(tmp_path)
     first = {f.name for f in (tmp_path / "cells").glob("*.json")}
@@ -385,9 +387,10 @@ def test_a_sweep_carried_without_its_trees_resumes_from_its_summary(tmp_path):
     for f in (tmp_path / "cells").glob("*.json"):
         f.unlink()
     gen = FakeGenerator()
-    res = run_sweep(gen, SymbolicVerifier(), small(strategies=("best_of_n", "beam"), problems=2, difficulty_pool=4),
-                    tmp_path)
+    res = run_sweep(gen, SymbolicVerifier(), small(strategies=("best_of_n", "beam"), problems=2, difficulty_pool=4,
+                                                   seeds=seeds), tmp_path)
     made = {f.name for f in (tmp_path / "cells").glob("*.json")}
+    assert seeds == 1 or any("-r2.json" in name for name in first)
     assert res["skipped"] == len(first) and res["cells"] == 2 * len(first)
     assert made and not made & first                      # the carried cells were not run again
     assert all("-1--" in name for name in made)          # only the new problem's (index 1)

@@ -82,11 +82,11 @@ def results(d: Path) -> tuple[dict, list, dict, int]:
         return meta, rows, diff, len(cells)
     on_disk = {rec["cell"]["id"] for rec in cells}
     kept = [r for r in summary["rows"] if r["cell"] not in on_disk]
-    kept_cells = {r["cell"] for r in kept}
+    kept_cells = {r["cell"]: int(r.get("runs") or 1) for r in kept}   # a row counts its cell's every run
     # a problem's difficulty comes from its pool cell: the summary's only where that cell is not on disk
     kept_pools = {p: x for p, x in summary["difficulty"].items() if p not in diff}
     diff = {**kept_pools, **diff}
-    return meta, rows + kept, diff, len(cells) + len(kept_cells) + len(kept_pools)
+    return meta, rows + kept, diff, len(cells) + sum(kept_cells.values()) + len(kept_pools)
 
 
 def write_summary(sweep_dir: str | Path) -> Path:

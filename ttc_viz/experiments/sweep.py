@@ -338,6 +338,8 @@ def recorded_cells(out: Path, meta: dict, cfg: SweepConfig, problems: list[Probl
     if not same:
         return set()
     ids = {r["cell"] for r in s["rows"]}
+    # a row averages its cell's runs with other seeds (ids "<cell>-r1", ...): each is done too
+    ids |= {f"{r['cell']}-r{i}" for r in s["rows"] for i in range(1, int(r.get("runs") or 1))}
     # a difficulty pool gives no row: its problem's entry in "difficulty" records it
     for p in problems:
         if p.id in s["difficulty"]:
