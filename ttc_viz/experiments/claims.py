@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..metrics import bootstrap_mean
+from ..metrics import bootstrap, bootstrap_mean
 from ..search import strategies
 
 ALPHA = 0.05
@@ -183,10 +183,18 @@ def findings(rep: dict) -> list[dict]:
                 per.setdefault(r["problem_id"], [0, 0])
                 per[r["problem_id"]][0] += r["right_to_wrong"]
                 per[r["problem_id"]][1] += r["right_pairs"]
-            rates = [a / b for a, b in per.values() if b]
-            lo, hi = bootstrap_mean(rates) if rates else (None, None)
+            # the share pooled over every revised right attempt (as the paper counts it), its interval
+            # from problems resampled with the same pooled statistic: a figure and its interval of
+            # one estimator (a mean of per-problem rates once put 23% beside [30, 65])
+            counts = [(k, n) for k, n in per.values() if n]
+
+            def pooled(sample):
+                total = sum(n for _, n in sample)
+                return sum(k for k, _ in sample) / total if total else None
+
+            lo, hi = bootstrap(counts, pooled)
             out.append({"finding": "share of right attempts revised into wrong ones", "paper": "about 38%",
-                        "diff": rw / rp, "lo": lo, "hi": hi, "n": len(rates), "p": None, "p_holm": None,
+                        "diff": rw / rp, "lo": lo, "hi": hi, "n": len(counts), "p": None, "p_holm": None,
                         "verdict": _near_verdict(lo, hi, PAPER_RIGHT_TO_WRONG, NEAR_MARGIN),
                         "note": f"reproduced if the interval lies within {NEAR_MARGIN:.0%} of 38%, not reproduced "
                                 "if it leaves out 38%"})
