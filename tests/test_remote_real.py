@@ -128,19 +128,34 @@ def test_the_engine_encodes_the_prompt_into_the_ids_the_model_would_see(server, 
 
 @needs_server
 def test_greedy_steps_through_the_server_continue_a_prefix_as_in_process(remote, local):
-    """Without the held-back newline the engine would see "\\n\\n" as one token (1116) and
-    write something else. The server computes with the Q4_1 weights, in-process with them
-    dequantized, so a near-tie may still flip one greedy pick: 2 of 3 must agree."""
+    """Without the held-back newline the engine sees "\\n\\n" as one token (1116), an input the
+    model never wrote, and continues from it otherwise. The server computes with the Q4_1 weights
+    (and its own SIMD kernels), in-process with them dequantized, so near-ties flip greedy picks
+    later in a step, and how often depends on the machine (whole steps agreed on 3 of 8 problems
+    on one 2-core machine, 2 of 3 on another). What the held-back newline decides is how a step
+    begins: its first word agrees with in-process on most problems, and with the newline merged
+    into one token on fewer (0 of 8 there: "13 + 8 = 21." where in-process writes "The answer is")."""
     from ttc_viz.problems import synthetic
 
-    same = []
-    for i in range(3):
-        q = synthetic(1, i, split="test").text
-        first = local.next_steps(q, [[]], 1, temperature=0.0, seed=0)[0][0].text
-        a = local.next_steps(q, [[first]], 1, temperature=0.0, seed=0)[0][0].text
-        b = remote.next_steps(q, [[first]], 1, temperature=0.0, seed=0)[0][0].text
-        same.append(a == b)
-    assert sum(same) >= 2, same
+    def first_word(text):
+        return text.split()[0] if text.split() else ""
+
+    held, merged = [], []
+    try:
+        for i in range(8):
+            q = synthetic(1, i, split="test").text
+            first = local.next_steps(q, [[]], 1, temperature=0.0, seed=0)[0][0].text
+            a = local.next_steps(q, [[first]], 1, temperature=0.0, seed=0)[0][0].text
+            remote._held = None                    # the newline held back (as shipped)
+            b = remote.next_steps(q, [[first]], 1, temperature=0.0, seed=0)[0][0].text
+            remote._held = ""                      # the whole delimiter sent as text: merged by the engine
+            c = remote.next_steps(q, [[first]], 1, temperature=0.0, seed=0)[0][0].text
+            held.append(first_word(a) == first_word(b))
+            merged.append(first_word(a) == first_word(c))
+    finally:
+        remote._held = None                        # the fixture is shared with later tests
+    assert sum(held) >= 5, held
+    assert sum(merged) < sum(held), (held, merged)
 
 
 @needs_server
